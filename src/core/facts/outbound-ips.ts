@@ -1,0 +1,73 @@
+import { isIP } from 'node:net';
+import type { CheckContext, OutboundIp } from '../types.js';
+import type { HostAddress, PoolQueryResult } from '../../probes/types.js';
+import { canonicalIp, isGlobalAddress } from '../ip.js';
+
+/** An outbound IP with the name Postal announces in HELO when it sends from it. */
+export interface SendingIp extends OutboundIp {
+  helo: string;
+}
+
+export type PoolsState =
+  | { state: 'disabled' }
+  | { state: 'not-read'; reason: 'no-db' | 'offline' }
+  | { state: 'read'; result: PoolQueryResult };
+
+/** Postal's IP pools, read once per run from main_db when `postal.use_ip_pools` is on. */
+export function ipPools(ctx: CheckContext): Promise<PoolsState> {
+  return ctx.memo('ip-pools', async (): Promise<PoolsState> => {
+    if (!ctx.config.get('postal.use_ip_pools')) return { state: 'disabled' };
+    if (!ctx.options.useDatabase) return { state: 'not-read', reason: 'no-db' };
+    if (ctx.options.offline) return { state: 'not-read', reason: 'offline' };
+    const settings = {
+      host: ctx.config.get('main_db.host'),
+      port: ctx.config.get('main_db.port'),
+      username: ctx.config.get('main_db.username'),
+      password: ctx.config.get('main_db.password'),
+      database: ctx.config.get('main_db.database'),
+    };
+    return { state: 'read', result: await ctx.probes.database.ipPools(settings, ctx.options.timeoutMs) };
+  });
+}
+
+/** The host's own addresses, read once per run. */
+export function hostAddresses(ctx: CheckContext): Promise<HostAddress[]> {
+  return ctx.memo('host-addresses', () => ctx.probes.host.addresses());
+}
+
+/** The HELO name Postal sends when no pool IP is chosen: `dns.helo_hostname || postal.smtp_hostname`. */
+export function defaultHelo(ctx: CheckContext): string {
+  return (ctx.config.get('dns.helo_hostname') || ctx.config.get('postal.smtp_hostname')).toLowerCase().replace(/\.$/, '');
+}
+
+/**
+ * The IPs Postal sends from (PRODUCT §5): --ip addresses, then the pool addresses when pools are on and
+ * readable, otherwise the host's global addresses (its private ones only when it has nothing else).
+ */
+export function outboundIps(ctx: CheckContext): Promise<SendingIp[]> {
+  return ctx.memo('outbound-ips', async () => {
+    const helo = defaultHelo(ctx);
+    const found = new Map<string, SendingIp>();
+    const add = (entry: SendingIp) => {
+      if (!found.has(entry.ip)) found.set(entry.ip, entry);
+    };
+    for (const ip of ctx.options.ips) add({ ip: canonicalIp(ip), source: 'option', hostname: null, pool: null, helo });
+
+    const pools = await ipPools(ctx);
+    if (pools.state === 'read' && pools.result.ok && pools.result.addresses.length > 0) {
+      for (const row of pools.result.addresses) {
+        const hostname = row.hostname ? row.hostname.toLowerCase().replace(/\.$/, '') : null;
+        for (const ip of [row.ipv4, row.ipv6]) {
+          if (ip && isIP(ip)) add({ ip: canonicalIp(ip), source: 'db', hostname, pool: row.pool, helo: hostname ?? helo });
+        }
+      }
+    } else if (ctx.options.ips.length === 0) {
+      const usable = (await hostAddresses(ctx)).filter((address) => !address.internal && !address.address.startsWith('fe80:'));
+      const global = usable.filter((address) => isGlobalAddress(address.address));
+      for (const address of global.length > 0 ? global : usable) {
+        add({ ip: canonicalIp(address.address), source: 'host', hostname: null, pool: null, helo });
+      }
+    }
+    return [...found.values()];
+  });
+}

@@ -1,0 +1,139 @@
+import type { EffectiveConfig } from '../config/effective.js';
+import type { Probes } from '../probes/types.js';
+
+export const STATUSES = ['pass', 'warn', 'fail', 'unknown', 'skip'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const GROUPS = ['config', 'network', 'dns', 'tls', 'postal'] as const;
+export type Group = (typeof GROUPS)[number];
+
+/** One question asked of the outside world and what came back, shown to the user as proof. */
+export interface Evidence {
+  query: string;
+  answer: unknown;
+}
+
+/**
+ * Where a fix belongs in the `fix` script; the order of this list is the safe order
+ * in which the script presents them (restarts last).
+ */
+export const FIX_KINDS = ['provider', 'dns', 'database', 'config', 'file', 'firewall', 'restart', 'manual'] as const;
+export type FixKind = (typeof FIX_KINDS)[number];
+
+/** A change to postal.yml, shown as key path, old value and new value. */
+export interface ConfigChange {
+  path: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface Fix {
+  summary: string;
+  /** Exact shell commands for this deployment; every value taken from config, database or DNS is shell-quoted. */
+  commands: string[];
+  kind?: FixKind;
+  /** Edits of postal.yml (kind `config`). */
+  configChanges?: ConfigChange[];
+  /** Records in zone-file syntax for the operator to publish (kind `dns`). */
+  records?: string[];
+}
+
+/** What a check's `run` returns for one target: a message id plus the data its templates need. */
+export interface Finding {
+  target: string | null;
+  status: Status;
+  messageId: string;
+  data?: Record<string, string | number>;
+  evidence?: Evidence[];
+  fix?: Fix;
+}
+
+/** A finding as it appears in the report, with its texts rendered and its check named. */
+export interface Result {
+  check: string;
+  group: Group;
+  status: Status;
+  target: string | null;
+  title: string;
+  message: string;
+  messageId: string;
+  evidence: Evidence[];
+  fix: Fix | null;
+  durationMs: number;
+}
+
+/** Texts of one message: `{name}` placeholders are filled from the finding's data. */
+export interface MessageTemplate {
+  title: string;
+  message: string;
+}
+
+export type ProbeName = keyof Probes;
+
+export interface CheckDefinition {
+  /** Permanent id, `<group>.<name>`; never renamed or reused. */
+  id: string;
+  group: Group;
+  /** One line, shown by `list`. */
+  title: string;
+  /** What the targets of this check are (`IP`, `hostname`, `file`, `host:port`, `port`, `key`, `container`, or none). */
+  targets: string;
+  probes: ProbeName[];
+  /** Needs the network: reports `skip` under `--offline`. */
+  network: boolean;
+  /** Checks whose results this one reads through `ctx.resultsOf`; they are run first. */
+  dependsOn?: string[];
+  /** Overrides the default per-check timeout. */
+  timeoutMs?: number;
+  messages: Record<string, MessageTemplate>;
+  run(ctx: CheckContext): Promise<Finding[]>;
+}
+
+export interface RunOptions {
+  configPath: string;
+  only: string[];
+  skip: string[];
+  ips: string[];
+  useDatabase: boolean;
+  resolvers: string[];
+  dnsblResolvers: string[];
+  dnsblZones: string[];
+  probeTargets: string[];
+  smtpTargets: string[];
+  offline: boolean;
+  timeoutMs: number;
+  deadlineMs: number;
+  hostRoot: string;
+  concurrency: number;
+}
+
+export interface CheckContext {
+  config: EffectiveConfig;
+  options: RunOptions;
+  probes: Probes;
+  /** Run-wide memo: facts computed once and shared by every check that asks for them. */
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /** Results of a check listed in `dependsOn`; undefined when that check was not run. */
+  resultsOf(checkId: string): Result[] | undefined;
+}
+
+export type Summary = Record<Status, number>;
+
+export interface OutboundIp {
+  ip: string;
+  source: 'option' | 'db' | 'host';
+  hostname: string | null;
+  pool: string | null;
+}
+
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: string; version: string };
+  startedAt: string;
+  durationMs: number;
+  config: { path: string; format: 1 | 2 | null };
+  outboundIps: OutboundIp[];
+  summary: Summary;
+  exitCode: number;
+  results: Result[];
+}

@@ -1,0 +1,148 @@
+/**
+ * The outside world, as checks see it. The runner injects real implementations;
+ * tests inject fakes or point the real ones at servers they started.
+ */
+
+export type DnsType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME' | 'NS';
+
+export type DnsErrorCode = 'timeout' | 'refused' | 'servfail' | 'unreachable' | 'other';
+
+/**
+ * The outcome of one DNS question. Records are normalised: names lower case without the
+ * trailing dot, IPv6 in canonical compressed form, TXT chunks joined, MX as "<priority> <exchange>",
+ * all sorted.
+ */
+export type DnsAnswer =
+  | { query: string; status: 'answer'; records: string[] }
+  | { query: string; status: 'nxdomain' }
+  | { query: string; status: 'nodata' }
+  | { query: string; status: 'error'; code: DnsErrorCode; detail: string };
+
+export interface DnsProbe {
+  /** `purpose: 'dnsbl'` sends the question to the blocklist resolver. Each distinct question is asked once per run. */
+  query(name: string, type: DnsType, purpose?: 'default' | 'dnsbl'): Promise<DnsAnswer>;
+}
+
+export type TcpOutcome = 'banner' | 'connected' | 'refused' | 'timeout' | 'unreachable' | 'error';
+
+export interface TcpAttempt {
+  outcome: TcpOutcome;
+  /** First line the peer sent, when `readBanner` was asked and one came. */
+  banner?: string;
+  /** The system error code (ECONNREFUSED, EHOSTUNREACH, EADDRNOTAVAIL …) when there was one. */
+  code?: string;
+  ms: number;
+}
+
+export interface TcpProbe {
+  connect(target: { host: string; port: number; localAddress?: string; readBanner: boolean; timeoutMs: number }): Promise<TcpAttempt>;
+}
+
+export type SmtpPhase = 'connect' | 'banner' | 'ehlo' | 'starttls' | 'tls' | 'ehlo-tls';
+
+export interface SmtpSession {
+  host: string;
+  port: number;
+  /** The 220 greeting, first line, without the code. */
+  banner: string | null;
+  ehlo: string[];
+  starttlsOffered: boolean;
+  tls: null | {
+    protocol: string | null;
+    cipher: string | null;
+    authorized: boolean;
+    authorizationError: string | null;
+    /** PEM blocks of the chain the server sent, leaf first. */
+    chainPem: string[];
+  };
+  /** Where and why the session stopped early; null when every phase completed. */
+  failure: null | { phase: SmtpPhase; code: string; message: string };
+  timings: Partial<Record<SmtpPhase | 'total', number>>;
+}
+
+export interface SmtpProbe {
+  /** Banner, EHLO, STARTTLS and handshake, then QUIT. Never sends MAIL, RCPT or DATA. */
+  session(target: { host: string; port: number; servername?: string; helo: string; timeoutMs: number }): Promise<SmtpSession>;
+}
+
+export type FileErrorCode = 'ENOENT' | 'EACCES' | 'EISDIR' | 'ENOTDIR' | 'TOO_LARGE' | 'OTHER';
+
+export interface FileInfo {
+  path: string;
+  isFile: boolean;
+  isDirectory: boolean;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: Date;
+}
+
+export type FileResult<T> = { ok: true; value: T } | { ok: false; code: FileErrorCode; message: string };
+
+export interface FileProbe {
+  /** Paths are host paths; the probe prefixes `--host-root`. */
+  stat(path: string): Promise<FileResult<FileInfo>>;
+  read(path: string, maxBytes?: number): Promise<FileResult<Buffer>>;
+}
+
+export interface CommandRun {
+  /** `not-found`: no such binary; `timeout`: killed after the time limit; `failed`: ran and exited non-zero. */
+  outcome: 'ok' | 'not-found' | 'timeout' | 'failed';
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CommandProbe {
+  run(command: string, args: string[], options?: { timeoutMs?: number }): Promise<CommandRun>;
+}
+
+export interface DatabaseSettings {
+  host: string;
+  port: number;
+  username: string;
+  password: string | null;
+  database: string;
+}
+
+export interface PoolAddress {
+  pool: string;
+  ipv4: string | null;
+  ipv6: string | null;
+  hostname: string | null;
+  priority: number | null;
+}
+
+export type DatabaseErrorCode = 'refused' | 'access-denied' | 'unknown-database' | 'missing-table' | 'timeout' | 'other';
+
+export type PoolQueryResult =
+  | { ok: true; addresses: PoolAddress[] }
+  | { ok: false; code: DatabaseErrorCode; message: string };
+
+export interface DatabaseProbe {
+  /** Reads Postal's ip_pools joined with ip_addresses. Error messages never contain the password. */
+  ipPools(settings: DatabaseSettings, timeoutMs: number): Promise<PoolQueryResult>;
+}
+
+export interface HostAddress {
+  address: string;
+  family: 4 | 6;
+  interface: string;
+  internal: boolean;
+}
+
+export interface HostProbe {
+  addresses(): Promise<HostAddress[]>;
+}
+
+export interface Probes {
+  dns: DnsProbe;
+  tcp: TcpProbe;
+  smtp: SmtpProbe;
+  files: FileProbe;
+  commands: CommandProbe;
+  database: DatabaseProbe;
+  host: HostProbe;
+  clock: { now(): Date };
+}
