@@ -1,0 +1,118 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Report, RunOptions } from '../../core/types.js';
+import { defaultRunOptions, DEFAULT_CONFIG_PATH } from '../../core/options.js';
+import { selectChecks } from '../../core/catalogue.js';
+import { runChecks } from '../../core/runner.js';
+import { DoctorError } from '../../core/errors.js';
+import { exitCodeFor, nagiosCodeFor, summarise } from '../../core/exit-code.js';
+import { outboundIps } from '../../core/facts/outbound-ips.js';
+import { loadConfigFile } from '../../config/load.js';
+import { redactDeep, redactText, secretValues } from '../../config/secrets.js';
+import { createProbes } from '../../probes/index.js';
+import { REPORTERS } from '../../reporters/index.js';
+import { renderFixScript } from '../../reporters/fix-script.js';
+import type { CommandOutcome, RunFlags } from '../program.js';
+import type { Io } from '../io.js';
+import { toolVersion } from '../main.js';
+import { startProgress } from '../progress.js';
+
+/** Where postal.yml is: --config as given (relative to the working directory), else the default under --host-root. */
+export function configPathFor(flags: { config?: string; hostRoot: string }, io: Io): string {
+  if (flags.config) return isAbsolute(flags.config) ? flags.config : resolve(io.cwd, flags.config);
+  const path = io.env.POSTAL_CONFIG_FILE_PATH || DEFAULT_CONFIG_PATH;
+  return flags.hostRoot === '/' ? path : join(flags.hostRoot, path);
+}
+
+function runOptionsFrom(flags: RunFlags, io: Io): RunOptions {
+  const defaults = defaultRunOptions(io.env);
+  return {
+    ...defaults,
+    configPath: configPathFor(flags, io),
+    only: flags.only,
+    skip: flags.skip,
+    ips: flags.ip,
+    useDatabase: flags.db,
+    resolvers: flags.resolver,
+    dnsblResolvers: flags.dnsblResolver.length > 0 ? flags.dnsblResolver : flags.resolver,
+    dnsblZones: flags.dnsblZone.length > 0 ? flags.dnsblZone : defaults.dnsblZones,
+    probeTargets: flags.probeTarget,
+    smtpTargets: flags.smtpTarget,
+    offline: flags.offline,
+    timeoutMs: flags.timeout,
+    deadlineMs: flags.deadline,
+    hostRoot: flags.hostRoot,
+  };
+}
+
+async function writeReportFile(path: string, text: string): Promise<void> {
+  // Written beside the target and renamed, so a collector never reads half a file.
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, path);
+  } catch (error) {
+    throw new DoctorError(`${path}: cannot write the report (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** check, report and fix: run the checks, build the report, print it in the asked format. */
+export async function runCheckCommand(flags: RunFlags, mode: 'check' | 'report' | 'fix', io: Io): Promise<CommandOutcome> {
+  const options = runOptionsFrom(flags, io);
+  const { checks, skipped } = selectChecks(options.only, options.skip);
+  const { config } = await loadConfigFile(options.configPath);
+  const secrets = secretValues(config);
+  const started = new Date();
+  const startedMs = performance.now();
+
+  const terminalFormat = flags.output ? 'human' : flags.format;
+  const progress = startProgress(io, terminalFormat === 'human' && mode === 'check' && !flags.quiet);
+  const probes = createProbes(options);
+  let run;
+  try {
+    run = await runChecks({
+      checks,
+      skipped,
+      config,
+      options,
+      probes,
+      onProgress: (finished, total, running) => progress.update(finished, total, running),
+    });
+  } finally {
+    progress.stop();
+  }
+
+  const remainingMs = Math.max(0, options.deadlineMs - (performance.now() - startedMs));
+  const ips = await Promise.race([
+    outboundIps(run.context).catch(() => []),
+    new Promise<[]>((done) => setTimeout(() => done([]), remainingMs).unref()),
+  ]);
+
+  const summary = summarise(run.results);
+  const report: Report = redactDeep(
+    {
+      schemaVersion: 1,
+      tool: { name: 'postal-doctor', version: toolVersion() },
+      startedAt: started.toISOString(),
+      durationMs: Math.round(performance.now() - startedMs),
+      config: { path: config.path, format: config.format },
+      outboundIps: ips.map(({ ip, source, hostname, pool }) => ({ ip, source, hostname, pool })),
+      summary,
+      exitCode: exitCodeFor(summary, flags.failOn),
+      results: run.results,
+    },
+    secrets,
+  );
+
+  const color = flags.color && io.interactive;
+  const reporterOptions = { verbose: flags.verbose, failOn: flags.failOn };
+  const text = mode === 'fix' ? renderFixScript(report) : REPORTERS[flags.format](report, { ...reporterOptions, color: flags.format === 'human' && color });
+
+  if (flags.output) {
+    await writeReportFile(flags.output, redactText(text, secrets));
+    if (!flags.quiet) await io.stdout(redactText(REPORTERS.human(report, { ...reporterOptions, color }), secrets));
+  } else {
+    await io.stdout(redactText(text, secrets));
+  }
+  return { exitCode: flags.format === 'nagios' && mode === 'check' ? nagiosCodeFor(summary) : report.exitCode };
+}

@@ -1,0 +1,24 @@
+/** The terminal as commands see it; main passes the real one, tests a recording one. */
+export interface Io {
+  stdout(text: string): Promise<void>;
+  stderr(text: string): Promise<void>;
+  /** stdout is a terminal and neither NO_COLOR nor CI is set: colour and spinner allowed. */
+  interactive: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+function writer(stream: NodeJS.WriteStream) {
+  return (text: string) => new Promise<void>((resolve) => (text ? stream.write(text, () => resolve()) : resolve()));
+}
+
+export function processIo(): Io {
+  const env = process.env;
+  return {
+    stdout: writer(process.stdout),
+    stderr: writer(process.stderr),
+    interactive: Boolean(process.stdout.isTTY) && !env.NO_COLOR && !env.CI,
+    env,
+    cwd: process.cwd(),
+  };
+}

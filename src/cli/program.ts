@@ -1,0 +1,138 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { isIP } from 'node:net';
+import { DEFAULT_CONFIG_PATH } from '../core/options.js';
+
+/** What every command hands back to main: the text for stdout (and stderr) and the exit code. */
+export interface CommandOutcome {
+  exitCode: number;
+}
+
+export const FORMATS = ['human', 'json', 'markdown', 'junit', 'nagios', 'prometheus'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** The raw options of check/report/fix as commander parses them. */
+export interface RunFlags {
+  config?: string;
+  only: string[];
+  skip: string[];
+  ip: string[];
+  db: boolean;
+  resolver: string[];
+  dnsblResolver: string[];
+  dnsblZone: string[];
+  probeTarget: string[];
+  smtpTarget: string[];
+  offline: boolean;
+  timeout: number;
+  deadline: number;
+  format: Format;
+  output?: string;
+  failOn: 'fail' | 'warn';
+  color: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  hostRoot: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const collectList = (value: string, previous: string[]) => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean),
+];
+
+function positiveInteger(flag: string) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError(`${flag} takes a whole number of milliseconds`);
+    return Number(value);
+  };
+}
+
+function ipAddress(value: string, previous: string[]): string[] {
+  if (!isIP(value)) throw new InvalidArgumentError(`"${value}" is not an IPv4 or IPv6 address`);
+  return [...previous, value];
+}
+
+/** `ip`, `ip:port`, `[v6]` or `[v6]:port`. */
+function resolverAddress(value: string, previous: string[]): string[] {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+  const plain = /^([^:]+)(?::(\d+))?$/.exec(value);
+  const host = bracketed?.[1] ?? (isIP(value) === 6 ? value : plain?.[1]);
+  const port = bracketed?.[2] ?? (isIP(value) === 6 ? undefined : plain?.[2]);
+  if (!host || !isIP(host) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
+    throw new InvalidArgumentError(`"${value}" is not a resolver address (ip, ip:port or [ipv6]:port)`);
+  }
+  return [...previous, value];
+}
+
+function addRunOptions(command: Command): Command {
+  return command
+    .option('-c, --config <path>', `Postal config file (default: $POSTAL_CONFIG_FILE_PATH or ${DEFAULT_CONFIG_PATH})`)
+    .option('--only <ids>', 'run only these checks or groups (comma-separated)', collectList, [])
+    .option('--skip <ids>', 'skip these checks or groups (comma-separated)', collectList, [])
+    .option('--ip <addr>', 'an outbound IP to check (repeatable)', ipAddress, [])
+    .option('--no-db', "do not read IP pools from Postal's database")
+    .option('--resolver <ip[:port]>', 'DNS server for ordinary lookups (repeatable; default: the system resolver)', resolverAddress, [])
+    .option('--dnsbl-resolver <ip[:port]>', 'DNS server for blocklist lookups (default: --resolver)', resolverAddress, [])
+    .option('--dnsbl-zone <zone>', 'blocklist zone to query (repeatable; default: zen.spamhaus.org, b.barracudacentral.org, bl.spamcop.net)', collect, [])
+    .option('--probe-target <host[:port]>', 'remote MX for the outbound port 25 test (repeatable)', collect, [])
+    .option('--smtp-target <host[:port]>', 'where to run the live STARTTLS probe (repeatable)', collect, [])
+    .option('--offline', 'no network: config, files and local checks only', false)
+    .option('--timeout <ms>', 'time limit of each network operation', positiveInteger('--timeout'), 5000)
+    .option('--deadline <ms>', 'time limit of the whole run', positiveInteger('--deadline'), 60000)
+    .addOption(new Option('--format <fmt>', 'report format').choices(FORMATS).default('human'))
+    .option('-o, --output <file>', 'write the report to a file')
+    .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code 1').choices(['fail', 'warn']).default('fail'))
+    .option('--no-color', 'no colour')
+    .option('-q, --quiet', 'print nothing on the terminal when writing to a file', false)
+    .option('-v, --verbose', 'show passing details and evidence', false)
+    .option('--host-root <dir>', 'prefix for every host path read', '/');
+}
+
+export interface CommandHandlers {
+  check(flags: RunFlags, mode: 'check' | 'report' | 'fix'): Promise<CommandOutcome>;
+  list(flags: { format: 'human' | 'json' }): Promise<CommandOutcome>;
+  explain(id: string): Promise<CommandOutcome>;
+  config(flags: { config?: string; format: 'human' | 'json'; hostRoot: string }): Promise<CommandOutcome>;
+}
+
+/** The command table; actions only forward typed options, so the CLI can be tested without running anything. */
+export function buildProgram(version: string, handlers: CommandHandlers, onOutcome: (outcome: CommandOutcome) => void): Command {
+  const program = new Command()
+    .name('postal-doctor')
+    .description('Checks a Postal mail server deployment the way remote mail servers see it, and prints the exact fix.')
+    .version(version, '-V, --version')
+    .showHelpAfterError('(run postal-doctor --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+
+  addRunOptions(program.command('check').description('run the checks (the main job)')).action(async (flags: RunFlags) =>
+    onOutcome(await handlers.check(flags, 'check')),
+  );
+  addRunOptions(program.command('report').description('same as check --format markdown, for support tickets (secrets redacted)')).action(
+    async (flags: RunFlags) => onOutcome(await handlers.check({ ...flags, format: 'markdown' }, 'report')),
+  );
+  addRunOptions(program.command('fix').description('run the checks, then print one shell script of all fixes, in a safe order')).action(
+    async (flags: RunFlags) => onOutcome(await handlers.check(flags, 'fix')),
+  );
+  program
+    .command('explain')
+    .description('the long explanation of a check: what, why, how it is checked, how to fix')
+    .argument('<check-id>', 'a check id, e.g. dns.fcrdns')
+    .action(async (id: string) => onOutcome(await handlers.explain(id)));
+  program
+    .command('list')
+    .description('every check with id, group and one-line title')
+    .addOption(new Option('--format <fmt>', 'output format').choices(['human', 'json']).default('human'))
+    .action(async (flags: { format: 'human' | 'json' }) => onOutcome(await handlers.list(flags)));
+  program
+    .command('config')
+    .description('the effective Postal config as Postal will see it, with the origin of each value (secrets redacted)')
+    .option('-c, --config <path>', `Postal config file (default: $POSTAL_CONFIG_FILE_PATH or ${DEFAULT_CONFIG_PATH})`)
+    .addOption(new Option('--format <fmt>', 'output format').choices(['human', 'json']).default('human'))
+    .option('--host-root <dir>', 'prefix for every host path read', '/')
+    .action(async (flags: { config?: string; format: 'human' | 'json'; hostRoot: string }) => onOutcome(await handlers.config(flags)));
+  return program;
+}
