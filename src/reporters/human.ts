@@ -1,0 +1,97 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Fix, Report, Result, Status } from '../core/types.js';
+import {
+  type ReporterOptions,
+  GROUP_HEADINGS,
+  checkAndTarget,
+  countsPhrase,
+  formatAnswer,
+  formatConfigValue,
+  formatSeconds,
+  isProblem,
+  oneLine,
+  printable,
+  problemsFirst,
+  resultsByGroup,
+} from './common.js';
+
+const SYMBOLS: Record<Status, string> = { pass: '✔', warn: '▲', fail: '✖', unknown: '?', skip: '-' };
+
+const RESULT_INDENT = '  ';
+const DETAIL_INDENT = '      ';
+const FIX_INDENT = '        ';
+
+function paint(chalk: ChalkInstance, status: Status): (text: string) => string {
+  switch (status) {
+    case 'pass':
+      return chalk.green;
+    case 'warn':
+      return chalk.yellow;
+    case 'fail':
+      return chalk.red;
+    case 'unknown':
+      return chalk.magenta;
+    case 'skip':
+      return chalk.gray;
+  }
+}
+
+function indentLines(text: string, indent: string): string[] {
+  return printable(text)
+    .split(/\r?\n/)
+    .map((line) => indent + line);
+}
+
+function fixLines(fix: Fix, chalk: ChalkInstance): string[] {
+  const lines = [`${DETAIL_INDENT}${chalk.bold('Fix:')} ${oneLine(fix.summary)}`];
+  for (const command of fix.commands) lines.push(...indentLines(command, FIX_INDENT).map((line) => chalk.cyan(line)));
+  for (const record of fix.records ?? []) lines.push(...indentLines(record, FIX_INDENT).map((line) => chalk.cyan(line)));
+  for (const change of fix.configChanges ?? []) {
+    const edit = `${change.path}: ${formatConfigValue(change.from)} → ${formatConfigValue(change.to)}`;
+    lines.push(chalk.cyan(FIX_INDENT + oneLine(edit)));
+  }
+  return lines;
+}
+
+function evidenceLines(result: Result, chalk: ChalkInstance): string[] {
+  return result.evidence.map((item) => chalk.dim(`${DETAIL_INDENT}· ${oneLine(item.query)} → ${oneLine(formatAnswer(item.answer))}`));
+}
+
+function resultLines(result: Result, chalk: ChalkInstance, verbose: boolean): string[] {
+  const colour = paint(chalk, result.status);
+  const head = `${RESULT_INDENT}${colour(SYMBOLS[result.status])} ${oneLine(result.title)}  ${chalk.dim(oneLine(checkAndTarget(result)))}`;
+  if (result.status === 'skip') return [`${head} ${chalk.dim(`— ${oneLine(result.message)}`)}`];
+  const lines = [head];
+  if (isProblem(result) || verbose) lines.push(...indentLines(result.message, DETAIL_INDENT));
+  if (verbose) lines.push(...evidenceLines(result, chalk));
+  if (isProblem(result) && result.fix) lines.push(...fixLines(result.fix, chalk));
+  return lines;
+}
+
+function outboundIpsLine(report: Report): string | null {
+  if (report.outboundIps.length === 0) return null;
+  const ips = report.outboundIps.map((entry) => `${entry.ip} (${entry.source})`);
+  return `Outbound IPs: ${oneLine(ips.join(', '))}`;
+}
+
+/** The terminal report: grouped by area, problems with their message and fix, passes on one line each. */
+export function renderHuman(report: Report, options: ReporterOptions): string {
+  const chalk = new Chalk({ level: options.color ? 1 : 0 });
+  const format = report.config.format === null ? 'unreadable' : `format ${report.config.format}`;
+  const lines = [chalk.bold(oneLine(`${report.tool.name} ${report.tool.version}`)) + chalk.dim(` — ${oneLine(report.config.path)} (${format})`)];
+  const ips = outboundIpsLine(report);
+  if (ips) lines.push(chalk.dim(ips));
+
+  for (const [group, results] of resultsByGroup(report.results)) {
+    lines.push('', chalk.bold.underline(GROUP_HEADINGS[group]));
+    for (const result of results) lines.push(...resultLines(result, chalk, options.verbose));
+  }
+
+  const { summary } = report;
+  const counts = countsPhrase(summary);
+  const worst = summary.fail > 0 ? 'fail' : summary.warn > 0 ? 'warn' : summary.unknown > 0 ? 'unknown' : 'pass';
+  lines.push('', `${paint(chalk, worst)(chalk.bold(counts))} in ${formatSeconds(report.durationMs)}`);
+  const [firstProblem] = problemsFirst(report.results);
+  if (firstProblem) lines.push(`Run ${chalk.bold(`postal-doctor explain ${firstProblem.check}`)} for what it checks and how to fix it.`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,31 @@
+import { type FailOn, exitCodeFor, nagiosCodeFor } from '../core/exit-code.js';
+import type { Report, Summary } from '../core/types.js';
+import type { ReporterOptions } from './common.js';
+import { renderHuman } from './human.js';
+import { renderJson } from './json.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
+import { renderNagios } from './nagios.js';
+import { renderPrometheus } from './prometheus.js';
+
+export type { ReporterOptions } from './common.js';
+
+/** Renders a finished report as text (ending in a newline); pure: no I/O, no clock, no environment. */
+export type Reporter = (report: Report, options: ReporterOptions) => string;
+
+export const FORMATS = ['human', 'json', 'markdown', 'junit', 'nagios', 'prometheus'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export const REPORTERS: Record<Format, Reporter> = {
+  human: renderHuman,
+  json: renderJson,
+  markdown: renderMarkdown,
+  junit: renderJunit,
+  nagios: renderNagios,
+  prometheus: renderPrometheus,
+};
+
+/** The process exit code for a report in this format: Nagios has its own 0–3 convention, every other format follows `--fail-on`. */
+export function exitCodeForFormat(format: Format, summary: Summary, failOn: FailOn): 0 | 1 | 2 | 3 {
+  return format === 'nagios' ? nagiosCodeFor(summary) : exitCodeFor(summary, failOn);
+}

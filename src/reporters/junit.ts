@@ -1,0 +1,120 @@
+import type { Fix, Report, Result } from '../core/types.js';
+import { type ReporterOptions, formatAnswer, formatConfigValue, resultsByGroup } from './common.js';
+
+// Characters XML 1.0 does not allow at all, not even as character references.
+const INVALID_XML = /[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\n': '&#10;',
+  '\r': '&#13;',
+  '\t': '&#9;',
+};
+
+function xmlText(text: string): string {
+  return text.replace(INVALID_XML, '').replace(/[&<>"']/g, (char) => ENTITIES[char] ?? char);
+}
+
+/** Attribute values also keep their line breaks, which parsers would otherwise turn into spaces. */
+function xmlAttribute(text: string): string {
+  return text.replace(INVALID_XML, '').replace(/[&<>"'\n\r\t]/g, (char) => ENTITIES[char] ?? char);
+}
+
+function attributes(values: Record<string, string | number>): string {
+  return Object.entries(values)
+    .map(([name, value]) => ` ${name}="${xmlAttribute(String(value))}"`)
+    .join('');
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+function fixText(fix: Fix): string[] {
+  const lines = [`Fix: ${fix.summary}`];
+  for (const line of [...fix.commands, ...(fix.records ?? [])]) lines.push(`  ${line}`);
+  for (const change of fix.configChanges ?? []) {
+    lines.push(`  ${change.path}: ${formatConfigValue(change.from)} → ${formatConfigValue(change.to)}`);
+  }
+  return lines;
+}
+
+/** What a CI log shows for a result: the message, the evidence and the fix. */
+function detailText(result: Result): string {
+  const lines = [result.message];
+  if (result.evidence.length > 0) {
+    lines.push('', 'Evidence:', ...result.evidence.map((item) => `  ${item.query} → ${formatAnswer(item.answer)}`));
+  }
+  if (result.fix) lines.push('', ...fixText(result.fix));
+  return lines.join('\n');
+}
+
+/**
+ * The body of a test case. A warning fails the test case only under `--fail-on warn`, so that a
+ * JUnit gate in GitLab or Jenkins agrees with the exit code; otherwise it passes and carries the
+ * warning in its output. `unknown` is an error: the check could not run, which is what JUnit's
+ * `<error>` means.
+ */
+function testcaseBody(result: Result, options: ReporterOptions): string {
+  switch (result.status) {
+    case 'fail':
+      return `<failure${attributes({ type: 'fail', message: result.title })}>${xmlText(detailText(result))}</failure>`;
+    case 'warn':
+      if (options.failOn === 'warn') return `<failure${attributes({ type: 'warning', message: result.title })}>${xmlText(detailText(result))}</failure>`;
+      return `<system-out>${xmlText(`WARNING: ${result.title}\n${detailText(result)}`)}</system-out>`;
+    case 'unknown':
+      return `<error${attributes({ type: 'unknown', message: result.title })}>${xmlText(detailText(result))}</error>`;
+    case 'skip':
+      return `<skipped${attributes({ message: result.message })}/>`;
+    case 'pass':
+      return options.verbose ? `<system-out>${xmlText(detailText(result))}</system-out>` : '';
+  }
+}
+
+interface Counts {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+function count(results: Result[], options: ReporterOptions): Counts {
+  return {
+    tests: results.length,
+    failures: results.filter((result) => result.status === 'fail' || (result.status === 'warn' && options.failOn === 'warn')).length,
+    errors: results.filter((result) => result.status === 'unknown').length,
+    skipped: results.filter((result) => result.status === 'skip').length,
+  };
+}
+
+/** A check's results share the check's duration; a suite's time counts each check once. */
+function suiteMs(results: Result[]): number {
+  const perCheck = new Map(results.map((result) => [result.check, result.durationMs]));
+  return [...perCheck.values()].reduce((sum, ms) => sum + ms, 0);
+}
+
+/** `--format junit`: one test suite per group, one test case per result. */
+export function renderJunit(report: Report, options: ReporterOptions): string {
+  // JUnit's timestamp is a local date-time without zone; startedAt is UTC.
+  const timestamp = report.startedAt.replace(/(\.\d+)?Z$/, '');
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attributes({ name: report.tool.name, ...count(report.results, options), time: seconds(report.durationMs), timestamp })}>`,
+  ];
+  for (const [group, results] of resultsByGroup(report.results)) {
+    lines.push(`  <testsuite${attributes({ name: group, ...count(results, options), time: seconds(suiteMs(results)), timestamp })}>`);
+    for (const result of results) {
+      const name = result.target === null ? result.title : `${result.title} [${result.target}]`;
+      const open = `    <testcase${attributes({ classname: result.check, name, time: seconds(result.durationMs) })}`;
+      const body = testcaseBody(result, options);
+      lines.push(body ? `${open}>\n      ${body}\n    </testcase>` : `${open}/>`);
+    }
+    lines.push('  </testsuite>');
+  }
+  lines.push('</testsuites>');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,123 @@
+import { stringify } from 'yaml';
+import type { ConfigChange, Fix, Report, Result, Status } from '../core/types.js';
+import { type ReporterOptions, countsPhrase, formatSeconds, oneLine, printable, problemsFirst } from './common.js';
+
+const STATUS_LABELS: Record<Status, string> = { pass: '✔ pass', warn: '▲ warn', fail: '✖ fail', unknown: '? unknown', skip: '- skip' };
+
+/** Text that renders as itself: Markdown punctuation and block markers at the start of a line are escaped. */
+function escapeLine(line: string): string {
+  return printable(line.trim())
+    .replace(/[\\`*_[\]<>|~&]/g, '\\$&')
+    .replace(/^(#{1,6}|[+-])(?=\s|$)/, '\\$1')
+    .replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2')
+    .replace(/^([=-])(?=[=-]*$)/, '\\$1');
+}
+
+function paragraph(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map(escapeLine)
+    .filter((line) => line.length > 0)
+    .join('\n');
+}
+
+/** A table cell: one line, pipes and backticks escaped. */
+function cell(text: string): string {
+  return escapeLine(oneLine(text));
+}
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+/** A fenced block whose fence is longer than any backtick run inside, so the content cannot close it. */
+function fenced(language: string, body: string): string {
+  const longestRun = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longestRun + 1));
+  return `${fence}${language}\n${printable(body)}\n${fence}`;
+}
+
+function nested(path: string, value: unknown): Record<string, unknown> {
+  return path
+    .split('.')
+    .reverse()
+    .reduce<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
+}
+
+/** A postal.yml edit as the YAML to write, with the current value in a comment above it. */
+function configChangeYaml(change: ConfigChange): string {
+  const path = oneLine(change.path);
+  const was = oneLine(JSON.stringify(change.from) ?? '');
+  if (change.to === undefined) return `# remove ${path} (was ${was})`;
+  const comment = change.from === undefined ? `# add ${path}` : `# ${path} was ${was}`;
+  return `${comment}\n${stringify(nested(change.path, change.to)).trimEnd()}`;
+}
+
+function fixBlocks(fix: Fix): string[] {
+  const blocks = [`**Fix:** ${paragraph(fix.summary)}`];
+  if (fix.commands.length > 0) blocks.push(fenced('sh', fix.commands.join('\n')));
+  if (fix.records?.length) blocks.push(fenced('dns', fix.records.join('\n')));
+  if (fix.configChanges?.length) blocks.push(fenced('yaml', `# postal.yml\n${fix.configChanges.map(configChangeYaml).join('\n')}`));
+  return blocks;
+}
+
+function problemSection(result: Result): string {
+  const blocks = [
+    `### ${STATUS_LABELS[result.status]}: ${cell(result.title)}`,
+    `\`${result.check}\`${result.target === null ? '' : ` · ${cell(result.target)}`}`,
+  ];
+  if (result.message.trim()) blocks.push(paragraph(result.message));
+  if (result.evidence.length > 0) blocks.push('**Evidence:**', fenced('json', JSON.stringify(result.evidence, null, 2)));
+  if (result.fix) blocks.push(...fixBlocks(result.fix));
+  return blocks.join('\n\n');
+}
+
+function environmentTable(report: Report): string {
+  const ips = report.outboundIps.map((entry) => {
+    const details = [entry.source, entry.hostname && `HELO ${entry.hostname}`, entry.pool && `pool ${entry.pool}`].filter(Boolean);
+    return `${entry.ip} (${details.join(', ')})`;
+  });
+  const rows = [
+    ['Tool', `${report.tool.name} ${report.tool.version}`],
+    ['Config file', report.config.path],
+    ['Config format', report.config.format === null ? 'not loaded' : `version ${report.config.format}`],
+    ['Started', report.startedAt],
+    ['Duration', formatSeconds(report.durationMs)],
+    ['Outbound IPs', ips.length > 0 ? ips.join(', ') : 'none found'],
+  ];
+  return table(['item', 'value'], rows.map(([name = '', value = '']) => [name, cell(value)]));
+}
+
+function summaryTable(report: Report): string {
+  const { summary } = report;
+  return table(['pass', 'warn', 'fail', 'unknown', 'skip'], [[summary.pass, summary.warn, summary.fail, summary.unknown, summary.skip].map(String)]);
+}
+
+function othersTable(results: Result[]): string {
+  const rows = results.map((result) => [
+    STATUS_LABELS[result.status],
+    `\`${result.check}\``,
+    result.target === null ? '' : cell(result.target),
+    cell(result.status === 'skip' ? `${result.title}: ${result.message}` : result.title),
+  ]);
+  return table(['status', 'check', 'target', 'result'], rows);
+}
+
+/** `--format markdown` and `report`: for a support ticket — environment, summary, problems first with their fixes. */
+export function renderMarkdown(report: Report, _options: ReporterOptions): string {
+  const problems = problemsFirst(report.results);
+  const others = report.results.filter((result) => result.status === 'pass' || result.status === 'skip');
+  const sections = [
+    '# postal-doctor report',
+    '## Environment',
+    environmentTable(report),
+    '## Summary',
+    summaryTable(report),
+    `${countsPhrase(report.summary)} — exit code ${report.exitCode}.`,
+    '## Problems',
+    ...(problems.length > 0 ? problems.map(problemSection) : ['None.']),
+    '## Passed and skipped',
+    others.length > 0 ? othersTable(others) : 'None.',
+  ];
+  return `${sections.join('\n\n')}\n`;
+}

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { exitCodeFor, nagiosCodeFor, summarise } from '../../../src/core/exit-code.js';
+import type { Status } from '../../../src/core/types.js';
+import { exitCodeForFormat } from '../../../src/reporters/index.js';
+import { sampleResult } from '../../support/sample-report.js';
+
+function summaryOf(statuses: Status[]) {
+  return summarise(statuses.map((status, index) => sampleResult({ check: 'dns.ptr', status, target: `192.0.2.${index}` })));
+}
+
+const CASES: Array<{ statuses: Status[]; failOnFail: 0 | 1; failOnWarn: 0 | 1; nagios: 0 | 1 | 2 | 3 }> = [
+  { statuses: [], failOnFail: 0, failOnWarn: 0, nagios: 0 },
+  { statuses: ['pass', 'pass'], failOnFail: 0, failOnWarn: 0, nagios: 0 },
+  { statuses: ['skip'], failOnFail: 0, failOnWarn: 0, nagios: 0 },
+  { statuses: ['pass', 'skip'], failOnFail: 0, failOnWarn: 0, nagios: 0 },
+  { statuses: ['pass', 'warn'], failOnFail: 0, failOnWarn: 1, nagios: 1 },
+  { statuses: ['pass', 'fail'], failOnFail: 1, failOnWarn: 1, nagios: 2 },
+  { statuses: ['pass', 'unknown'], failOnFail: 0, failOnWarn: 0, nagios: 3 },
+  { statuses: ['warn', 'unknown'], failOnFail: 0, failOnWarn: 1, nagios: 3 },
+  { statuses: ['fail', 'unknown'], failOnFail: 1, failOnWarn: 1, nagios: 2 },
+  { statuses: ['unknown', 'fail', 'warn', 'skip', 'pass'], failOnFail: 1, failOnWarn: 1, nagios: 2 },
+  { statuses: ['warn', 'skip'], failOnFail: 0, failOnWarn: 1, nagios: 1 },
+  { statuses: ['unknown', 'skip'], failOnFail: 0, failOnWarn: 0, nagios: 3 },
+];
+
+for (const { statuses, failOnFail, failOnWarn, nagios } of CASES) {
+  test(`exit codes for [${statuses.join(', ') || 'no results'}]`, () => {
+    const summary = summaryOf(statuses);
+    assert.equal(exitCodeFor(summary, 'fail'), failOnFail, '--fail-on fail');
+    assert.equal(exitCodeFor(summary, 'warn'), failOnWarn, '--fail-on warn');
+    assert.equal(nagiosCodeFor(summary), nagios, 'nagios');
+    assert.equal(exitCodeForFormat('nagios', summary, 'fail'), nagios, 'nagios format uses the Nagios code');
+    assert.equal(exitCodeForFormat('junit', summary, 'warn'), failOnWarn, 'other formats follow --fail-on');
+  });
+}
+
+test('summarise counts every status, including the ones that are absent', () => {
+  assert.deepEqual(summaryOf(['pass', 'fail', 'pass', 'skip', 'unknown', 'warn', 'warn']), { pass: 2, warn: 2, fail: 1, unknown: 1, skip: 1 });
+  assert.deepEqual(summaryOf([]), { pass: 0, warn: 0, fail: 0, unknown: 0, skip: 0 });
+});
