@@ -1,5 +1,4 @@
-import { type FailOn, exitCodeFor, nagiosCodeFor } from '../core/exit-code.js';
-import type { Report, Summary } from '../core/types.js';
+import type { Report } from '../core/types.js';
 import type { ReporterOptions } from './common.js';
 import { renderHuman } from './human.js';
 import { renderJson } from './json.js';
@@ -24,8 +23,3 @@ export const REPORTERS: Record<Format, Reporter> = {
   nagios: renderNagios,
   prometheus: renderPrometheus,
 };
-
-/** The process exit code for a report in this format: Nagios has its own 0–3 convention, every other format follows `--fail-on`. */
-export function exitCodeForFormat(format: Format, summary: Summary, failOn: FailOn): 0 | 1 | 2 | 3 {
-  return format === 'nagios' ? nagiosCodeFor(summary) : exitCodeFor(summary, failOn);
-}

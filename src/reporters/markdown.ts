@@ -21,8 +21,8 @@ function paragraph(text: string): string {
     .join('\n');
 }
 
-/** A table cell: one line, pipes and backticks escaped. */
-function cell(text: string): string {
+/** Text for a heading or a table cell: one line, pipes and backticks escaped. */
+function inline(text: string): string {
   return escapeLine(oneLine(text));
 }
 
@@ -63,8 +63,8 @@ function fixBlocks(fix: Fix): string[] {
 
 function problemSection(result: Result): string {
   const blocks = [
-    `### ${STATUS_LABELS[result.status]}: ${cell(result.title)}`,
-    `\`${result.check}\`${result.target === null ? '' : ` · ${cell(result.target)}`}`,
+    `### ${STATUS_LABELS[result.status]}: ${inline(result.title)}`,
+    `\`${result.check}\`${result.target === null ? '' : ` · ${inline(result.target)}`}`,
   ];
   if (result.message.trim()) blocks.push(paragraph(result.message));
   if (result.evidence.length > 0) blocks.push('**Evidence:**', fenced('json', JSON.stringify(result.evidence, null, 2)));
@@ -85,7 +85,7 @@ function environmentTable(report: Report): string {
     ['Duration', formatSeconds(report.durationMs)],
     ['Outbound IPs', ips.length > 0 ? ips.join(', ') : 'none found'],
   ];
-  return table(['item', 'value'], rows.map(([name = '', value = '']) => [name, cell(value)]));
+  return table(['item', 'value'], rows.map(([name = '', value = '']) => [name, inline(value)]));
 }
 
 function summaryTable(report: Report): string {
@@ -97,8 +97,8 @@ function othersTable(results: Result[]): string {
   const rows = results.map((result) => [
     STATUS_LABELS[result.status],
     `\`${result.check}\``,
-    result.target === null ? '' : cell(result.target),
-    cell(result.status === 'skip' ? `${result.title}: ${result.message}` : result.title),
+    result.target === null ? '' : inline(result.target),
+    inline(result.status === 'skip' ? `${result.title}: ${result.message}` : result.title),
   ]);
   return table(['status', 'check', 'target', 'result'], rows);
 }

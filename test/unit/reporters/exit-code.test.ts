@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exitCodeFor, nagiosCodeFor, summarise } from '../../../src/core/exit-code.js';
 import type { Status } from '../../../src/core/types.js';
-import { exitCodeForFormat } from '../../../src/reporters/index.js';
 import { sampleResult } from '../../support/sample-report.js';
 
 function summaryOf(statuses: Status[]) {
@@ -30,8 +29,6 @@ for (const { statuses, failOnFail, failOnWarn, nagios } of CASES) {
     assert.equal(exitCodeFor(summary, 'fail'), failOnFail, '--fail-on fail');
     assert.equal(exitCodeFor(summary, 'warn'), failOnWarn, '--fail-on warn');
     assert.equal(nagiosCodeFor(summary), nagios, 'nagios');
-    assert.equal(exitCodeForFormat('nagios', summary, 'fail'), nagios, 'nagios format uses the Nagios code');
-    assert.equal(exitCodeForFormat('junit', summary, 'warn'), failOnWarn, 'other formats follow --fail-on');
   });
 }
 
