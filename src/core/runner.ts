@@ -132,7 +132,7 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const overrun = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), limit);
+      timer = setTimeout(() => resolve('timeout'), limit).unref();
     });
     try {
       const outcome = await Promise.race([check.run(context), overrun]);
