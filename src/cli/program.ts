@@ -1,14 +1,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isIP } from 'node:net';
 import { DEFAULT_CONFIG_PATH } from '../core/options.js';
+import { FORMATS, type Format } from '../reporters/index.js';
 
 /** What every command hands back to main: the text for stdout (and stderr) and the exit code. */
 export interface CommandOutcome {
   exitCode: number;
 }
 
-export const FORMATS = ['human', 'json', 'markdown', 'junit', 'nagios', 'prometheus'] as const;
-export type Format = (typeof FORMATS)[number];
 
 /** The raw options of check/report/fix as commander parses them. */
 export interface RunFlags {
