@@ -17,6 +17,7 @@ export function createProbes(options: RunOptions): Probes {
   const tcp = lazily(async () => (await import('./tcp.js')).createTcpProbe());
   const smtp = lazily(async () => (await import('./smtp.js')).createSmtpProbe());
   const database = lazily(async () => (await import('./database.js')).createDatabaseProbe());
+  const trust = lazily(async () => (await import('./trust.js')).createTrustProbe());
   return {
     dns: { query: async (...args) => (await dns()).query(...args) },
     tcp: { connect: async (...args) => (await tcp()).connect(...args) },
@@ -25,6 +26,7 @@ export function createProbes(options: RunOptions): Probes {
     files: createFileProbe(options.hostRoot),
     commands: createCommandProbe(),
     host: createHostProbe(),
+    trust: { roots: async () => (await trust()).roots() },
     clock: { now: () => new Date() },
   };
 }

@@ -55,14 +55,27 @@ export interface SmtpSession {
     /** PEM blocks of the chain the server sent, leaf first. */
     chainPem: string[];
   };
+  /** The EHLO reply lines over TLS, when the session got that far. */
+  ehloAfterTls?: string[];
   /** Where and why the session stopped early; null when every phase completed. */
   failure: null | { phase: SmtpPhase; code: string; message: string };
   timings: Partial<Record<SmtpPhase | 'total', number>>;
 }
 
 export interface SmtpProbe {
-  /** Banner, EHLO, STARTTLS and handshake, then QUIT. Never sends MAIL, RCPT or DATA. */
-  session(target: { host: string; port: number; servername?: string; helo: string; timeoutMs: number }): Promise<SmtpSession>;
+  /**
+   * Banner, EHLO, STARTTLS and handshake, then QUIT. Never sends MAIL, RCPT or DATA.
+   * `ca`: the roots `authorized` is judged against (default: Node's store).
+   */
+  session(target: { host: string; port: number; servername?: string; helo: string; timeoutMs: number; ca?: string[] }): Promise<SmtpSession>;
+}
+
+export interface TrustProbe {
+  /**
+   * PEM certificates of the roots a remote mail server is expected to trust: Node's bundled
+   * Mozilla list plus the file named by NODE_EXTRA_CA_CERTS (a private CA), as Node's TLS uses them.
+   */
+  roots(): Promise<string[]>;
 }
 
 export type FileErrorCode = 'ENOENT' | 'EACCES' | 'EISDIR' | 'ENOTDIR' | 'TOO_LARGE' | 'OTHER';
@@ -144,5 +157,6 @@ export interface Probes {
   commands: CommandProbe;
   database: DatabaseProbe;
   host: HostProbe;
+  trust: TrustProbe;
   clock: { now(): Date };
 }

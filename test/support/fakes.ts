@@ -18,6 +18,7 @@ export function fakeProbes(overrides: Partial<Probes> = {}): Probes {
     commands: unfaked('commands'),
     database: unfaked('database'),
     host: unfaked('host'),
+    trust: unfaked('trust'),
     clock: { now: () => new Date('2026-11-27T10:00:00Z') },
     ...overrides,
   };

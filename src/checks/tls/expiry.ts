@@ -1,0 +1,57 @@
+import type { CheckDefinition, Finding } from '../../core/types.js';
+import { summarize, validity } from './certificates.js';
+import { certificateInput, NO_CERTIFICATE_MESSAGE } from './material.js';
+import { restartSmtpCommand } from './smtp-container.js';
+
+/** Under this many days left the certificate is worth a warning: automated renewal should have happened by now. */
+export const EXPIRY_WARNING_DAYS = 21;
+
+const DAY_MS = 86_400_000;
+
+export const tlsExpiry: CheckDefinition = {
+  id: 'tls.expiry',
+  group: 'tls',
+  title: 'TLS certificate is within its validity period and not about to expire',
+  targets: 'file',
+  probes: ['files', 'clock'],
+  network: false,
+  messages: {
+    ...NO_CERTIFICATE_MESSAGE,
+    valid: {
+      title: 'Certificate valid until {notAfter}',
+      message: 'The certificate Postal serves is valid until {notAfter}.',
+    },
+    expiring: {
+      title: 'Certificate expires on {notAfter}',
+      message: 'The certificate Postal serves expires on {notAfter}, in {days} day(s). Renewal should already have happened.',
+    },
+    expired: {
+      title: 'Certificate expired on {notAfter}',
+      message: 'The certificate Postal serves expired on {notAfter}. Clients that verify certificates refuse it.',
+    },
+    'not-yet-valid': {
+      title: 'Certificate is not valid before {notBefore}',
+      message: 'The certificate Postal serves is not valid until {notBefore}; check the clock of this host and the certificate.',
+    },
+  },
+  async run(ctx): Promise<Finding[]> {
+    const input = await certificateInput(ctx);
+    if (!input.ok) return [input.finding];
+    const [leaf] = input.certificates;
+    const { notBefore, notAfter } = validity(leaf);
+    const now = ctx.probes.clock.now();
+    const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
+    const data = { notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString(), days };
+    const evidence = [{ query: `validity of ${input.target}`, answer: { ...summarize(leaf), now: now.toISOString(), daysLeft: days } }];
+    const renew = {
+      summary: 'Renew the certificate (e.g. certbot renew), copy the new fullchain and key into place, then restart the SMTP server',
+      commands: [restartSmtpCommand(ctx)],
+      kind: 'file' as const,
+    };
+    const target = input.target;
+    if (now < notBefore) return [{ target, status: 'fail', messageId: 'not-yet-valid', data, evidence }];
+    if (now > notAfter) return [{ target, status: 'fail', messageId: 'expired', data, evidence, fix: renew }];
+    if (days < EXPIRY_WARNING_DAYS) return [{ target, status: 'warn', messageId: 'expiring', data, evidence, fix: renew }];
+    return [{ target, status: 'pass', messageId: 'valid', data, evidence }];
+  },
+};

@@ -1,0 +1,184 @@
+import type { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { CheckContext, Evidence, Finding, MessageTemplate } from '../../core/types.js';
+import type { DnsAnswer, FileErrorCode, FileInfo, SmtpSession } from '../../probes/types.js';
+import { canonicalIp } from '../../core/ip.js';
+import { asciiHostname, parseRoots, readCertificateFile, readKeyFile, certificatesOf, type CertificateFileContent, type KeyFileContent } from './certificates.js';
+
+/** A TLS file as the doctor found it on the host. */
+export type LoadedFile<T> =
+  | { state: 'outside-mount'; containerPath: string }
+  | { state: 'error'; containerPath: string; hostPath: string; code: FileErrorCode; message: string }
+  | { state: 'read'; containerPath: string; hostPath: string; info: FileInfo | null; content: T };
+
+export interface TlsFiles {
+  certificate: LoadedFile<CertificateFileContent>;
+  key: LoadedFile<KeyFileContent>;
+}
+
+/** A certificate or key is a few kilobytes; a large file is not one. */
+const MAX_TLS_FILE_BYTES = 1024 * 1024;
+
+async function loadFile<T>(ctx: CheckContext, containerPath: string, parse: (data: Buffer) => T): Promise<LoadedFile<T>> {
+  const hostPath = ctx.config.hostPath(containerPath);
+  if (hostPath === null) return { state: 'outside-mount', containerPath };
+  const read = await ctx.probes.files.read(hostPath, MAX_TLS_FILE_BYTES);
+  if (!read.ok) return { state: 'error', containerPath, hostPath, code: read.code, message: read.message };
+  const stat = await ctx.probes.files.stat(hostPath);
+  return { state: 'read', containerPath, hostPath, info: stat.ok ? stat.value : null, content: parse(read.value) };
+}
+
+/** The certificate and key files named by smtp_server.tls_*_path, read once per run. */
+export function tlsFiles(ctx: CheckContext): Promise<TlsFiles> {
+  return ctx.memo('tls:files', async () => {
+    const [certificate, key] = await Promise.all([
+      loadFile(ctx, ctx.config.get('smtp_server.tls_certificate_path'), readCertificateFile),
+      loadFile(ctx, ctx.config.get('smtp_server.tls_private_key_path'), readKeyFile),
+    ]);
+    return { certificate, key };
+  });
+}
+
+/** A file's target in the report: its host path, or the container path when it has none. */
+export function fileTarget(file: LoadedFile<unknown>): string {
+  return file.state === 'outside-mount' ? file.containerPath : file.hostPath;
+}
+
+/** Trusted roots, parsed once per run. */
+export function trustRoots(ctx: CheckContext): Promise<{ pems: string[]; certificates: X509Certificate[] }> {
+  return ctx.memo('tls:trust-roots', async () => {
+    const pems = await ctx.probes.trust.roots();
+    return { pems, certificates: parseRoots(pems) };
+  });
+}
+
+/** Shared by tls.expiry, tls.chain and tls.san: nothing to look at without a readable certificate. */
+export const NO_CERTIFICATE_MESSAGE: Record<string, MessageTemplate> = {
+  'no-certificate': {
+    title: 'No certificate to examine',
+    message: 'The certificate file {file} could not be used (see tls.files), so this could not be checked.',
+  },
+};
+
+export type CertificateInput = { ok: true; certificates: X509Certificate[]; target: string } | { ok: false; finding: Finding };
+
+/** The certificates of the file, leaf first, or the `skip` finding a check reports instead. */
+export async function certificateInput(ctx: CheckContext): Promise<CertificateInput> {
+  const { certificate } = await tlsFiles(ctx);
+  const target = fileTarget(certificate);
+  const certificates = certificate.state === 'read' ? certificatesOf(certificate.content) : null;
+  if (certificates) return { ok: true, certificates, target };
+  return { ok: false, finding: { target, status: 'skip', messageId: 'no-certificate', data: { file: target } } };
+}
+
+/** Where the live probe connects, and the name it expects (null for an IP target). */
+export interface LiveTarget {
+  /** `host:port` as reported (`[v6]:port` for IPv6). */
+  label: string;
+  host: string;
+  port: number;
+  name: string | null;
+}
+
+export type LiveProbe =
+  | { target: LiveTarget; state: 'invalid'; input: string }
+  | { target: LiveTarget; state: 'unresolved'; status: 'none' | 'error'; evidence: Evidence[] }
+  | { target: LiveTarget; state: 'probed'; address: string; session: SmtpSession; evidence: Evidence[] };
+
+function label(host: string, port: number): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** `host`, `host:port`, `v6`, `[v6]` or `[v6]:port`; null when it is none of those. */
+export function parseTarget(input: string, defaultPort: number): LiveTarget | null {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(input);
+  const plain = /^([^:[\]]+)(?::(\d+))?$/.exec(input);
+  let host: string | undefined;
+  let portText: string | undefined;
+  if (bracketed) [host, portText] = [bracketed[1], bracketed[2]];
+  else if (isIP(input) === 6) host = input;
+  else if (plain) [host, portText] = [plain[1], plain[2]];
+  const port = portText === undefined ? defaultPort : Number(portText);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) return null;
+  if (isIP(host)) return { label: label(canonicalIp(host), port), host: canonicalIp(host), port, name: null };
+  const name = asciiHostname(host);
+  if (!name) return null;
+  return { label: label(name, port), host: name, port, name };
+}
+
+/** `--smtp-target` values, else smtp_hostname and every MX host on smtp_server.default_port. */
+export function liveTargets(ctx: CheckContext): Array<LiveTarget | { invalid: string }> {
+  const port = ctx.config.get('smtp_server.default_port');
+  const inputs = ctx.options.smtpTargets.length > 0 ? ctx.options.smtpTargets : [ctx.config.get('postal.smtp_hostname'), ...ctx.config.get('dns.mx_records')];
+  const targets: Array<LiveTarget | { invalid: string }> = [];
+  const seen = new Set<string>();
+  for (const input of inputs) {
+    const target = parseTarget(String(input).trim(), port);
+    if (!target) targets.push({ invalid: String(input) });
+    else if (!seen.has(target.label)) {
+      seen.add(target.label);
+      targets.push(target);
+    }
+  }
+  return targets;
+}
+
+/** The name the probe announces: Postal's own, so a peer sees nothing unusual. */
+export function probeHelo(ctx: CheckContext): string {
+  return asciiHostname(ctx.config.get('postal.smtp_hostname')) ?? 'localhost';
+}
+
+async function resolve(ctx: CheckContext, name: string): Promise<{ addresses: string[]; answers: DnsAnswer[] }> {
+  const answers: DnsAnswer[] = [];
+  for (const type of ['A', 'AAAA'] as const) {
+    const answer = await ctx.probes.dns.query(name, type);
+    answers.push(answer);
+    if (answer.status === 'answer' && answer.records.length > 0) return { addresses: answer.records, answers };
+  }
+  return { addresses: [], answers };
+}
+
+/**
+ * One SMTP session per target, run once per run and shared by tls.live and tls.san. A name
+ * is resolved with the run's resolver and the session goes to its first address, with the
+ * name as SNI; an IP target is probed without SNI.
+ */
+export function liveProbes(ctx: CheckContext): Promise<LiveProbe[]> {
+  return ctx.memo('tls:live', async () => {
+    const roots = await trustRoots(ctx);
+    const helo = probeHelo(ctx);
+    return Promise.all(
+      liveTargets(ctx).map(async (target): Promise<LiveProbe> => {
+        if ('invalid' in target) {
+          return { target: { label: target.invalid, host: target.invalid, port: 0, name: null }, state: 'invalid', input: target.invalid };
+        }
+        let address = target.host;
+        const evidence: Evidence[] = [];
+        if (target.name) {
+          const { addresses, answers } = await resolve(ctx, target.name);
+          evidence.push(...answers.map((answer) => ({ query: answer.query, answer: answer.status === 'answer' ? answer.records : answer.status })));
+          if (addresses.length === 0) {
+            const status = answers.some((answer) => answer.status === 'error') ? 'error' : 'none';
+            return { target, state: 'unresolved', status, evidence };
+          }
+          address = canonicalIp(addresses[0]);
+        }
+        const session = await ctx.probes.smtp.session({
+          host: address,
+          port: target.port,
+          servername: target.name ?? undefined,
+          helo,
+          timeoutMs: ctx.options.timeoutMs,
+          ca: roots.pems,
+        });
+        return { target, state: 'probed', address, session, evidence };
+      }),
+    );
+  });
+}
+
+/** The host name a banner announces (`220 <name> ESMTP …`), lower case; null when it names none. */
+export function bannerName(banner: string | null): string | null {
+  const first = banner?.trim().split(/\s+/)[0];
+  return first ? asciiHostname(first) : null;
+}
