@@ -18,23 +18,62 @@ export interface WrittenKey {
   path: string;
   line: number;
   value: unknown;
+  /** The value exactly as written (e.g. `{{secretkey}}`), for telling placeholders from values. */
+  source?: string;
 }
 
 export interface TypeProblem {
   key: ConfigKey;
+  /** The key as written: differs from `key` in a legacy file (`smtp_server.port` for `smtp_server.default_port`). */
+  path?: string;
   line?: number;
   expected: string;
+  /** What was found, e.g. `a number (42)`; never shows the value of a secret. */
   actual: string;
+  /** What Postal makes of it, e.g. `"42"`, `0`, `false`; absent for secrets. */
+  reads?: string;
+}
+
+/**
+ * Why Postal refuses the text of postal.yml: a YAML syntax error, or something Postal's
+ * `YAML.safe_load` rejects although YAML allows it (aliases, symbols, dates).
+ */
+export interface SyntaxIssue {
+  message: string;
+  line: number;
+  column: number;
+  kind?: 'yaml' | 'alias' | 'symbol' | 'date';
+  /** The key whose value is at fault, when known. */
+  key?: string;
+  /** `quote`: the value starts with a character YAML reserves; quoting it fixes the file. */
+  hint?: 'quote';
+  /** The corrected line, when showing it reveals nothing secret (`default_bind_address: "::"`). */
+  corrected?: string;
+}
+
+/** A key written more than once in the same mapping; Ruby keeps the later one, and so does the loader. */
+export interface DuplicateKey {
+  path: string;
+  line: number;
+  firstLine: number;
 }
 
 /** What went wrong reading postal.yml, for config.syntax. */
 export interface SyntaxReport {
-  /** YAML parse errors with 1-based line and column. */
-  errors: Array<{ message: string; line: number; column: number }>;
-  /** Values that cannot have the type the key needs (the default then applies). */
+  /** YAML parse errors (and values Postal's loader refuses) with 1-based line and column. */
+  errors: SyntaxIssue[];
+  /** Values that cannot have the type the key needs. */
   typeProblems: TypeProblem[];
+  duplicates?: DuplicateKey[];
   /** The file as a whole is unusable: Postal would not start with it. */
-  fileProblem?: { kind: 'empty' | 'binary' | 'too-large' | 'not-mapping' | 'bad-version'; message: string };
+  fileProblem?: {
+    kind: 'empty' | 'binary' | 'too-large' | 'not-mapping' | 'bad-version' | 'template' | 'wrong-file';
+    message: string;
+    /** The file is some other deployment file given by mistake. */
+    looksLike?: 'docker-compose' | 'caddyfile';
+    /** The `version:` value as written, for bad-version. */
+    version?: string;
+  };
 }
 
 /** The config as Postal will see it: schema defaults, the file (legacy keys mapped), environment overrides. */

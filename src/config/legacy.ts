@@ -33,7 +33,6 @@ export const LEGACY_SOURCES: Partial<Record<ConfigKey, string>> = {
   'message_db.port': 'message_db.port',
   'message_db.username': 'message_db.username',
   'message_db.password': 'message_db.password',
-  'message_db.encoding': 'message_db.encoding',
   'message_db.database_name_prefix': 'message_db.prefix',
   'logging.rails_log_enabled': 'logging.rails_log',
   'gelf.host': 'logging.graylog.host',
@@ -82,6 +81,14 @@ export const LEGACY_SOURCES: Partial<Record<ConfigKey, string>> = {
   'smtp_client.read_timeout': 'smtp_client.read_timeout',
 };
 
+/** Every key path a legacy file can set that Postal 3 reads. */
+export const LEGACY_PATHS: ReadonlySet<string> = new Set(Object.values(LEGACY_SOURCES));
+
+/** The v2 key a legacy key path feeds (`dns.smtp_server_hostname` → `postal.smtp_hostname`). */
+export function v2KeyForLegacyPath(path: string): ConfigKey | undefined {
+  return (Object.keys(LEGACY_SOURCES) as ConfigKey[]).find((key) => LEGACY_SOURCES[key] === path);
+}
+
 /** v1 key prefixes Postal 2 knew that have no meaning in Postal 3 (config/postal.defaults.yml at 2.3.2). */
 export const LEGACY_RETIRED_PREFIXES = [
   'rabbitmq',
@@ -93,6 +100,10 @@ export const LEGACY_RETIRED_PREFIXES = [
   'fast_server',
   'smtp_server.strip_received_headers',
 ] as const;
+
+export function isRetiredLegacyPath(path: string): boolean {
+  return LEGACY_RETIRED_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}.`));
+}
 
 /** Legacy `smtp_relays: [{hostname, port, ssl_mode}]` as Postal 3 converts it: `smtp://host:port?ssl_mode=mode`. */
 export function legacyRelayUrls(value: unknown): string[] | undefined {

@@ -1,10 +1,11 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node as YamlNode, type ScalarTag, type Tags } from 'yaml';
 import { DoctorError } from '../core/errors.js';
-import type { ConfigEntry, EffectiveConfig, Origin, SyntaxReport, TypeProblem, WrittenKey } from './effective.js';
-import { CONFIG_FILE_ROOT, CONFIG_KEYS, envVarName, keySpec, type ConfigKey, type KeySpec, type ValueOf } from './schema.js';
-import { LEGACY_SOURCES, legacyRelayUrls } from './legacy.js';
+import type { ConfigEntry, DuplicateKey, EffectiveConfig, Origin, SyntaxIssue, SyntaxReport, TypeProblem, WrittenKey } from './effective.js';
+import { CONFIG_FILE_ROOT, CONFIG_KEYS, envVarName, keySpec, SCHEMA, type ConfigKey, type KeySpec, type ValueOf } from './schema.js';
+import { LEGACY_PATHS, LEGACY_SOURCES, legacyRelayUrls } from './legacy.js';
+import { looksSecret } from './secrets.js';
 
 /** Where the Postal containers see the host's config directory. */
 export const CONTAINER_CONFIG_DIR = '/config';
@@ -23,19 +24,37 @@ export interface LoadResult {
   config: EffectiveConfig;
 }
 
+type FileProblem = NonNullable<SyntaxReport['fileProblem']>;
+
 /** Reads postal.yml from the host. A missing, unreadable or non-regular file is a DoctorError (exit 2) naming the path. */
 export async function loadConfigFile(path: string, options: Omit<LoadOptions, 'path'> = {}): Promise<LoadResult> {
   let data: Buffer;
   try {
-    const info = await stat(path);
-    if (info.isDirectory()) throw new DoctorError(`${path}: is a directory, not a Postal config file`);
-    if (info.size > MAX_CONFIG_BYTES) return loadConfigText(null, { ...options, path }, { kind: 'too-large', message: `the file is ${info.size} bytes; a Postal config is a few kilobytes` });
-    data = await readFile(path);
+    const handle = await open(path, 'r');
+    try {
+      const info = await handle.stat();
+      if (info.isDirectory()) throw new DoctorError(`${path}: is a directory, not a Postal config file`);
+      if (!info.isFile()) throw new DoctorError(`${path}: is not a regular file`);
+      if (info.size > MAX_CONFIG_BYTES) {
+        return loadConfigText(null, { ...options, path }, { kind: 'too-large', message: `the file is ${info.size} bytes; a Postal config is a few kilobytes` });
+      }
+      // Read at most one byte more than allowed: a file that grows while being read cannot make this unbounded.
+      const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      if (bytesRead > MAX_CONFIG_BYTES) {
+        return loadConfigText(null, { ...options, path }, { kind: 'too-large', message: `the file is larger than ${MAX_CONFIG_BYTES} bytes; a Postal config is a few kilobytes` });
+      }
+      data = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     if (error instanceof DoctorError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new DoctorError(`${path}: no such file (give the Postal config with --config)`);
-    if (code === 'EACCES') throw new DoctorError(`${path}: permission denied (run as root or a user that can read it)`);
+    if (code === 'EACCES' || code === 'EPERM') throw new DoctorError(`${path}: permission denied (run as root or a user that can read it)`);
+    if (code === 'EISDIR') throw new DoctorError(`${path}: is a directory, not a Postal config file`);
+    if (code === 'ENOTDIR') throw new DoctorError(`${path}: a parent of this path is not a directory`);
     throw new DoctorError(`${path}: cannot be read (${code ?? 'error'})`);
   }
   if (data.includes(0) || !isUtf8(data)) {
@@ -53,48 +72,50 @@ function isUtf8(data: Buffer): boolean {
   }
 }
 
-type FileProblem = NonNullable<SyntaxReport['fileProblem']>;
+/**
+ * Psych (Ruby's YAML) reads yes/true/on and no/false/off in any letter case as booleans, but not y/n;
+ * the YAML 1.1 schema of the `yaml` package differs on both, so its boolean tags are replaced.
+ */
+function psychBooleans(tags: Tags): Tags {
+  return tags.map((tag) => {
+    if (typeof tag !== 'object' || tag.tag !== 'tag:yaml.org,2002:bool') return tag;
+    const truthy = (tag as ScalarTag).identify?.(true) === true;
+    return { ...(tag as ScalarTag), test: truthy ? /^(?:yes|true|on)$/i : /^(?:no|false|off)$/i };
+  });
+}
+
+const TEMPLATE_VALUE = /:[ \t]*["']?<%/m;
+const CADDYFILE = /^[^\s#][^\n]*\{[ \t]*$/m;
+const CADDY_DIRECTIVE = /^\s+(reverse_proxy|file_server|encode|header|tls|root|respond|redir)\b/m;
 
 /**
- * Builds the effective config from postal.yml text the way Postal does: YAML 1.1, `version` 1 (or absent)
- * read through the legacy mapping, 2 read as is, defaults from the schema, environment variables on top.
- * Problems never throw: they are recorded in `syntax` for config.syntax, and `format` is null when Postal could not start.
+ * Builds the effective config from postal.yml text the way Postal does: YAML 1.1 as Ruby's
+ * `YAML.safe_load` reads it, `version` 1 (or absent) through the legacy mapping, 2 as is, defaults
+ * from the schema, environment variables on top, values cast as Postal's config library casts them.
+ * Problems never throw: they are recorded in `syntax`, and `format` is null when Postal could not start.
  */
 export function loadConfigText(text: string | null, options: LoadOptions, fileProblem?: FileProblem): LoadResult {
-  const syntax: SyntaxReport = { errors: [], typeProblems: [], fileProblem };
-  const lineCounter = new LineCounter();
+  const syntax: SyntaxReport = { errors: [], typeProblems: [], duplicates: [], fileProblem };
   let root: unknown = undefined;
   let format: 1 | 2 | null = null;
   const written: WrittenKey[] = [];
 
   if (text !== null && !fileProblem) {
-    // uniqueKeys off: Ruby's loader lets a later duplicate key win, and so does this one.
-    const document = parseDocument(text, { version: '1.1', lineCounter, uniqueKeys: false, prettyErrors: false, logLevel: 'error' });
-    for (const error of document.errors) {
-      const position = lineCounter.linePos(error.pos[0]);
-      syntax.errors.push({ message: firstLine(error.message), line: position.line, column: position.col });
-    }
-    if (syntax.errors.length === 0) {
-      try {
-        root = document.toJS({ maxAliasCount: 100 });
-        collectWrittenKeys(document.contents, '', lineCounter, written);
-      } catch (error) {
-        syntax.errors.push({ message: firstLine((error as Error).message), line: 1, column: 1 });
-      }
-    }
-    if (syntax.errors.length === 0) {
-      if (root === null || root === undefined || root === false) syntax.fileProblem = { kind: 'empty', message: 'the file has no settings' };
-      else if (typeof root !== 'object' || Array.isArray(root)) syntax.fileProblem = { kind: 'not-mapping', message: `the top level is ${describe(root)}, not a mapping of groups` };
-      else {
-        const version = (root as Record<string, unknown>).version ?? 1;
-        if (version === 1 || version === 2) format = version;
-        else syntax.fileProblem = { kind: 'bad-version', message: `version: ${JSON.stringify(version)} — Postal accepts only 1 (legacy) or 2` };
-      }
+    if (text.length > MAX_CONFIG_BYTES) {
+      syntax.fileProblem = { kind: 'too-large', message: `the text is ${text.length} characters; a Postal config is a few kilobytes` };
+    } else if (TEMPLATE_VALUE.test(text)) {
+      syntax.fileProblem = { kind: 'template', message: 'the file is an ERB template (<%= … %>), not a config file' };
+    } else if (CADDYFILE.test(text) && CADDY_DIRECTIVE.test(text)) {
+      syntax.fileProblem = { kind: 'wrong-file', looksLike: 'caddyfile', message: 'the file is a Caddyfile, not a Postal config' };
+    } else {
+      root = parseText(text, syntax, written);
+      if (syntax.errors.length === 0) format = detectFormat(root, syntax);
     }
   }
+  if (format === null) written.length = 0;
 
   const document = format === null ? {} : (root as Record<string, unknown>);
-  const lines = new Map(written.map((key) => [key.path, key.line]));
+  const writtenLines = new Map(written.map((key) => [key.path, key.line]));
   const env = options.env ?? {};
   const entries = new Map<ConfigKey, ConfigEntry>();
 
@@ -106,13 +127,16 @@ export function loadConfigText(text: string | null, options: LoadOptions, filePr
     if (sourcePath) {
       let raw = dig(document, sourcePath);
       if (format === 1 && key === 'postal.smtp_relays') raw = legacyRelayUrls(raw);
-      const value = cast(raw, spec, key, lines.get(sourcePath), syntax.typeProblems);
-      if (value !== null) entry = { key, value, origin, ...(format === 1 ? { source: sourcePath } : {}), line: lines.get(sourcePath) };
+      const line = writtenLines.get(sourcePath);
+      const value = cast(raw, spec, key, { path: sourcePath, line }, syntax.typeProblems);
+      if (value !== null) entry = { key, value: withConfigRoot(value, spec), origin, ...(format === 1 ? { source: sourcePath } : {}), line };
     }
     const variable = envVarName(key);
     if (Object.hasOwn(env, variable)) {
-      const value = cast(spec.type === 'array' ? env[variable].split(',').map((part) => part.trim()) : env[variable], spec, key, undefined, []);
-      entry = { key, value: value ?? defaultValue(spec), origin: 'env', source: variable };
+      // Postal's environment source splits arrays on commas; an empty variable counts as unset.
+      const raw = spec.type === 'array' ? env[variable].split(/\s*,\s*/).map((part) => part.trim()) : env[variable];
+      const value = cast(raw, spec, key, { path: variable }, []);
+      entry = { key, value: value === null ? defaultValue(spec) : withConfigRoot(value, spec), origin: 'env', source: variable };
     }
     entries.set(key, entry);
   }
@@ -131,10 +155,160 @@ export function loadConfigText(text: string | null, options: LoadOptions, filePr
     get: <K extends ConfigKey>(key: K) => entries.get(key)!.value as ValueOf<K>,
     entry: (key) => entries.get(key)!,
     entries: () => [...entries.values()],
-    writtenKeys: () => [...written],
+    writtenKeys: () => written.map((key) => ({ ...key })),
     hostPath: (containerPath) => containerToHostPath(containerPath, directory),
   };
   return { config };
+}
+
+/** Parses the text, recording syntax errors, refused values, duplicates and written keys; returns the document as data. */
+function parseText(text: string, syntax: SyntaxReport, written: WrittenKey[]): unknown {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, {
+    version: '1.1',
+    customTags: psychBooleans,
+    lineCounter,
+    // Ruby's loader lets a later duplicate key win; so does this one, and config.syntax warns.
+    uniqueKeys: false,
+    prettyErrors: false,
+    logLevel: 'silent',
+  });
+  const position = (offset: number) => lineCounter.linePos(offset);
+  for (const error of document.errors) {
+    const { line, col } = position(error.pos[0]);
+    syntax.errors.push({ message: firstLine(error.message), line, column: col, kind: 'yaml', ...quoteHint(text, line) });
+  }
+  if (syntax.errors.length > 0) return undefined;
+
+  const walker = new DocumentWalker(text, position);
+  walker.walk(document.contents, '');
+  syntax.errors.push(...walker.refused);
+  syntax.duplicates = walker.duplicates;
+  if (syntax.errors.length > 0) return undefined;
+  written.push(...walker.written);
+  return document.toJS({ maxAliasCount: 0 });
+}
+
+/**
+ * A value starting with a character YAML reserves (`::`, `@…`, `` `… ``) breaks the file; quoting it fixes it.
+ * The corrected line is shown only when it holds nothing secret.
+ */
+function quoteHint(text: string, line: number): Pick<SyntaxIssue, 'hint' | 'key' | 'corrected'> {
+  const source = text.split(/\r?\n/)[line - 1] ?? '';
+  const match = /^(\s*)([\w.-]+):\s+([:@`%*!&][^#]*?)\s*(#.*)?$/.exec(source);
+  if (!match) return {};
+  const [, indent, key, value] = match;
+  const showable = /^[0-9a-fA-F:.]+$/.test(value) && !looksSecret(key);
+  return { hint: 'quote', key, ...(showable ? { corrected: `${indent}${key}: "${value}"`.trim() } : {}) };
+}
+
+/** Walks the YAML tree once: the keys as written, duplicates, and what Postal's safe_load refuses. */
+class DocumentWalker {
+  readonly written: WrittenKey[] = [];
+  readonly duplicates: DuplicateKey[] = [];
+  readonly refused: SyntaxIssue[] = [];
+  private aliasSeen = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly position: (offset: number) => { line: number; col: number },
+  ) {}
+
+  walk(node: unknown, path: string): void {
+    if (isAlias(node)) return this.alias(node.range?.[0] ?? 0, node.source);
+    if (isScalar(node)) return this.scalar(node, path);
+    if (isSeq(node)) {
+      node.items.forEach((item) => this.walk(item, path));
+      return;
+    }
+    if (!isMap(node)) return;
+    const seen = new Map<string, number>();
+    for (const pair of node.items) {
+      const keyNode = pair.key as YamlNode | null;
+      if (isScalar(keyNode)) this.scalar(keyNode, path);
+      else this.walk(keyNode, path);
+      const name = isScalar(keyNode) ? String(keyNode.value) : this.sourceOf(keyNode);
+      const keyPath = path ? `${path}.${name}` : name;
+      const line = this.position(keyNode?.range?.[0] ?? 0).line;
+      const first = seen.get(name);
+      if (first !== undefined) this.duplicates.push({ path: keyPath, line, firstLine: first });
+      else seen.set(name, line);
+      this.walk(pair.value, keyPath);
+      this.record(keyPath, line, pair.value as YamlNode | null);
+    }
+  }
+
+  /** Leaves are schema keys (v2 or legacy) and anything that is not a mapping of plain keys. */
+  private record(path: string, line: number, value: YamlNode | null): void {
+    const descend = isMap(value) && value.items.length > 0 && value.items.every((pair) => isScalar(pair.key)) && !isSchemaLeaf(path);
+    if (descend) return;
+    const earlier = this.written.findIndex((key) => key.path === path);
+    if (earlier !== -1) this.written.splice(earlier, 1);
+    this.written.push({ path, line, value: plain(value), source: value ? this.sourceOf(value) : '' });
+  }
+
+  private scalar(node: Scalar, path: string): void {
+    if (node.type !== 'PLAIN') return;
+    const source = typeof node.source === 'string' ? node.source : String(node.value ?? '');
+    const { line, col } = this.position(node.range?.[0] ?? 0);
+    const key = path || undefined;
+    if (/^:./.test(source)) {
+      this.refused.push({ kind: 'symbol', line, column: col, key, hint: 'quote', message: 'an unquoted value starting with ":" is a Ruby symbol, which Postal\'s loader (YAML.safe_load) refuses' });
+    } else if (node.value instanceof Date) {
+      this.refused.push({ kind: 'date', line, column: col, key, hint: 'quote', message: 'an unquoted date or time, which Postal\'s loader (YAML.safe_load) refuses' });
+    }
+  }
+
+  private alias(offset: number, name: string): void {
+    if (this.aliasSeen) return;
+    this.aliasSeen = true;
+    const { line, col } = this.position(offset);
+    this.refused.push({ kind: 'alias', line, column: col, message: `the alias *${name} refers to an anchor; Postal's loader (YAML.safe_load) refuses aliases` });
+  }
+
+  private sourceOf(node: YamlNode | null): string {
+    if (!node?.range) return '';
+    return this.text.slice(node.range[0], node.range[1]).trim();
+  }
+}
+
+function isSchemaLeaf(path: string): boolean {
+  return keySpec(path) !== undefined || LEGACY_PATHS.has(path);
+}
+
+/** A node as plain data, without resolving aliases (there are none once the walk succeeded). */
+function plain(node: YamlNode | null | unknown): unknown {
+  if (isScalar(node)) return node.value;
+  if (isSeq(node)) return node.items.map(plain);
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items) out[isScalar(pair.key) ? String(pair.key.value) : JSON.stringify(plain(pair.key))] = plain(pair.value);
+    return out;
+  }
+  return null;
+}
+
+/** Postal's rule: `version` absent or 1 → legacy, 2 → current, anything else → Postal refuses to start. */
+function detectFormat(root: unknown, syntax: SyntaxReport): 1 | 2 | null {
+  if (root === null || root === undefined) {
+    syntax.fileProblem = { kind: 'empty', message: 'the file has no settings' };
+    return null;
+  }
+  if (typeof root !== 'object' || Array.isArray(root)) {
+    syntax.fileProblem = { kind: 'not-mapping', message: `the top level is ${describe(root, false)}, not a mapping of groups` };
+    return null;
+  }
+  const document = root as Record<string, unknown>;
+  const groups = Object.keys(document);
+  const postalGroups = groups.filter((group) => Object.hasOwn(SCHEMA, group) || [...LEGACY_PATHS].some((path) => path.startsWith(`${group}.`)));
+  if (typeof document.services === 'object' && document.services !== null && postalGroups.length === 0) {
+    syntax.fileProblem = { kind: 'wrong-file', looksLike: 'docker-compose', message: 'the file is a docker-compose file, not a Postal config' };
+    return null;
+  }
+  const version = document.version ?? 1;
+  if (version === 1 || version === 2) return version;
+  syntax.fileProblem = { kind: 'bad-version', version: JSON.stringify(version), message: `version: ${JSON.stringify(version)}; Postal accepts only 1 (legacy) or 2` };
+  return null;
 }
 
 export function containerToHostPath(containerPath: string, hostConfigDirectory: string): string | null {
@@ -150,6 +324,11 @@ function defaultValue(spec: KeySpec): unknown {
   return Array.isArray(spec.default) ? [...spec.default] : spec.default;
 }
 
+/** Postal replaces `$config-file-root` in every path value, written or default, with the directory of postal.yml. */
+function withConfigRoot(value: unknown, spec: KeySpec): unknown {
+  return spec.path && typeof value === 'string' ? value.split(CONFIG_FILE_ROOT).join(CONTAINER_CONFIG_DIR) : value;
+}
+
 function dig(document: Record<string, unknown>, path: string): unknown {
   let node: unknown = document;
   for (const part of path.split('.')) {
@@ -159,63 +338,101 @@ function dig(document: Record<string, unknown>, path: string): unknown {
   return node;
 }
 
-function describe(value: unknown): string {
+function describe(value: unknown, secret: boolean): string {
+  const shown = (text: string) => (secret ? '' : ` (${text})`);
   if (Array.isArray(value)) return 'a list';
   if (value === null || value === undefined) return 'empty';
   if (typeof value === 'object') return 'a mapping';
-  return `a ${typeof value} (${JSON.stringify(value)})`;
+  if (typeof value === 'string') return `a string${shown(JSON.stringify(value))}`;
+  return `a ${typeof value}${shown(String(value))}`;
 }
 
 function firstLine(message: string): string {
   return message.split('\n')[0].trim();
 }
 
-/**
- * Casts a written value to the key's type as Postal's config library does; an empty value counts as unset (null).
- * A value that cannot be what the key needs is recorded as a type problem and the default applies.
- */
-function cast(raw: unknown, spec: KeySpec, key: ConfigKey, line: number | undefined, problems: TypeProblem[]): unknown {
-  if (raw === undefined || raw === null || raw === '') return null;
-  const problem = () => {
-    problems.push({ key, line, expected: spec.type, actual: describe(raw) });
-    return null;
-  };
-  switch (spec.type) {
-    case 'string':
-      if (typeof raw === 'string') return raw;
-      if (typeof raw === 'number' || typeof raw === 'boolean') {
-        problems.push({ key, line, expected: 'string', actual: describe(raw) });
-        return String(raw);
-      }
-      return problem();
-    case 'integer':
-      if (typeof raw === 'number' && Number.isInteger(raw)) return raw;
-      if (typeof raw === 'string' && /^-?\d+$/.test(raw.trim())) return Number(raw.trim());
-      return problem();
-    case 'boolean':
-      if (typeof raw === 'boolean') return raw;
-      if (raw === 'true' || raw === '1' || raw === 1) return true;
-      if (raw === 'false' || raw === '0' || raw === 0) return false;
-      return problem();
-    case 'array':
-      if (Array.isArray(raw)) return raw.map((item) => (typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item)));
-      return problem();
-  }
+/** How Ruby prints a value with `to_s` (Ruby 3.3 `inspect` style for mappings and lists). */
+function rubyText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return rubyInspect(value);
 }
 
-function collectWrittenKeys(node: YamlNode | null | unknown, prefix: string, lineCounter: LineCounter, out: WrittenKey[]): void {
-  if (!isMap(node)) return;
-  for (const pair of node.items) {
-    const keyNode = pair.key;
-    const name = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
-    const path = prefix ? `${prefix}.${name}` : name;
-    const offset = (isScalar(keyNode) && keyNode.range ? keyNode.range[0] : undefined) ?? 0;
-    const value = pair.value;
-    if (isMap(value) && value.items.length > 0) {
-      collectWrittenKeys(value, path, lineCounter, out);
-    } else {
-      const plain = isScalar(value) ? value.value : isSeq(value) ? value.toJSON() : isMap(value) ? {} : null;
-      out.push({ path, line: lineCounter.linePos(offset).line, value: plain });
+function rubyInspect(value: unknown): string {
+  if (value === null || value === undefined) return 'nil';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(rubyInspect).join(', ')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([key, item]) => `${JSON.stringify(key)}=>${rubyInspect(item)}`)
+      .join(', ')}}`;
+  }
+  return String(value);
+}
+
+/** Ruby's String#to_i: the leading integer, underscores allowed, else 0. */
+function rubyToInteger(text: string): number {
+  const match = /^\s*([-+]?\d[\d_]*)/.exec(text);
+  return match ? Number(match[1].replace(/_/g, '')) : 0;
+}
+
+/**
+ * Casts a written value as Postal's config library (Konfig) does: strings with `to_s`, integers with
+ * `to_i`, booleans true only for true/"true"/"1"/"1.0". An empty value counts as unset (null).
+ * Whatever is not already of the key's type is recorded as a type problem, with what Postal reads.
+ */
+function cast(raw: unknown, spec: KeySpec, key: ConfigKey, where: { path: string; line?: number }, problems: TypeProblem[]): unknown {
+  if (raw === undefined || raw === null || raw === '') return null;
+  const secret = spec.secret === true || looksSecret(where.path);
+  const problem = (reads: unknown, expected: string = spec.type) => {
+    problems.push({
+      key,
+      path: where.path,
+      line: where.line,
+      expected,
+      actual: describe(raw, secret),
+      ...(secret || reads === undefined ? {} : { reads: typeof reads === 'string' ? JSON.stringify(reads) : String(reads) }),
+    });
+  };
+  if (Array.isArray(raw) && spec.type !== 'array') {
+    // Konfig casts each element and hands Postal a list where it expects one value: Postal fails where it uses it.
+    problem(undefined);
+    return null;
+  }
+  switch (spec.type) {
+    case 'string': {
+      const value = rubyText(raw);
+      if (typeof raw !== 'string') problem(value);
+      return value;
+    }
+    case 'integer': {
+      if (typeof raw === 'number' && Number.isInteger(raw)) return raw;
+      if (typeof raw === 'string' && /^\s*[-+]?\d[\d_]*\s*$/.test(raw)) return rubyToInteger(raw);
+      if (typeof raw === 'object') {
+        problem(undefined);
+        return null;
+      }
+      const value = typeof raw === 'boolean' ? (raw ? 1 : 0) : typeof raw === 'number' ? Math.trunc(raw) : rubyToInteger(String(raw));
+      problem(value);
+      return value;
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw;
+      const text = typeof raw === 'object' ? rubyInspect(raw) : String(raw);
+      if (['true', '1', '1.0'].includes(text)) return true;
+      if (['false', '0'].includes(text)) return false;
+      problem(false);
+      return false;
+    }
+    case 'array': {
+      if (!Array.isArray(raw)) {
+        // Konfig hands Postal the single string, which breaks where Postal lists the values;
+        // the one value is kept so that later checks look at what the operator meant.
+        problem(undefined, 'list');
+        return [rubyText(raw)];
+      }
+      const items = raw.filter((item) => item !== null && item !== undefined && item !== '');
+      if (items.some((item) => typeof item === 'object')) problem(undefined, 'list of strings');
+      return items.map(rubyText);
     }
   }
 }
