@@ -18,3 +18,18 @@ export function sh(strings: TemplateStringsArray, ...values: Array<string | numb
     return line + quoted + part;
   }, '');
 }
+
+/**
+ * One shell comment line. Line breaks and other control characters in the text become visible escapes
+ * (`\n`, `\x1b`), so a value inside a comment can never end it and start a command.
+ */
+export function shellComment(text: string): string {
+  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (char) => {
+    if (char === '\n') return '\\n';
+    if (char === '\r') return '\\r';
+    if (char === '\t') return ' ';
+    const code = char.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
+  });
+  return escaped.startsWith('#') ? escaped : `# ${escaped}`;
+}

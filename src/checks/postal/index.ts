@@ -1,4 +1,13 @@
 import type { CheckDefinition } from '../../core/types.js';
+import { postalVersionCheck } from './version.js';
+import { postalContainersCheck } from './containers.js';
+import { postalHeloHostnameCheck } from './helo-hostname.js';
+import { postalRestartNeededCheck } from './restart-needed.js';
 
 /** The postal checks, in report order. */
-export const postalChecks: CheckDefinition[] = [];
+export const postalChecks: CheckDefinition[] = [
+  postalVersionCheck,
+  postalContainersCheck,
+  postalHeloHostnameCheck,
+  postalRestartNeededCheck,
+];
