@@ -21,11 +21,14 @@ export function reverseName(ip: string, suffix?: string): string {
   return `${ipv6Nibbles(ip).reverse().join('.')}.${suffix ?? 'ip6.arpa'}`;
 }
 
-/** Not loopback, link-local, RFC 1918, CGNAT, ULA or documentation-only space. */
+/**
+ * Reachable from the internet: not unspecified, loopback, link-local, RFC 1918, CGNAT, multicast or ULA space.
+ * Documentation ranges (192.0.2.0/24, 2001:db8::/32) count as global so examples behave like real addresses.
+ */
 export function isGlobalAddress(ip: string): boolean {
   if (isIP(ip) === 4) {
     const [a, b] = ip.split('.').map(Number);
-    if (a === 10 || a === 127 || a === 0) return false;
+    if (a === 10 || a === 127 || a === 0 || a >= 224) return false;
     if (a === 172 && b >= 16 && b <= 31) return false;
     if (a === 192 && b === 168) return false;
     if (a === 169 && b === 254) return false;
@@ -37,4 +40,38 @@ export function isGlobalAddress(ip: string): boolean {
   if ((first & 0xfe00) === 0xfc00) return false; // ULA fc00::/7
   if ((first & 0xffc0) === 0xfe80) return false; // link-local
   return true;
+}
+
+/** An IP address as a number, for prefix arithmetic. */
+export function ipToBigInt(ip: string): bigint {
+  if (isIP(ip) === 4) return ip.split('.').reduce((value, octet) => (value << 8n) | BigInt(Number(octet)), 0n);
+  return BigInt(`0x${ipv6Nibbles(ip).join('')}`);
+}
+
+/** Whether `ip` lies in `network/prefix` (same family only; a prefix longer than the family allows never matches). */
+export function ipInPrefix(ip: string, network: string, prefix: number): boolean {
+  const family = isIP(ip);
+  if (family === 0 || family !== isIP(network)) return false;
+  const bits = family === 4 ? 32 : 128;
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > bits) return false;
+  const shift = BigInt(bits - prefix);
+  return ipToBigInt(ip) >> shift === ipToBigInt(network) >> shift;
+}
+
+/** Whether `ip` lies in the CIDR block `network/prefix` (or equals a bare address). */
+export function ipInCidr(ip: string, cidr: string): boolean {
+  const [network, prefix] = cidr.split('/');
+  if (prefix !== undefined && !/^\d{1,3}$/.test(prefix)) return false;
+  const bits = isIP(network) === 4 ? 32 : 128;
+  return ipInPrefix(ip, network, prefix === undefined ? bits : Number(prefix));
+}
+
+/** Host names as reports and comparisons use them: lower case, no trailing dot. */
+export function normaliseHostname(name: string): string {
+  return name.trim().toLowerCase().replace(/\.$/, '');
+}
+
+/** 4, 6, or 0 for something that is not an IP address. */
+export function ipFamily(ip: string): 0 | 4 | 6 {
+  return isIP(ip) as 0 | 4 | 6;
 }

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { CheckContext, OutboundIp } from '../types.js';
 import type { HostAddress, PoolQueryResult } from '../../probes/types.js';
-import { canonicalIp, isGlobalAddress } from '../ip.js';
+import { canonicalIp, isGlobalAddress, normaliseHostname } from '../ip.js';
 
 /** An outbound IP with the name Postal announces in HELO when it sends from it. */
 export interface SendingIp extends OutboundIp {
@@ -37,31 +37,37 @@ export function hostAddresses(ctx: CheckContext): Promise<HostAddress[]> {
 
 /** The HELO name Postal sends when no pool IP is chosen: `dns.helo_hostname || postal.smtp_hostname`. */
 export function defaultHelo(ctx: CheckContext): string {
-  return (ctx.config.get('dns.helo_hostname') || ctx.config.get('postal.smtp_hostname')).toLowerCase().replace(/\.$/, '');
+  return normaliseHostname(ctx.config.get('dns.helo_hostname') || ctx.config.get('postal.smtp_hostname'));
 }
 
 /**
  * The IPs Postal sends from (PRODUCT §5): --ip addresses, then the pool addresses when pools are on and
  * readable, otherwise the host's global addresses (its private ones only when it has nothing else).
+ * An --ip that is also a pool address takes the pool's hostname as HELO, as Postal does.
  */
 export function outboundIps(ctx: CheckContext): Promise<SendingIp[]> {
   return ctx.memo('outbound-ips', async () => {
     const helo = defaultHelo(ctx);
+    const pools = await ipPools(ctx);
+    const fromPools = new Map<string, SendingIp>();
+    if (pools.state === 'read' && pools.result.ok) {
+      for (const row of pools.result.addresses) {
+        const hostname = row.hostname ? normaliseHostname(row.hostname) : null;
+        for (const ip of [row.ipv4, row.ipv6]) {
+          if (ip && isIP(ip) && !fromPools.has(canonicalIp(ip))) {
+            fromPools.set(canonicalIp(ip), { ip: canonicalIp(ip), source: 'db', hostname, pool: row.pool, helo: hostname ?? helo });
+          }
+        }
+      }
+    }
+
     const found = new Map<string, SendingIp>();
     const add = (entry: SendingIp) => {
       if (!found.has(entry.ip)) found.set(entry.ip, entry);
     };
-    for (const ip of ctx.options.ips) add({ ip: canonicalIp(ip), source: 'option', hostname: null, pool: null, helo });
-
-    const pools = await ipPools(ctx);
-    if (pools.state === 'read' && pools.result.ok && pools.result.addresses.length > 0) {
-      for (const row of pools.result.addresses) {
-        const hostname = row.hostname ? row.hostname.toLowerCase().replace(/\.$/, '') : null;
-        for (const ip of [row.ipv4, row.ipv6]) {
-          if (ip && isIP(ip)) add({ ip: canonicalIp(ip), source: 'db', hostname, pool: row.pool, helo: hostname ?? helo });
-        }
-      }
-    } else if (ctx.options.ips.length === 0) {
+    for (const ip of ctx.options.ips) add(fromPools.get(canonicalIp(ip)) ?? { ip: canonicalIp(ip), source: 'option', hostname: null, pool: null, helo });
+    for (const entry of fromPools.values()) add(entry);
+    if (found.size === 0) {
       const usable = (await hostAddresses(ctx)).filter((address) => !address.internal && !address.address.startsWith('fe80:'));
       const global = usable.filter((address) => isGlobalAddress(address.address));
       for (const address of global.length > 0 ? global : usable) {
@@ -69,5 +75,15 @@ export function outboundIps(ctx: CheckContext): Promise<SendingIp[]> {
       }
     }
     return [...found.values()];
+  });
+}
+
+/** This server's IPs, for "does this name point here": the outbound IPs plus the host's own global addresses. */
+export function serverIps(ctx: CheckContext): Promise<string[]> {
+  return ctx.memo('server-ips', async () => {
+    const [outbound, host] = await Promise.all([outboundIps(ctx), hostAddresses(ctx)]);
+    const ips = new Set(outbound.map((entry) => entry.ip));
+    for (const address of host) if (!address.internal && isGlobalAddress(address.address)) ips.add(canonicalIp(address.address));
+    return [...ips];
   });
 }

@@ -1,0 +1,206 @@
+import type { CheckContext, Evidence, Finding, MessageTemplate } from '../../core/types.js';
+import type { DnsAnswer, DnsType } from '../../probes/types.js';
+import { hostAddresses, outboundIps, serverIps, type SendingIp } from '../../core/facts/outbound-ips.js';
+import { canonicalIp, ipFamily, isGlobalAddress, normaliseHostname } from '../../core/ip.js';
+
+/** One DNS question, asked once per run whichever check asks it first. */
+export function lookup(ctx: CheckContext, name: string, type: DnsType, purpose: 'default' | 'dnsbl' = 'default'): Promise<DnsAnswer> {
+  const normalised = normaliseHostname(name);
+  return ctx.memo(`dns ${purpose} ${type} ${normalised}`, () => ctx.probes.dns.query(normalised, type, purpose));
+}
+
+/** The records of an answer; empty for NXDOMAIN, NODATA and errors. */
+export function recordsOf(answer: DnsAnswer): string[] {
+  return answer.status === 'answer' ? answer.records : [];
+}
+
+export function isFailure(answer: DnsAnswer): answer is Extract<DnsAnswer, { status: 'error' }> {
+  return answer.status === 'error';
+}
+
+/** The answer as the report shows it. */
+export function evidenceOf(answer: DnsAnswer): Evidence {
+  switch (answer.status) {
+    case 'answer':
+      return { query: answer.query, answer: answer.records };
+    case 'nxdomain':
+      return { query: answer.query, answer: 'NXDOMAIN (no such name)' };
+    case 'nodata':
+      return { query: answer.query, answer: 'NODATA (the name has no record of this type)' };
+    case 'error':
+      return { query: answer.query, answer: `${answer.code}: ${answer.detail}` };
+  }
+}
+
+/** Why a lookup gave no usable answer, in one line, e.g. "AAAA mx.example.com: timeout (no answer from …)". */
+export function failureText(answers: DnsAnswer[]): string {
+  return answers
+    .filter(isFailure)
+    .map((answer) => `${answer.query}: ${answer.code}`)
+    .join('; ');
+}
+
+/** The A and AAAA answers of a name. */
+export interface AddressLookup {
+  name: string;
+  answers: [DnsAnswer, DnsAnswer];
+  addresses: string[];
+  failed: boolean;
+}
+
+export async function addressesOf(ctx: CheckContext, name: string): Promise<AddressLookup> {
+  const answers = (await Promise.all([lookup(ctx, name, 'A'), lookup(ctx, name, 'AAAA')])) as [DnsAnswer, DnsAnswer];
+  return { name: normaliseHostname(name), answers, addresses: answers.flatMap(recordsOf), failed: answers.some(isFailure) };
+}
+
+/** The record type holding addresses of the IP's family. */
+export function addressType(ip: string): 'A' | 'AAAA' {
+  return ipFamily(ip) === 6 ? 'AAAA' : 'A';
+}
+
+/** A resource record in zone-file syntax, ready to paste. */
+export function zoneRecord(name: string, type: string, value: string): string {
+  const owner = `${normaliseHostname(name)}.`;
+  if (type === 'TXT') {
+    const chunks = value.match(/.{1,255}/g) ?? [''];
+    return `${owner} 3600 IN TXT ${chunks.map((chunk) => `"${chunk.replace(/(["\\])/g, '\\$1')}"`).join(' ')}`;
+  }
+  return `${owner} 3600 IN ${type} ${value}`;
+}
+
+/** A/AAAA records that point `name` at `ips`. */
+export function addressRecords(name: string, ips: string[]): string[] {
+  return ips.map((ip) => zoneRecord(name, addressType(ip), canonicalIp(ip)));
+}
+
+export function joinList(items: string[]): string {
+  return items.length === 0 ? 'none' : items.join(', ');
+}
+
+/** Names Postal ships as defaults or the installer leaves behind; they never resolve to this server. */
+export function isPlaceholder(name: string): boolean {
+  return /(^|\.)(postal\.example\.com|yourdomain\.com)$/.test(normaliseHostname(name));
+}
+
+/** A syntactically usable FQDN: at least two labels of letters, digits and hyphens. */
+export function isFqdn(name: string): boolean {
+  const labels = normaliseHostname(name).split('.');
+  return labels.length >= 2 && labels.every((label) => /^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(label)) && !/^\d+$/.test(labels.at(-1) ?? '');
+}
+
+/**
+ * The addresses this server should be published under: the host's own global addresses first
+ * (where the SMTP server listens), then the outbound IPs; one IPv4 and one IPv6 at most.
+ */
+export async function publishedAddresses(ctx: CheckContext): Promise<string[]> {
+  const host = (await hostAddresses(ctx)).filter((address) => !address.internal && isGlobalAddress(address.address)).map((address) => address.address);
+  const outbound = (await outboundIps(ctx)).map((entry) => entry.ip).filter(isGlobalAddress);
+  const candidates = [...host, ...outbound].map(canonicalIp);
+  return [candidates.find((ip) => ipFamily(ip) === 4), candidates.find((ip) => ipFamily(ip) === 6)].filter((ip): ip is string => ip !== undefined);
+}
+
+/** Findings for a per-IP check, in outbound-IP order: private IPs skipped, the rest judged concurrently. */
+export async function perOutboundIp(ctx: CheckContext, judge: (entry: SendingIp) => Promise<Finding>): Promise<Finding[]> {
+  const all = await outboundIps(ctx);
+  if (all.length === 0) return [{ target: null, status: 'skip', messageId: 'no-ips', data: {} }];
+  return Promise.all(
+    all.map((entry) =>
+      isGlobalAddress(entry.ip) ? judge(entry) : Promise.resolve<Finding>({ target: entry.ip, status: 'skip', messageId: 'private-ip', data: { ip: entry.ip } }),
+    ),
+  );
+}
+
+/** Messages every per-IP check shares. */
+export const PER_IP_MESSAGES: Record<'no-ips' | 'private-ip', MessageTemplate> = {
+  'no-ips': {
+    title: 'No outbound IP to check',
+    message: 'No outbound IP is known: IP pools are off or unreadable and this host has no usable address. Pass the sending IP with --ip.',
+  },
+  'private-ip': {
+    title: '{ip} is a private address',
+    message: '{ip} is not reachable from the internet; remote mail servers see the public address it is translated to. Pass that address with --ip.',
+  },
+};
+
+/** Where a name's addresses lead, judged against this server's IPs. */
+export type Pointing =
+  | { verdict: 'here'; lookup: AddressLookup }
+  | { verdict: 'partly' | 'elsewhere'; lookup: AddressLookup; elsewhere: string[] }
+  | { verdict: 'private'; lookup: AddressLookup; private: string[] }
+  | { verdict: 'behind-nat'; lookup: AddressLookup }
+  | { verdict: 'missing'; lookup: AddressLookup }
+  | { verdict: 'lookup-failed'; lookup: AddressLookup };
+
+export async function pointing(ctx: CheckContext, name: string): Promise<Pointing> {
+  const [found, mine] = await Promise.all([addressesOf(ctx, name), serverIps(ctx)]);
+  if (found.failed) return { verdict: 'lookup-failed', lookup: found };
+  if (found.addresses.length === 0) return { verdict: 'missing', lookup: found };
+  const privateOnes = found.addresses.filter((ip) => !isGlobalAddress(ip));
+  if (privateOnes.length > 0) return { verdict: 'private', lookup: found, private: privateOnes };
+  const elsewhere = found.addresses.filter((ip) => !mine.includes(ip));
+  if (elsewhere.length === 0) return { verdict: 'here', lookup: found };
+  // Behind NAT the host only knows its private addresses, so "not ours" cannot be told from "not known".
+  if (!mine.some(isGlobalAddress)) return { verdict: 'behind-nat', lookup: found };
+  return { verdict: elsewhere.length < found.addresses.length ? 'partly' : 'elsewhere', lookup: found, elsewhere };
+}
+
+/** Message templates for a hostname that should lead to this server; `{name}` is the host name. */
+export const POINTING_MESSAGES: Record<Pointing['verdict'], MessageTemplate> = {
+  here: { title: '{name} points at this server', message: '{name} has {addresses}, all of them addresses of this server.' },
+  partly: {
+    title: '{name} also points away from this server',
+    message: '{name} has {addresses}; {elsewhere} is not an address of this server ({server}), so some peers connect elsewhere.',
+  },
+  elsewhere: {
+    title: '{name} does not point at this server',
+    message: '{name} has {addresses}, none of which is an address of this server ({server}).',
+  },
+  private: {
+    title: '{name} points at a private address',
+    message: '{name} has {addresses}; {private} cannot be reached from the internet.',
+  },
+  'behind-nat': {
+    title: 'Cannot tell whether {name} points at this server',
+    message: '{name} has {addresses}, but this host only has private addresses (NAT). Pass its public address with --ip to compare.',
+  },
+  missing: { title: '{name} has no A or AAAA record', message: '{name} does not resolve: neither an A nor an AAAA record exists.' },
+  'lookup-failed': { title: 'Could not resolve {name}', message: 'The A/AAAA lookup of {name} failed ({failure}); nothing can be said about it.' },
+};
+
+/** A finding for a name that should lead to this server. */
+export async function pointingFinding(ctx: CheckContext, name: string, what: string): Promise<Finding> {
+  const [result, mine, published] = await Promise.all([pointing(ctx, name), serverIps(ctx), publishedAddresses(ctx)]);
+  const data = {
+    name,
+    addresses: joinList(result.lookup.addresses),
+    server: joinList(mine),
+    elsewhere: 'elsewhere' in result ? joinList(result.elsewhere) : '',
+    private: 'private' in result ? joinList(result.private) : '',
+    failure: failureText(result.lookup.answers),
+  };
+  const evidence = result.lookup.answers.map(evidenceOf);
+  const records = addressRecords(name, published);
+  const replace = result.verdict === 'missing' ? '' : ' instead of its current ones';
+  const pointHere = {
+    kind: 'dns' as const,
+    summary:
+      records.length > 0
+        ? `Give ${what} ${name} this server's addresses${replace}: ${joinList(published)}`
+        : `Give ${what} ${name} this server's public addresses${replace} (none is known here: pass them with --ip)`,
+    commands: [],
+    records,
+  };
+  switch (result.verdict) {
+    case 'here':
+      return { target: name, status: 'pass', messageId: 'here', data, evidence };
+    case 'partly':
+      return { target: name, status: 'warn', messageId: 'partly', data, evidence, fix: pointHere };
+    case 'elsewhere':
+    case 'private':
+    case 'missing':
+      return { target: name, status: 'fail', messageId: result.verdict, data, evidence, fix: pointHere };
+    case 'behind-nat':
+    case 'lookup-failed':
+      return { target: name, status: 'unknown', messageId: result.verdict, data, evidence };
+  }
+}

@@ -1,0 +1,62 @@
+import type { CheckDefinition, Finding } from '../../core/types.js';
+import { normaliseHostname } from '../../core/ip.js';
+import { POINTING_MESSAGES, isPlaceholder, pointingFinding } from './lookups.js';
+
+export const mxRecordsCheck: CheckDefinition = {
+  id: 'dns.mx-records',
+  group: 'dns',
+  title: 'Each dns.mx_records host resolves to this server',
+  targets: 'hostname',
+  probes: ['dns', 'host', 'database'],
+  network: true,
+  messages: {
+    ...POINTING_MESSAGES,
+    uppercase: {
+      title: '{name} points at this server, but is written with capitals',
+      message:
+        '{name} has {addresses}, all of them addresses of this server. dns.mx_records has "{written}": Postal compares the MX records of customer domains with it without lower-casing, so write it in lower case.',
+    },
+    placeholder: {
+      title: 'dns.mx_records still lists the placeholder {name}',
+      message: 'Postal tells customers to point their MX records at {name}, a placeholder that never reaches this server.',
+    },
+    empty: { title: 'dns.mx_records is empty', message: 'No MX host is configured, so there is nothing to check.' },
+  },
+  async run(ctx): Promise<Finding[]> {
+    const written = ctx.config.get('dns.mx_records') ?? [];
+    if (written.length === 0) return [{ target: null, status: 'skip', messageId: 'empty', data: {} }];
+    const smtp = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
+    return Promise.all(
+      written.map(async (entry): Promise<Finding> => {
+        const name = normaliseHostname(String(entry));
+        if (isPlaceholder(name)) {
+          const fix = isPlaceholder(smtp)
+            ? undefined
+            : {
+                kind: 'config' as const,
+                summary: `List the real MX host names in dns.mx_records, e.g. ${smtp}, then restart Postal`,
+                commands: ['postal restart'],
+                configChanges: [{ path: 'dns.mx_records', from: written, to: [smtp] }],
+              };
+          return { target: name, status: 'warn', messageId: 'placeholder', data: { name }, ...(fix ? { fix } : {}) };
+        }
+        const finding = await pointingFinding(ctx, name, 'the MX host');
+        if (finding.status === 'pass' && String(entry).trim().replace(/\.$/, '') !== name) {
+          return {
+            ...finding,
+            status: 'warn',
+            messageId: 'uppercase',
+            data: { ...finding.data, written: String(entry) },
+            fix: {
+              kind: 'config',
+              summary: `Write ${name} in lower case in dns.mx_records, then restart Postal`,
+              commands: ['postal restart'],
+              configChanges: [{ path: 'dns.mx_records', from: written, to: written.map((item) => normaliseHostname(String(item))) }],
+            },
+          };
+        }
+        return finding;
+      }),
+    );
+  },
+};

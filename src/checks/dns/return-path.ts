@@ -1,0 +1,161 @@
+import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
+import { outboundIps } from '../../core/facts/outbound-ips.js';
+import { isGlobalAddress, normaliseHostname } from '../../core/ip.js';
+import { addressRecords, addressesOf, evidenceOf, failureText, isPlaceholder, lookup, publishedAddresses, recordsOf, zoneRecord } from './lookups.js';
+import { checkDkimRecord, dkimPublicKey, dkimRecordFor } from './dkim-key.js';
+import { evaluateAll, spfEvidence } from './spf.js';
+import { withAddresses } from './spf-eval.js';
+
+/** One thing the return-path domain needs, as found. */
+interface Part {
+  state: 'ok' | 'problem' | 'lookup-failed';
+  /** For problems: what is wrong, one clause; for failed lookups: which query failed. */
+  text: string;
+  records: string[];
+  commands: string[];
+  evidence: Evidence[];
+}
+
+/** The DKIM record for Postal's signing.key, when the file can be read here. */
+async function signingKeyRecord(ctx: CheckContext): Promise<string | null> {
+  const path = ctx.config.hostPath(ctx.config.get('postal.signing_key_path'));
+  if (path === null) return null;
+  const file = await ctx.probes.files.read(path, 64 * 1024);
+  return file.ok ? dkimRecordFor(file.value) : null;
+}
+
+const ok = (evidence: Evidence[]): Part => ({ state: 'ok', text: '', records: [], commands: [], evidence });
+
+export const returnPathCheck: CheckDefinition = {
+  id: 'dns.return-path',
+  group: 'dns',
+  title: 'return_path_domain has A/AAAA, MX, SPF and the default DKIM key',
+  targets: 'domain',
+  probes: ['dns', 'host', 'database', 'files'],
+  network: true,
+  messages: {
+    complete: {
+      title: 'Return-path domain {domain} is complete',
+      message: '{domain} has A/AAAA, MX and an SPF record that authorises the outbound IPs, and {dkim} holds a valid DKIM key.',
+    },
+    incomplete: {
+      title: 'Return-path domain {domain} is incomplete',
+      message: 'Postal sends bounces and MAIL FROM through {domain}, and signs with the key at {dkim} for domains without their own DKIM; but {problems}.',
+    },
+    'lookup-failed': { title: 'Could not check the return-path domain {domain}', message: 'A lookup failed ({failure}); nothing can be said about it.' },
+    placeholder: {
+      title: 'dns.return_path_domain is still the placeholder {domain}',
+      message: '{domain} does not exist: every message Postal sends has a MAIL FROM at {domain}, so SPF fails and bounces are lost.',
+    },
+  },
+  async run(ctx): Promise<Finding[]> {
+    const domain = normaliseHostname(ctx.config.get('dns.return_path_domain'));
+    const dkimName = `${normaliseHostname(ctx.config.get('dns.dkim_identifier'))}._domainkey.${domain}`;
+    const smtp = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
+    const spfInclude = normaliseHostname(ctx.config.get('dns.spf_include'));
+    const data = { domain, dkim: dkimName, problems: '', failure: '' };
+    if (isPlaceholder(domain)) {
+      const fix = isPlaceholder(smtp)
+        ? undefined
+        : {
+            kind: 'config' as const,
+            summary: `Set dns.return_path_domain to rp.${smtp}, publish its records, then restart Postal`,
+            commands: ['postal restart'],
+            configChanges: [{ path: 'dns.return_path_domain', from: domain, to: `rp.${smtp}` }],
+          };
+      return [{ target: domain, status: 'fail', messageId: 'placeholder', data, ...(fix ? { fix } : {}) }];
+    }
+    const ips = (await outboundIps(ctx)).map((entry) => entry.ip).filter(isGlobalAddress);
+
+    const address = async (): Promise<Part> => {
+      const found = await addressesOf(ctx, domain);
+      const evidence = found.answers.map(evidenceOf);
+      if (found.failed) return { state: 'lookup-failed', text: failureText(found.answers), records: [], commands: [], evidence };
+      if (found.addresses.length > 0) return ok(evidence);
+      return { state: 'problem', text: 'it has no A or AAAA record', records: addressRecords(domain, await publishedAddresses(ctx)), commands: [], evidence };
+    };
+
+    const mx = async (): Promise<Part> => {
+      const answer = await lookup(ctx, domain, 'MX');
+      const evidence = [evidenceOf(answer)];
+      if (answer.status === 'error') return { state: 'lookup-failed', text: failureText([answer]), records: [], commands: [], evidence };
+      if (recordsOf(answer).some((record) => !record.endsWith(' .'))) return ok(evidence);
+      return { state: 'problem', text: 'it has no MX record, so bounces cannot come back', records: [zoneRecord(domain, 'MX', `10 ${smtp}.`)], commands: [], evidence };
+    };
+
+    const spf = async (): Promise<Part> => {
+      const suggested = `v=spf1 a mx include:${spfInclude} ~all`;
+      if (ips.length === 0) {
+        const answer = await lookup(ctx, domain, 'TXT');
+        const evidence = [evidenceOf(answer)];
+        if (answer.status === 'error') return { state: 'lookup-failed', text: failureText([answer]), records: [], commands: [], evidence };
+        const count = recordsOf(answer).filter((record) => /^v=spf1(\s|$)/i.test(record)).length;
+        if (count === 1) return ok(evidence);
+        const text = count === 0 ? 'it has no SPF record' : `it has ${count} SPF records (receivers treat that as an error)`;
+        return { state: 'problem', text, records: [zoneRecord(domain, 'TXT', suggested)], commands: [], evidence };
+      }
+      const outcomes = await evaluateAll(ctx, domain, ips);
+      const evidence = spfEvidence(domain, outcomes);
+      const failed = outcomes.find(({ outcome }) => outcome.result === 'temperror');
+      if (failed) return { state: 'lookup-failed', text: failed.outcome.reason, records: [], commands: [], evidence };
+      const first = outcomes[0].outcome;
+      if (first.result === 'none') return { state: 'problem', text: 'it has no SPF record', records: [zoneRecord(domain, 'TXT', suggested)], commands: [], evidence };
+      if (first.result === 'permerror') {
+        return { state: 'problem', text: `its SPF record is broken (${first.reason})`, records: [zoneRecord(domain, 'TXT', suggested)], commands: [], evidence };
+      }
+      const failing = outcomes.filter(({ outcome }) => outcome.result !== 'pass').map(({ ip }) => ip);
+      if (failing.length === 0) return ok(evidence);
+      const own = first.records.find((record) => record.domain === domain)?.record ?? null;
+      return {
+        state: 'problem',
+        text: `its SPF record does not authorise ${failing.join(', ')}`,
+        records: [zoneRecord(domain, 'TXT', withAddresses(own, failing))],
+        commands: [],
+        evidence,
+      };
+    };
+
+    const dkim = async (): Promise<Part> => {
+      const [answer, expected] = await Promise.all([lookup(ctx, dkimName, 'TXT'), signingKeyRecord(ctx)]);
+      const evidence = [evidenceOf(answer)];
+      if (answer.status === 'error') return { state: 'lookup-failed', text: failureText([answer]), records: [], commands: [], evidence };
+      // With signing.key readable the exact record is known; otherwise `postal default-dkim-record` prints it.
+      const publish = expected
+        ? { records: [zoneRecord(dkimName, 'TXT', expected)], commands: [] }
+        : { records: [], commands: ['postal default-dkim-record'] };
+      const records = recordsOf(answer);
+      if (records.length === 0) return { state: 'problem', text: `${dkimName} has no DKIM key record`, evidence, ...publish };
+      if (records.length > 1) return { state: 'problem', text: `${dkimName} has ${records.length} TXT records instead of one DKIM key`, evidence, ...publish };
+      const key = checkDkimRecord(records[0]);
+      if (!key.ok) return { state: 'problem', text: `the DKIM record at ${dkimName} is invalid: ${key.problem}`, evidence, ...publish };
+      if (expected && dkimPublicKey(records[0]) !== dkimPublicKey(expected)) {
+        return { state: 'problem', text: `the DKIM key at ${dkimName} is not the public half of signing.key, so signatures made with it fail`, evidence, ...publish };
+      }
+      return ok(evidence);
+    };
+
+    const parts = await Promise.all([address(), mx(), spf(), dkim()]);
+    const evidence = parts.flatMap((part) => part.evidence);
+    const problems = parts.filter((part) => part.state === 'problem');
+    if (problems.length > 0) {
+      return [
+        {
+          target: domain,
+          status: 'fail',
+          messageId: 'incomplete',
+          data: { ...data, problems: problems.map((part) => part.text).join('; ') },
+          evidence,
+          fix: {
+            kind: 'dns',
+            summary: `Publish the records ${domain} is missing${problems.some((part) => part.commands.length > 0) ? `; the DKIM record for ${dkimName} is the value postal default-dkim-record prints` : ''}`,
+            commands: problems.flatMap((part) => part.commands),
+            records: problems.flatMap((part) => part.records),
+          },
+        },
+      ];
+    }
+    const failed = parts.filter((part) => part.state === 'lookup-failed');
+    if (failed.length > 0) return [{ target: domain, status: 'unknown', messageId: 'lookup-failed', data: { ...data, failure: failed.map((part) => part.text).join('; ') }, evidence }];
+    return [{ target: domain, status: 'pass', messageId: 'complete', data, evidence }];
+  },
+};

@@ -1,0 +1,24 @@
+import type { CheckDefinition } from '../../core/types.js';
+import { normaliseHostname } from '../../core/ip.js';
+import { POINTING_MESSAGES, isPlaceholder, pointingFinding } from './lookups.js';
+
+export const smtpHostnameCheck: CheckDefinition = {
+  id: 'dns.smtp-hostname',
+  group: 'dns',
+  title: 'smtp_hostname has A/AAAA records pointing at this server',
+  targets: 'hostname',
+  probes: ['dns', 'host', 'database'],
+  network: true,
+  messages: {
+    ...POINTING_MESSAGES,
+    placeholder: {
+      title: 'smtp_hostname is still a placeholder',
+      message: 'postal.smtp_hostname is {name}, a placeholder that never points at this server (see config.hostnames).',
+    },
+  },
+  async run(ctx) {
+    const name = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
+    if (isPlaceholder(name)) return [{ target: name, status: 'skip', messageId: 'placeholder', data: { name } }];
+    return [await pointingFinding(ctx, name, 'the SMTP host name')];
+  },
+};

@@ -1,0 +1,73 @@
+import type { CheckDefinition, Finding } from '../../core/types.js';
+import type { HostAddress } from '../../probes/types.js';
+import { hostAddresses, ipPools } from '../../core/facts/outbound-ips.js';
+import { canonicalIp, ipFamily, isGlobalAddress } from '../../core/ip.js';
+import { sh } from '../../core/shell.js';
+
+/** The interface a new address most likely belongs on: the one with the host's other public address of that family. */
+function interfaceFor(ip: string, host: HostAddress[]): string {
+  const family = ipFamily(ip);
+  const external = host.filter((address) => !address.internal);
+  const candidate =
+    external.find((address) => address.family === family && isGlobalAddress(address.address)) ??
+    external.find((address) => address.family === family) ??
+    external[0];
+  return candidate?.interface ?? 'eth0';
+}
+
+export const poolIpsBoundCheck: CheckDefinition = {
+  id: 'network.pool-ips-bound',
+  group: 'network',
+  title: 'Every IP pool address is configured on this host',
+  targets: 'IP',
+  probes: ['database', 'host'],
+  network: false,
+  messages: {
+    bound: { title: '{ip} is configured on this host', message: '{ip} (pool {pool}) is on interface {interface}; the worker can send from it.' },
+    'not-bound': {
+      title: '{ip} is not configured on this host',
+      message:
+        "{ip} (pool {pool}) is not an address of this host. Postal's worker only takes messages assigned to addresses the host has, so mail assigned to {ip} stays Pending. On a cloud host behind NAT the pool must list the private address configured here, while the PTR belongs to the public one.",
+    },
+    disabled: { title: 'IP pools are off', message: 'postal.use_ip_pools is false, so no pool address has to be configured here.' },
+    'not-read': { title: 'IP pools not read', message: 'The pools were not read ({reason}); see postal.ip-pools.' },
+    empty: { title: 'No pool address to check', message: 'The IP pools hold no address.' },
+  },
+  async run(ctx): Promise<Finding[]> {
+    const pools = await ipPools(ctx);
+    if (pools.state === 'disabled') return [{ target: null, status: 'skip', messageId: 'disabled', data: {} }];
+    if (pools.state === 'not-read') return [{ target: null, status: 'skip', messageId: 'not-read', data: { reason: pools.reason === 'no-db' ? '--no-db' : '--offline' } }];
+    if (!pools.result.ok) return [{ target: null, status: 'skip', messageId: 'not-read', data: { reason: `database error: ${pools.result.code}` } }];
+
+    const host = await hostAddresses(ctx);
+    const seen = new Set<string>();
+    const findings: Finding[] = [];
+    for (const row of pools.result.addresses) {
+      for (const raw of [row.ipv4, row.ipv6]) {
+        if (raw === null || ipFamily(raw) === 0 || seen.has(canonicalIp(raw))) continue;
+        const ip = canonicalIp(raw);
+        seen.add(ip);
+        const bound = host.find((address) => address.address === ip);
+        if (bound) {
+          findings.push({ target: ip, status: 'pass', messageId: 'bound', data: { ip, pool: row.pool, interface: bound.interface } });
+          continue;
+        }
+        const device = interfaceFor(ip, host);
+        const prefix = ipFamily(ip) === 6 ? 128 : 32;
+        findings.push({
+          target: ip,
+          status: 'fail',
+          messageId: 'not-bound',
+          data: { ip, pool: row.pool },
+          evidence: [{ query: 'addresses of this host', answer: host.map((address) => `${address.address} (${address.interface})`) }],
+          fix: {
+            kind: 'manual',
+            summary: `Configure ${ip} on ${device} (also in the network configuration, e.g. netplan, so it survives a reboot), then restart Postal; behind NAT, put the private address configured here into the pool instead`,
+            commands: [sh`ip addr add ${`${ip}/${prefix}`} dev ${device}`, 'postal restart'],
+          },
+        });
+      }
+    }
+    return findings.length > 0 ? findings : [{ target: null, status: 'skip', messageId: 'empty', data: {} }];
+  },
+};

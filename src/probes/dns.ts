@@ -1,0 +1,143 @@
+import { Resolver } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { RunOptions } from '../core/types.js';
+import { canonicalIp, normaliseHostname as normaliseName } from '../core/ip.js';
+import type { DnsAnswer, DnsErrorCode, DnsProbe, DnsType } from './types.js';
+
+/** Questions in flight at once: hundreds of IPs are checked quickly without flooding the resolver. */
+const MAX_IN_FLIGHT = 64;
+
+/** node:dns error codes that mean "ask again once": a lost packet or a resolver having a bad moment. */
+const RETRIED: ReadonlySet<DnsErrorCode> = new Set(['timeout', 'servfail']);
+
+const ERROR_CODES: Record<string, DnsErrorCode> = {
+  ETIMEOUT: 'timeout',
+  EREFUSED: 'refused',
+  ESERVFAIL: 'servfail',
+  ECONNREFUSED: 'unreachable',
+};
+
+/**
+ * A resolver address as c-ares wants it: `192.0.2.53`, `192.0.2.53:5353`, `2001:db8::53`, `[2001:db8::53]:5353`.
+ * Throws a one-line error for anything else (host names are not accepted: they would need a resolver themselves).
+ */
+export function resolverServer(text: string, flag = '--resolver'): string {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
+  const plain = isIP(text) === 6 ? null : /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(text);
+  const host = bracketed?.[1] ?? plain?.[1] ?? text;
+  const port = bracketed?.[2] ?? plain?.[2];
+  if (!isIP(host) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
+    throw new Error(`${flag} "${text}": expected an IP address with an optional port (192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:5353)`);
+  }
+  const address = canonicalIp(host);
+  if (port === undefined) return address;
+  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+interface Upstream {
+  resolver: Resolver;
+  /** For messages: which servers were asked. */
+  label: string;
+}
+
+function upstream(addresses: string[], timeoutMs: number, flag: string): Upstream {
+  // One try per server: the retry is ours, so the total wait stays at two timeouts.
+  const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
+  if (addresses.length > 0) resolver.setServers(addresses.map((address) => resolverServer(address, flag)));
+  return { resolver, label: resolver.getServers().join(', ') || 'the system resolver' };
+}
+
+async function records(resolver: Resolver, fqdn: string, type: DnsType): Promise<string[]> {
+  switch (type) {
+    case 'A':
+      return (await resolver.resolve4(fqdn)).sort();
+    case 'AAAA':
+      return (await resolver.resolve6(fqdn)).map(canonicalIp).sort();
+    case 'MX':
+      return (await resolver.resolveMx(fqdn))
+        .map((mx) => ({ priority: mx.priority, exchange: normaliseName(mx.exchange) || '.' }))
+        .sort((a, b) => a.priority - b.priority || a.exchange.localeCompare(b.exchange))
+        .map((mx) => `${mx.priority} ${mx.exchange}`);
+    case 'TXT':
+      return (await resolver.resolveTxt(fqdn)).map((chunks) => chunks.join('')).sort();
+    case 'PTR':
+      return (await resolver.resolvePtr(fqdn)).map(normaliseName).sort();
+    case 'CNAME':
+      return (await resolver.resolveCname(fqdn)).map(normaliseName).sort();
+    case 'NS':
+      return (await resolver.resolveNs(fqdn)).map(normaliseName).sort();
+  }
+}
+
+function limiter(slots: number): <T>(task: () => Promise<T>) => Promise<T> {
+  const waiting: Array<() => void> = [];
+  let free = slots;
+  return async (task) => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
+}
+
+/**
+ * The real DNS probe (node:dns/promises over c-ares): ordinary questions go to `--resolver` (or the
+ * system's), blocklist questions to `--dnsbl-resolver`. Every question waits at most `--timeout`,
+ * is retried once after a timeout or SERVFAIL, and is asked once per run however many checks need it.
+ */
+export function createDnsProbe(options: Pick<RunOptions, 'resolvers' | 'dnsblResolvers' | 'timeoutMs'>): DnsProbe {
+  const timeoutMs = options.timeoutMs;
+  const ordinary = upstream(options.resolvers, timeoutMs, '--resolver');
+  const blocklists = options.dnsblResolvers.length > 0 ? upstream(options.dnsblResolvers, timeoutMs, '--dnsbl-resolver') : ordinary;
+  const limited = limiter(MAX_IN_FLIGHT);
+  const asked = new Map<string, Promise<DnsAnswer>>();
+
+  async function attempt(via: Upstream, name: string, type: DnsType, query: string): Promise<DnsAnswer> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), timeoutMs);
+    });
+    try {
+      const found = await Promise.race([records(via.resolver, name === '' ? '.' : `${name}.`, type), expired]);
+      if (found === 'expired') return { query, status: 'error', code: 'timeout', detail: `no answer from ${via.label} within ${timeoutMs} ms` };
+      return found.length > 0 ? { query, status: 'answer', records: found } : { query, status: 'nodata' };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+      if (code === 'ENOTFOUND') return { query, status: 'nxdomain' };
+      if (code === 'ENODATA') return { query, status: 'nodata' };
+      const mapped = ERROR_CODES[code] ?? 'other';
+      const detail =
+        mapped === 'timeout' ? `no answer from ${via.label} within ${timeoutMs} ms`
+        : mapped === 'unreachable' ? `nothing answers DNS at ${via.label} (connection refused)`
+        : `${code} from ${via.label}`;
+      return { query, status: 'error', code: mapped, detail };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function ask(via: Upstream, name: string, type: DnsType): Promise<DnsAnswer> {
+    const query = `${type} ${name}`;
+    const first = await limited(() => attempt(via, name, type, query));
+    if (first.status !== 'error' || !RETRIED.has(first.code)) return first;
+    return limited(() => attempt(via, name, type, query));
+  }
+
+  return {
+    query(name, type, purpose = 'default') {
+      const normalised = normaliseName(name);
+      const key = `${purpose} ${type} ${normalised}`;
+      let pending = asked.get(key);
+      if (!pending) {
+        pending = ask(purpose === 'dnsbl' ? blocklists : ordinary, normalised, type);
+        asked.set(key, pending);
+      }
+      return pending;
+    },
+  };
+}

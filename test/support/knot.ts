@@ -1,0 +1,116 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Resolver } from 'node:dns/promises';
+
+export interface Knot {
+  port: number;
+  /** `127.0.0.1:<port>`, ready for `resolvers`. */
+  server: string;
+  readyMs: number;
+  stop(): Promise<void>;
+}
+
+/** Why knotd tests cannot run here, or null when they can. */
+export function knotMissing(): string | null {
+  try {
+    execFileSync('knotd', ['--version'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return 'knotd not installed (apt-get install knot)';
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+/**
+ * A real authoritative DNS server (knotd) on a free loopback port, serving `zones`
+ * (zone name → zone text with `$ORIGIN`). Ready when it answers the first zone's SOA.
+ */
+export async function startKnot(zones: Record<string, string>): Promise<Knot> {
+  const started = performance.now();
+  const dir = await mkdtemp(join(tmpdir(), 'pd-knot-'));
+  await mkdir(join(dir, 'run'));
+  await mkdir(join(dir, 'db'));
+  const port = await freePort();
+  for (const [zone, text] of Object.entries(zones)) await writeFile(join(dir, `${zone}.zone`), text);
+  const conf = [
+    'server:',
+    `    rundir: "${dir}/run"`,
+    '    user: root:root',
+    `    listen: [ 127.0.0.1@${port} ]`,
+    'database:',
+    `    storage: "${dir}/db"`,
+    'log:',
+    '  - target: stderr',
+    '    any: warning',
+    'template:',
+    '  - id: default',
+    `    storage: "${dir}"`,
+    '    file: "%s.zone"',
+    '    zonefile-sync: -1',
+    '    zonefile-load: whole',
+    '    journal-content: none',
+    'zone:',
+    ...Object.keys(zones).map((zone) => `  - domain: ${zone}`),
+    '',
+  ].join('\n');
+  const confPath = join(dir, 'knot.conf');
+  await writeFile(confPath, conf);
+
+  const child = spawn('knotd', ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let exited: { code: number | null } | null = null;
+  const exit = new Promise<void>((resolve) => child.on('exit', (code) => ((exited = { code }), resolve())));
+
+  const cleanup = async () => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      await exit;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  const probe = new Resolver({ timeout: 100, tries: 1 });
+  probe.setServers([`127.0.0.1:${port}`]);
+  const firstZone = Object.keys(zones)[0];
+  for (let tries = 0; ; tries++) {
+    if (exited) {
+      await cleanup();
+      throw new Error(`knotd exited with code ${(exited as { code: number | null }).code}: ${stderr.trim()}`);
+    }
+    try {
+      await probe.resolveSoa(`${firstZone}.`);
+      break;
+    } catch {
+      if (tries >= 200) {
+        await cleanup();
+        throw new Error(`knotd did not answer on 127.0.0.1:${port}: ${stderr.trim()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+  return { port, server: `127.0.0.1:${port}`, readyMs: Math.round(performance.now() - started), stop: cleanup };
+}
+
+/** A zone's SOA and NS lines, so tests only write the records that matter. */
+export function zone(origin: string, records: string[]): string {
+  return [
+    `$ORIGIN ${origin}.`,
+    '$TTL 60',
+    '@ SOA ns1.invalid. hostmaster.invalid. 1 3600 600 86400 60',
+    '@ NS ns1.invalid.',
+    ...records,
+    '',
+  ].join('\n');
+}
