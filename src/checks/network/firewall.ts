@@ -1,0 +1,237 @@
+import { isIP } from 'node:net';
+import type { CheckContext, Evidence } from '../../core/types.js';
+import type { CommandRun } from '../../probes/types.js';
+import { hostAddresses } from '../../core/facts/outbound-ips.js';
+import { canonicalIp } from '../../core/ip.js';
+import { sh } from '../../core/shell.js';
+import { iptablesBaseChains, iptablesRuleCount, parseIptablesSave, type IptablesDump } from './iptables-rules.js';
+import { hasNativeTables, nftBaseChains, parseNftRuleset, type NftRuleset } from './nft-rules.js';
+import { isContainerBridge, traceConnection, type BaseChain, type Family, type Hook, type HookOutcome, type Listener, type Scenario } from './nat-model.js';
+
+/** The host's nat rules as read once per run from iptables-save, ip6tables-save and nft. */
+export interface NatView {
+  bases: BaseChain[];
+  /** Families whose rules could not be read: the command and why. */
+  unreadable: Partial<Record<Family, { command: string; reason: string }>>;
+  /** Which tool the host's firewall is managed with, so fixes speak its language. */
+  flavour: 'iptables' | 'nft';
+  /** What each command returned, in short. */
+  evidence: Evidence[];
+}
+
+type Source = { state: 'ok'; text: string } | { state: 'not-found' } | { state: 'failed'; reason: string };
+
+const IPTABLES_SAVE: Record<Family, string> = { 4: 'iptables-save', 6: 'ip6tables-save' };
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+}
+
+function toSource(run: CommandRun): Source {
+  if (run.outcome === 'ok') return { state: 'ok', text: run.stdout };
+  if (run.outcome === 'not-found') return { state: 'not-found' };
+  if (run.outcome === 'timeout') return { state: 'failed', reason: 'timed out' };
+  return { state: 'failed', reason: firstLine(run.stderr) || `exit code ${run.exitCode}` };
+}
+
+function sourceSummary(source: Source, detail: () => unknown): unknown {
+  if (source.state === 'ok') return detail();
+  if (source.state === 'not-found') return 'not installed';
+  return { error: source.reason };
+}
+
+/** Reads and parses the nat rules once per run (shared by network.alt-ports and config.app-smtp). */
+export function natRules(ctx: CheckContext): Promise<NatView> {
+  return ctx.memo('nat-rules', async (): Promise<NatView> => {
+    const run = (command: string, args: string[]) => ctx.probes.commands.run(command, args, { timeoutMs: ctx.options.timeoutMs }).then(toSource);
+    const [v4, v6, nftSource] = await Promise.all([
+      run('iptables-save', ['-t', 'nat']),
+      run('ip6tables-save', ['-t', 'nat']),
+      run('nft', ['-j', 'list', 'ruleset']),
+    ]);
+
+    let nft: NftRuleset | null = null;
+    let nftState: Source = nftSource;
+    if (nftSource.state === 'ok') {
+      try {
+        nft = parseNftRuleset(nftSource.text);
+      } catch (error) {
+        nftState = { state: 'failed', reason: (error as Error).message };
+      }
+    }
+
+    const dumps: Partial<Record<Family, IptablesDump>> = {};
+    const unreadable: NatView['unreadable'] = {};
+    const bases: BaseChain[] = [];
+    const evidence: Evidence[] = [];
+    for (const [family, source] of [[4, v4], [6, v6]] as const) {
+      const command = `${IPTABLES_SAVE[family]} -t nat`;
+      if (source.state === 'ok') {
+        const dump = parseIptablesSave(source.text);
+        dumps[family] = dump;
+        bases.push(...iptablesBaseChains(dump, family));
+      } else if (source.state === 'failed') {
+        unreadable[family] = { command, reason: source.reason };
+      } else if (nftState.state !== 'ok') {
+        // Without iptables the rules can only be nft's; without either there is nothing to read them with.
+        unreadable[family] = nftState.state === 'not-found'
+          ? { command, reason: `neither ${IPTABLES_SAVE[family]} nor nft is installed` }
+          : { command: 'nft -j list ruleset', reason: nftState.reason };
+      }
+      evidence.push({
+        query: command,
+        answer: sourceSummary(source, () => {
+          const dump = dumps[family]!;
+          const nat = dump.tables.get('nat');
+          return [...(nat?.chains.values() ?? [])].flatMap((chain) => chain.rules.map((rule) => rule.text));
+        }),
+      });
+    }
+    if (nft) bases.push(...nftBaseChains(nft));
+    evidence.push({
+      query: 'nft -j list ruleset',
+      answer: sourceSummary(nftState, () => nft!.tables.map((table) => `${table.family} ${table.name}${table.compat ? ' (iptables-nft)' : ''}`)),
+    });
+
+    const iptablesRules = Object.values(dumps).reduce((sum, dump) => sum + iptablesRuleCount(dump), 0);
+    const incompatible = Object.values(dumps).some((dump) => dump.incompatibleTables.length > 0);
+    const nftNative = nft !== null && hasNativeTables(nft) && (iptablesRules === 0 || incompatible);
+    return { bases, unreadable, flavour: nftNative ? 'nft' : 'iptables', evidence };
+  });
+}
+
+/** Postal's SMTP listener as configured. */
+export function smtpListener(ctx: CheckContext): Listener {
+  return { port: ctx.config.get('smtp_server.default_port'), bindAddress: String(ctx.config.get('smtp_server.default_bind_address') ?? '::').trim() };
+}
+
+export function isWildcard(address: string): boolean {
+  return address === '::' || address === '0.0.0.0' || address === '';
+}
+
+export function isLoopbackAddress(address: string): boolean {
+  if (isIP(address) === 4) return address.startsWith('127.');
+  return isIP(address) === 6 && canonicalIp(address) === '::1';
+}
+
+/** What remote clients and this host's own clients look like, from the host's addresses. */
+export interface HostView {
+  localAddresses: Record<Family, string[]>;
+  inInterfaces: string[];
+  /** The host has an IPv6 address other clients can reach (not loopback or link-local). */
+  hasIpv6: boolean;
+}
+
+export async function hostView(ctx: CheckContext): Promise<HostView> {
+  const addresses = (await hostAddresses(ctx)).filter((address) => !address.internal && !address.address.startsWith('fe80:'));
+  const inInterfaces = [...new Set(addresses.map((address) => address.interface).filter((name) => !isContainerBridge(name) && name !== 'lo'))];
+  return {
+    localAddresses: {
+      4: addresses.filter((address) => address.family === 4).map((address) => address.address),
+      6: addresses.filter((address) => address.family === 6).map((address) => address.address),
+    },
+    inInterfaces,
+    hasIpv6: addresses.some((address) => address.family === 6),
+  };
+}
+
+/** The address families remote clients reach Postal on: from the bind address and the host's addresses. */
+export function listenerFamilies(listener: Listener, host: HostView): Family[] {
+  const bind = listener.bindAddress;
+  if (bind === '0.0.0.0') return [4];
+  if (bind === '::') return host.hasIpv6 ? [4, 6] : [4];
+  const family = isIP(bind);
+  return family === 6 ? [6] : [4];
+}
+
+export const LOOPBACK: Record<Family, string> = { 4: '127.0.0.1', 6: '::1' };
+
+/** Traces a new connection to `port` (remote clients for prerouting; `daddr` for local clients on output). */
+export function trace(view: NatView, host: HostView, listener: Listener, family: Family, hook: Hook, port: number, daddr?: string): HookOutcome {
+  const scenario: Scenario = {
+    family,
+    hook,
+    port,
+    daddr: hook === 'output' ? (daddr ?? LOOPBACK[family]) : null,
+    localAddresses: host.localAddresses[family],
+    inInterfaces: host.inInterfaces.length > 0 ? host.inInterfaces : null,
+  };
+  return traceConnection(view.bases, scenario, listener);
+}
+
+/** Whether IPv4 DNAT to a loopback address from PREROUTING can work here (net.ipv4.conf.all.route_localnet). */
+export function routeLocalnet(ctx: CheckContext): Promise<boolean | null> {
+  return ctx.memo('route-localnet', async () => {
+    const run = await ctx.probes.commands.run('sysctl', ['-n', 'net.ipv4.conf.all.route_localnet'], { timeoutMs: ctx.options.timeoutMs });
+    if (run.outcome !== 'ok') return null;
+    return run.stdout.trim() === '1';
+  });
+}
+
+/** A rule the host lacks: this port, this family, this chain. */
+export interface MissingRule {
+  family: Family;
+  hook: Hook;
+  /** An earlier rule decides first, so the new rule goes to the top of the chain. */
+  insert: boolean;
+}
+
+const IPTABLES: Record<Family, string> = { 4: 'iptables', 6: 'ip6tables' };
+const NFT_FAMILY: Record<Family, string> = { 4: 'ip', 6: 'ip6' };
+const CHAIN: Record<Hook, string> = { prerouting: 'PREROUTING', output: 'OUTPUT' };
+
+/** Where the rule sends the connection: a plain redirect when Postal listens on every address, else its address. */
+function natDestination(listener: Listener, family: Family): { kind: 'redirect' } | { kind: 'dnat'; to: string } {
+  if (isWildcard(listener.bindAddress) || isLoopbackAddress(listener.bindAddress)) return { kind: 'redirect' };
+  const address = canonicalIp(listener.bindAddress);
+  return { kind: 'dnat', to: family === 6 ? `[${address}]:${listener.port}` : `${address}:${listener.port}` };
+}
+
+function iptablesRule(missing: MissingRule, port: number, listener: Listener): string {
+  const tool = IPTABLES[missing.family];
+  const chain = CHAIN[missing.hook];
+  const position = missing.insert ? `-I ${chain} 1` : `-A ${chain}`;
+  const scope = missing.hook === 'output' ? ' -o lo' : '';
+  const destination = natDestination(listener, missing.family);
+  const action = destination.kind === 'redirect' ? sh`-j REDIRECT --to-ports ${listener.port}` : sh`-j DNAT --to-destination ${destination.to}`;
+  return `${tool} -t nat ${position}${scope} ` + sh`-p tcp --dport ${port} ` + action;
+}
+
+function nftRules(missing: MissingRule, port: number, listener: Listener): string[] {
+  const family = NFT_FAMILY[missing.family];
+  const destination = natDestination(listener, missing.family);
+  const action = destination.kind === 'redirect' ? sh`redirect to :${listener.port}` : sh`dnat to ${destination.to}`;
+  const scope = missing.hook === 'output' ? 'oifname lo ' : '';
+  return [
+    `nft add table ${family} postal`,
+    `nft add chain ${family} postal ${missing.hook} '{ type nat hook ${missing.hook} priority -100; }'`,
+    `nft add rule ${family} postal ${missing.hook} ${scope}` + sh`tcp dport ${port} ` + action,
+  ];
+}
+
+/** The commands that add the missing rules for one port, then make them survive a reboot. */
+export function redirectCommands(flavour: NatView['flavour'], port: number, missing: MissingRule[], listener: Listener): string[] {
+  if (missing.length === 0) return [];
+  if (flavour === 'iptables') {
+    return [
+      ...missing.map((rule) => iptablesRule(rule, port, listener)),
+      // Debian/Ubuntu: iptables-persistent restores /etc/iptables/rules.v4 and rules.v6 at boot.
+      'apt-get install -y iptables-persistent',
+      'netfilter-persistent save',
+    ];
+  }
+  const commands = [...new Set(missing.flatMap((rule) => nftRules(rule, port, listener)))];
+  const families = [...new Set(missing.map((rule) => NFT_FAMILY[rule.family]))];
+  return [
+    ...commands,
+    'mkdir -p /etc/nftables.d',
+    ...families.map((family) => `nft list table ${family} postal > /etc/nftables.d/postal-${family}.nft`),
+    `grep -qs 'include "/etc/nftables.d/\\*.nft"' /etc/nftables.conf || echo 'include "/etc/nftables.d/*.nft"' >> /etc/nftables.conf`,
+    'systemctl enable nftables',
+  ];
+}
+
+/** Commands that only add rules (what the fix changes right away), as opposed to persisting them. */
+export function isRuleCommand(command: string): boolean {
+  return /^(iptables|ip6tables) -t nat /.test(command) || /^nft add /.test(command);
+}

@@ -1,0 +1,289 @@
+import { isIP } from 'node:net';
+import type { CheckContext, CheckDefinition, Evidence, Finding, Fix } from '../../core/types.js';
+import type { DnsAnswer, TcpAttempt } from '../../probes/types.js';
+import { outboundIps } from '../../core/facts/outbound-ips.js';
+import { canonicalIp } from '../../core/ip.js';
+import { sh } from '../../core/shell.js';
+import { hostPort } from './postal-banner.js';
+import type { Family } from './nat-model.js';
+
+/** Mail domains whose MX hosts are probed by default: big receivers that are always up and answer on 25. */
+const DEFAULT_PROBE_DOMAINS = ['gmail.com', 'outlook.com', 'yahoo.com'];
+
+const FAMILY_NAME: Record<Family, string> = { 4: 'IPv4', 6: 'IPv6' };
+
+/** A placeholder relay for the configChange: the operator puts their relay's host and port. */
+const EXAMPLE_RELAY = 'smtp://relay.example.net:587?ssl_mode=STARTTLS';
+
+interface ProbeTarget {
+  /** `gmail.com (gmail-smtp-in.l.google.com)` or the host as given. */
+  label: string;
+  port: number;
+  addresses: Record<Family, string[]>;
+}
+
+interface TargetList {
+  targets: ProbeTarget[];
+  /** Why some targets could not be used. */
+  problems: string[];
+  evidence: Evidence[];
+}
+
+/** `host`, `host:port`, `192.0.2.1:25`, `2001:db8::1`, `[2001:db8::1]:2525`. */
+export function parseProbeTarget(spec: string): { host: string; port: number } | null {
+  const text = spec.trim();
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  let host: string;
+  let port = 25;
+  if (bracketed) {
+    host = bracketed[1];
+    if (bracketed[2]) port = Number(bracketed[2]);
+  } else if (isIP(text) === 6) {
+    host = text;
+  } else {
+    const [name, portText, ...rest] = text.split(':');
+    if (rest.length > 0 || (portText !== undefined && !/^\d+$/.test(portText))) return null;
+    host = name;
+    if (portText !== undefined) port = Number(portText);
+  }
+  if (port < 1 || port > 65535 || host === '') return null;
+  if (!isIP(host) && !/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(host)) return null;
+  return { host: isIP(host) ? canonicalIp(host) : host.toLowerCase().replace(/\.$/, ''), port };
+}
+
+function records(answer: DnsAnswer): string[] {
+  return answer.status === 'answer' ? answer.records : [];
+}
+
+function answerText(answer: DnsAnswer): unknown {
+  if (answer.status === 'answer') return answer.records;
+  if (answer.status === 'error') return { error: answer.code, detail: answer.detail };
+  return answer.status;
+}
+
+async function addressesOf(ctx: CheckContext, host: string, evidence: Evidence[]): Promise<Record<Family, string[]>> {
+  if (isIP(host) === 4) return { 4: [host], 6: [] };
+  if (isIP(host) === 6) return { 4: [], 6: [host] };
+  const [a, aaaa] = await Promise.all([ctx.probes.dns.query(host, 'A'), ctx.probes.dns.query(host, 'AAAA')]);
+  evidence.push({ query: a.query, answer: answerText(a) }, { query: aaaa.query, answer: answerText(aaaa) });
+  return { 4: records(a), 6: records(aaaa).map(canonicalIp) };
+}
+
+/** The probe targets, resolved once per run: --probe-target, else the best MX of each default domain. */
+function probeTargets(ctx: CheckContext): Promise<TargetList> {
+  return ctx.memo('outbound-25-targets', async (): Promise<TargetList> => {
+    const evidence: Evidence[] = [];
+    const problems: string[] = [];
+    const resolve = async (label: string, host: string, port: number): Promise<ProbeTarget | null> => {
+      const addresses = await addressesOf(ctx, host, evidence);
+      if (addresses[4].length + addresses[6].length === 0) {
+        problems.push(`${label}: no address`);
+        return null;
+      }
+      return { label, port, addresses };
+    };
+
+    let pending: Array<Promise<ProbeTarget | null>>;
+    if (ctx.options.probeTargets.length > 0) {
+      pending = ctx.options.probeTargets.map(async (spec) => {
+        const target = parseProbeTarget(spec);
+        if (!target) {
+          problems.push(`${spec}: not a host[:port]`);
+          return null;
+        }
+        return resolve(target.port === 25 ? target.host : hostPort(target.host, target.port), target.host, target.port);
+      });
+    } else {
+      pending = DEFAULT_PROBE_DOMAINS.map(async (domain) => {
+        const mx = await ctx.probes.dns.query(domain, 'MX');
+        evidence.push({ query: mx.query, answer: answerText(mx) });
+        const exchanges = records(mx)
+          .map((record) => {
+            const [priority, exchange] = record.split(/\s+/);
+            return { priority: Number(priority), exchange };
+          })
+          .filter((entry) => entry.exchange && entry.exchange !== '.')
+          .sort((a, b) => a.priority - b.priority || a.exchange.localeCompare(b.exchange));
+        if (exchanges.length === 0) {
+          problems.push(`${domain}: no MX (${mx.status === 'error' ? mx.code : mx.status})`);
+          return null;
+        }
+        return resolve(`${domain} (${exchanges[0].exchange})`, exchanges[0].exchange, 25);
+      });
+    }
+    const targets = (await Promise.all(pending)).filter((target): target is ProbeTarget => target !== null);
+    return { targets, problems, evidence };
+  });
+}
+
+/** The relays Postal sends through, as host:port only: their URLs may carry credentials. */
+function relayHosts(ctx: CheckContext): string[] {
+  return (ctx.config.get('postal.smtp_relays') ?? []).map((relay) => {
+    try {
+      const url = new URL(String(relay));
+      return `${url.hostname}:${url.port || 25}`;
+    } catch {
+      return 'a relay';
+    }
+  });
+}
+
+interface Probed {
+  target: ProbeTarget;
+  address: string;
+  attempt: TcpAttempt;
+}
+
+const OUTCOME_WORDS: Record<TcpAttempt['outcome'], string> = {
+  banner: 'banner',
+  connected: 'connected',
+  refused: 'refused',
+  timeout: 'timed out',
+  unreachable: 'unreachable',
+  error: 'error',
+};
+
+function attemptEvidence(ip: string, probed: Probed): Evidence {
+  const { attempt } = probed;
+  return {
+    query: `TCP ${ip} -> ${hostPort(probed.address, probed.target.port)} (${probed.target.label})`,
+    answer: { outcome: attempt.outcome, ms: attempt.ms, ...(attempt.code ? { code: attempt.code } : {}), ...(attempt.banner ? { banner: attempt.banner } : {}) },
+  };
+}
+
+function verifyCommand(ip: string): string {
+  return sh`postal-doctor check --only network.outbound-25 --ip ${ip}`;
+}
+
+function blockedFix(ctx: CheckContext, ip: string, why: 'timeout' | 'refused' | 'no-route'): Fix {
+  // Only reached when no relay is configured, so `from` never holds relay credentials.
+  const relayChange = { path: 'postal.smtp_relays', from: ctx.config.get('postal.smtp_relays'), to: [EXAMPLE_RELAY] };
+  const summaries = {
+    timeout: `Ask your provider to lift the outbound port 25 block for ${ip}, or send through a relay: set postal.smtp_relays to your relay's host and port (then postal restart)`,
+    refused: `Find the firewall that rejects port 25 from ${ip} (this host: iptables -S OUTPUT, nft list ruleset; else the provider's), or send through a relay with postal.smtp_relays (then postal restart)`,
+    'no-route': `Give ${ip} a route to the internet (ip route), or send through a relay with postal.smtp_relays (then postal restart)`,
+  };
+  return { kind: why === 'refused' ? 'firewall' : 'provider', summary: summaries[why], commands: [verifyCommand(ip)], configChanges: [relayChange] };
+}
+
+async function probeFrom(ctx: CheckContext, ip: string, targets: ProbeTarget[]): Promise<Finding> {
+  const family = isIP(ip) as Family;
+  const usable = targets.filter((target) => target.addresses[family].length > 0);
+  if (usable.length === 0) {
+    return { target: ip, status: 'unknown', messageId: 'no-targets', data: { ip, family: FAMILY_NAME[family] } };
+  }
+  const probed: Probed[] = await Promise.all(
+    usable.map(async (target) => {
+      const address = target.addresses[family][0];
+      const attempt = await ctx.probes.tcp.connect({ host: address, port: target.port, localAddress: ip, readBanner: true, timeoutMs: ctx.options.timeoutMs });
+      return { target, address, attempt };
+    }),
+  );
+  const evidence = probed.map((entry) => attemptEvidence(ip, entry));
+  const count = (...outcomes: TcpAttempt['outcome'][]) => probed.filter((entry) => outcomes.includes(entry.attempt.outcome)).length;
+  const total = probed.length;
+  const reached = count('banner', 'connected');
+  const data = { ip, total, reached };
+
+  if (reached === total) return { target: ip, status: 'pass', messageId: 'open', data, evidence };
+  if (reached > 0) {
+    const failed = probed
+      .filter((entry) => !['banner', 'connected'].includes(entry.attempt.outcome))
+      .map((entry) => `${entry.target.label}: ${OUTCOME_WORDS[entry.attempt.outcome]}`)
+      .join(', ');
+    return { target: ip, status: 'warn', messageId: 'partial', data: { ...data, failed }, evidence };
+  }
+  if (probed.every((entry) => entry.attempt.code === 'EADDRNOTAVAIL')) {
+    return { target: ip, status: 'skip', messageId: 'not-local', data: { ip }, evidence };
+  }
+  const relays = relayHosts(ctx);
+  const refused = count('refused');
+  const unreachable = count('unreachable');
+  const errors = count('error');
+  if (errors > 0 && count('timeout') + refused + unreachable === 0) {
+    const codes = [...new Set(probed.map((entry) => entry.attempt.code ?? 'unknown error'))].join(', ');
+    return { target: ip, status: 'unknown', messageId: 'error', data: { ip, codes }, evidence };
+  }
+  if (relays.length > 0) return { target: ip, status: 'pass', messageId: 'relayed', data: { ip, relays: relays.join(', ') }, evidence };
+  if (count('timeout') === total) return { target: ip, status: 'fail', messageId: 'timeout', data, evidence, fix: blockedFix(ctx, ip, 'timeout') };
+  if (refused > 0) return { target: ip, status: 'fail', messageId: 'refused', data: { ...data, refused }, evidence, fix: blockedFix(ctx, ip, 'refused') };
+  const codes = [...new Set(probed.map((entry) => entry.attempt.code ?? OUTCOME_WORDS[entry.attempt.outcome]))].join(', ');
+  return { target: ip, status: 'fail', messageId: 'no-route', data: { ip, codes }, evidence, fix: blockedFix(ctx, ip, 'no-route') };
+}
+
+export const outbound25: CheckDefinition = {
+  id: 'network.outbound-25',
+  group: 'network',
+  title: 'Outbound port 25 is open from each sending IP',
+  targets: 'IP',
+  probes: ['tcp', 'dns', 'host', 'database'],
+  network: true,
+  messages: {
+    open: {
+      title: 'Outbound port 25 is open from {ip}',
+      message: 'All {total} probe targets answered on port 25 when connected to from {ip}.',
+    },
+    partial: {
+      title: 'Outbound port 25 from {ip}: some probe targets did not answer',
+      message:
+        '{reached} of {total} probe targets answered from {ip}; no answer from {failed}. Port 25 is not blocked outright: one remote server being down is normal, but if the same targets keep failing, ask your provider whether it filters them.',
+    },
+    timeout: {
+      title: 'Outbound port 25 is blocked from {ip}',
+      message:
+        'Every probe target ({total}) timed out from {ip}: connections to port 25 are silently dropped, which is how providers block outbound mail. Postal cannot deliver mail from this address until the block is lifted or mail goes through a relay.',
+    },
+    refused: {
+      title: 'Outbound port 25 is refused from {ip}',
+      message:
+        'No probe target answered from {ip}; {refused} of {total} connections were actively refused. A firewall (on this host or upstream) rejects connections to port 25.',
+    },
+    'no-route': {
+      title: 'No route from {ip} to the probe targets',
+      message: 'Connections to port 25 from {ip} could not leave this host ({codes}).',
+    },
+    relayed: {
+      title: 'Outbound port 25 is blocked from {ip}, but Postal sends through a relay',
+      message: 'No probe target answered on port 25 from {ip}. Postal delivers through postal.smtp_relays ({relays}), so direct delivery is not needed.',
+    },
+    'not-local': {
+      title: '{ip} is not configured on this host',
+      message: 'Cannot test outbound port 25 from an address this host does not have (see network.pool-ips-bound); test it on the host that has it.',
+    },
+    'no-targets': {
+      title: 'Outbound port 25 from {ip} could not be tested',
+      message: 'No probe target has an {family} address (see evidence); give one with --probe-target.',
+    },
+    error: {
+      title: 'Outbound port 25 from {ip} could not be tested',
+      message: 'The connections failed for another reason: {codes}.',
+    },
+    'no-family-ip': {
+      title: 'Outbound port 25 over {family}: not tested',
+      message: 'No outbound {family} address was found, so there is nothing to test over {family}.',
+    },
+    'no-ips': {
+      title: 'Outbound port 25: no sending IP to test from',
+      message: 'No outbound IP address was found (give one with --ip).',
+    },
+    'no-probe-targets': {
+      title: 'Outbound port 25: no probe target could be resolved',
+      message: 'None of the probe targets resolved ({problems}); give reachable ones with --probe-target.',
+    },
+  },
+  async run(ctx) {
+    const ips = (await outboundIps(ctx)).map((entry) => entry.ip).filter((ip) => isIP(ip));
+    if (ips.length === 0) return [{ target: null, status: 'unknown', messageId: 'no-ips' }];
+    const { targets, problems, evidence } = await probeTargets(ctx);
+    if (targets.length === 0) {
+      return [{ target: null, status: 'unknown', messageId: 'no-probe-targets', data: { problems: problems.join('; ') || 'none given' }, evidence }];
+    }
+    const findings = await Promise.all(ips.map((ip) => probeFrom(ctx, ip, targets)));
+    for (const finding of findings) finding.evidence = [...evidence, ...(finding.evidence ?? [])];
+    const families = new Set(ips.map((ip) => isIP(ip) as Family));
+    for (const family of [4, 6] as const) {
+      if (!families.has(family)) findings.push({ target: null, status: 'skip', messageId: 'no-family-ip', data: { family: FAMILY_NAME[family] } });
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,195 @@
+import { isIP } from 'node:net';
+import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
+import type { DnsAnswer, TcpAttempt } from '../../probes/types.js';
+import { hostAddresses } from '../../core/facts/outbound-ips.js';
+import { canonicalIp, isGlobalAddress, reverseName } from '../../core/ip.js';
+import { hostPort, readGreeting } from './postal-banner.js';
+import { isLoopbackAddress, isWildcard, smtpListener } from './firewall.js';
+
+function normaliseName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/** The addresses remote servers deliver to: this host's global ones (its private ones when it has nothing else). */
+async function listenAddresses(ctx: CheckContext, bind: string): Promise<string[]> {
+  if (!isWildcard(bind)) return [canonicalIp(bind)];
+  const usable = (await hostAddresses(ctx)).filter((address) => !address.internal && !address.address.startsWith('fe80:'));
+  const global = usable.filter((address) => isGlobalAddress(address.address));
+  const chosen = (global.length > 0 ? global : usable).map((address) => canonicalIp(address.address));
+  return [...new Set(chosen)];
+}
+
+function attemptEvidence(address: string, port: number, attempt: TcpAttempt): Evidence {
+  return {
+    query: `TCP ${hostPort(address, port)}`,
+    answer: { outcome: attempt.outcome, ms: attempt.ms, ...(attempt.code ? { code: attempt.code } : {}), ...(attempt.banner ? { banner: attempt.banner } : {}) },
+  };
+}
+
+function ptrEvidence(answer: DnsAnswer): Evidence {
+  return { query: answer.query, answer: answer.status === 'answer' ? answer.records : answer.status === 'error' ? { error: answer.code } : answer.status };
+}
+
+async function checkPtr(ctx: CheckContext, address: string, hostname: string, target: string, evidence: Evidence[]): Promise<Finding> {
+  const data = { address, hostname };
+  if (!isGlobalAddress(address)) return { target, status: 'pass', messageId: 'ok-private', data, evidence };
+  const answer = await ctx.probes.dns.query(reverseName(address), 'PTR');
+  evidence.push(ptrEvidence(answer));
+  if (answer.status === 'error') return { target, status: 'unknown', messageId: 'ptr-unknown', data: { ...data, reason: answer.code }, evidence };
+  const names = answer.status === 'answer' ? answer.records.map(normaliseName) : [];
+  if (names.includes(hostname)) return { target, status: 'pass', messageId: 'ok', data, evidence };
+  const fix = {
+    kind: 'provider' as const,
+    summary: `Ask the provider of ${address} to set its PTR to ${hostname} (the name Postal's banner gives)`,
+    commands: [],
+    records: [`${reverseName(address)}. IN PTR ${hostname}.`],
+  };
+  if (names.length === 0) return { target, status: 'warn', messageId: 'ptr-missing', data, evidence, fix };
+  return { target, status: 'warn', messageId: 'ptr-mismatch', data: { ...data, ptr: names.join(', ') }, evidence, fix };
+}
+
+async function checkAddress(ctx: CheckContext, address: string, port: number, hostname: string): Promise<Finding> {
+  const target = hostPort(address, port);
+  const data = { address, port, hostname };
+  const attempt = await ctx.probes.tcp.connect({ host: address, port, readBanner: true, timeoutMs: ctx.options.timeoutMs });
+  const evidence = [attemptEvidence(address, port, attempt)];
+  switch (attempt.outcome) {
+    case 'refused':
+      return { target, status: 'fail', messageId: 'refused', data, evidence };
+    case 'timeout':
+      return { target, status: 'unknown', messageId: 'timeout', data, evidence };
+    case 'unreachable':
+    case 'error':
+      return { target, status: 'unknown', messageId: 'error', data: { ...data, code: attempt.code ?? attempt.outcome }, evidence };
+    case 'connected':
+      // With proxy_protocol Postal waits for the PROXY line before it greets.
+      if (ctx.config.get('smtp_server.proxy_protocol')) return { target, status: 'pass', messageId: 'proxy-protocol', data, evidence };
+      return { target, status: 'fail', messageId: 'no-banner', data, evidence };
+    case 'banner': {
+      const greeting = readGreeting(attempt.banner);
+      if (!greeting.postal) return { target, status: 'fail', messageId: 'not-postal', data, evidence };
+      if (greeting.hostname !== hostname) {
+        return {
+          target,
+          status: 'fail',
+          messageId: 'banner-mismatch',
+          data: { ...data, banner: greeting.hostname ?? '' },
+          evidence,
+          fix: {
+            kind: 'restart',
+            summary: `Restart Postal so the SMTP server greets as ${hostname} (it reads postal.smtp_hostname at start; check POSTAL_SMTP_HOSTNAME in its environment too)`,
+            commands: ['postal restart'],
+          },
+        };
+      }
+      return checkPtr(ctx, address, hostname, target, evidence);
+    }
+  }
+}
+
+export const smtpListen: CheckDefinition = {
+  id: 'network.smtp-listen',
+  group: 'network',
+  title: "Postal's SMTP server accepts on its port and greets as smtp_hostname",
+  targets: 'host:port',
+  probes: ['tcp', 'dns', 'host'],
+  network: true,
+  messages: {
+    ok: {
+      title: "Postal's SMTP server answers on {address}:{port} as {hostname}",
+      message: 'The banner names {hostname}, which is also the PTR name of {address}.',
+    },
+    'ok-private': {
+      title: "Postal's SMTP server answers on {address}:{port} as {hostname}",
+      message: '{address} is a private address, so its PTR is not compared (dns.ptr looks at the public sending IPs).',
+    },
+    'proxy-protocol': {
+      title: "Postal's SMTP server accepts on {address}:{port}",
+      message: 'It accepts connections; with smtp_server.proxy_protocol on it waits for a PROXY header before greeting, so the banner was not read.',
+    },
+    'ptr-mismatch': {
+      title: 'PTR of {address} does not match the SMTP banner',
+      message: "Postal greets as {hostname} on {address}:{port}, but the PTR of {address} is {ptr}. Some clients compare the two.",
+    },
+    'ptr-missing': {
+      title: '{address} has no PTR record',
+      message: 'Postal greets as {hostname} on {address}:{port}, but {address} has no PTR. Some clients compare the banner with the PTR name.',
+    },
+    'ptr-unknown': {
+      title: "Postal's SMTP server answers on {address}:{port}; its PTR could not be looked up",
+      message: 'The banner names {hostname}; the PTR lookup for {address} failed ({reason}).',
+    },
+    refused: {
+      title: 'Nothing accepts SMTP on {address}:{port}',
+      message: "Connections to {address}:{port} are refused: Postal's SMTP server is not running or does not listen on this address (smtp_server.default_port, default_bind_address).",
+    },
+    timeout: {
+      title: 'No answer on {address}:{port}',
+      message: 'Connecting to {address}:{port} timed out; a firewall may drop it, or the server hangs.',
+    },
+    error: {
+      title: '{address}:{port} could not be tested',
+      message: 'Connecting to {address}:{port} failed: {code}.',
+    },
+    'no-banner': {
+      title: 'The SMTP server on {address}:{port} sends no greeting',
+      message: 'The connection is accepted but no 220 greeting came within the timeout. If a proxy in front sends a PROXY header, set smtp_server.proxy_protocol.',
+    },
+    'not-postal': {
+      title: "Another server answers on {address}:{port}",
+      message: "The greeting on {address}:{port} is not Postal's (see evidence): another mail server holds the port.",
+    },
+    'banner-mismatch': {
+      title: 'The SMTP banner on {address}:{port} names {banner}, not {hostname}',
+      message: 'Postal greets as {banner} while postal.smtp_hostname is {hostname}: the running server started with another config, or an environment variable overrides it.',
+    },
+    'ipv4-only': {
+      title: 'Postal does not listen on {address}',
+      message: 'smtp_server.default_bind_address is 0.0.0.0, so Postal accepts on IPv4 only and {address} was not tested. Publish no AAAA record pointing here for the MX names, or set it to "::" to listen on both.',
+    },
+    'loopback-only': {
+      title: "Postal's SMTP server listens on loopback only",
+      message: 'smtp_server.default_bind_address is {bind}: no other server can deliver mail to this host.',
+    },
+    'no-addresses': {
+      title: "Postal's SMTP server could not be tested",
+      message: 'This host has no address other servers could deliver to.',
+    },
+  },
+  async run(ctx) {
+    const listener = smtpListener(ctx);
+    const hostname = normaliseName(ctx.config.get('postal.smtp_hostname'));
+    const bind = listener.bindAddress;
+    if (isLoopbackAddress(bind)) {
+      return [
+        {
+          target: hostPort(canonicalIp(bind), listener.port),
+          status: 'fail',
+          messageId: 'loopback-only',
+          data: { bind },
+          fix: {
+            kind: 'config',
+            summary: 'Listen on every address: set smtp_server.default_bind_address to "::", then postal restart',
+            commands: ['postal restart'],
+            configChanges: [{ path: 'smtp_server.default_bind_address', from: bind, to: '::' }],
+          },
+        },
+      ];
+    }
+    const addresses = await listenAddresses(ctx, bind);
+    if (addresses.length === 0) return [{ target: null, status: 'unknown', messageId: 'no-addresses' }];
+    return Promise.all(
+      addresses.map((address): Promise<Finding> | Finding => {
+        if (bind === '0.0.0.0' && isIP(address) === 6) {
+          return {
+            target: hostPort(address, listener.port),
+            status: 'skip',
+            messageId: 'ipv4-only',
+            data: { address },
+          };
+        }
+        return checkAddress(ctx, address, listener.port, hostname);
+      }),
+    );
+  },
+};
