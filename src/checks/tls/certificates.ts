@@ -72,6 +72,17 @@ export function certificatesOf(content: CertificateFileContent): X509Certificate
   return null;
 }
 
+/**
+ * Where the server certificate stands when a CA certificate was put before it (index of the
+ * first non-CA certificate); null when the first block is the server certificate. A lone
+ * self-signed certificate often carries CA:TRUE and is its own server certificate.
+ */
+export function misplacedLeaf(certificates: X509Certificate[]): number | null {
+  if (!certificates[0].ca) return null;
+  const leaf = certificates.findIndex((certificate) => !certificate.ca);
+  return leaf > 0 ? leaf : null;
+}
+
 /** Postal reads the key with `OpenSSL::PKey.read` and no passphrase: PEM or DER, PKCS#8, PKCS#1 or SEC1, RSA or EC. */
 export type KeyFileContent =
   | { kind: 'key'; key: KeyObject; format: string; description: string }

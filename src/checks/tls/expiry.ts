@@ -8,6 +8,10 @@ export const EXPIRY_WARNING_DAYS = 21;
 
 const DAY_MS = 86_400_000;
 
+/** `2027-02-25 01:02:49 UTC`: exact, and readable in a terminal. */
+const utc = (date: Date) => date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+const day = (date: Date) => date.toISOString().slice(0, 10);
+
 export const tlsExpiry: CheckDefinition = {
   id: 'tls.expiry',
   group: 'tls',
@@ -18,19 +22,19 @@ export const tlsExpiry: CheckDefinition = {
   messages: {
     ...NO_CERTIFICATE_MESSAGE,
     valid: {
-      title: 'Certificate valid until {notAfter}',
+      title: 'Certificate valid until {notAfterDay}',
       message: 'The certificate Postal serves is valid until {notAfter}.',
     },
     expiring: {
-      title: 'Certificate expires on {notAfter}',
+      title: 'Certificate expires on {notAfterDay}',
       message: 'The certificate Postal serves expires on {notAfter}, in {days} day(s). Renewal should already have happened.',
     },
     expired: {
-      title: 'Certificate expired on {notAfter}',
+      title: 'Certificate expired on {notAfterDay}',
       message: 'The certificate Postal serves expired on {notAfter}. Clients that verify certificates refuse it.',
     },
     'not-yet-valid': {
-      title: 'Certificate is not valid before {notBefore}',
+      title: 'Certificate is not valid before {notBeforeDay}',
       message: 'The certificate Postal serves is not valid until {notBefore}; check the clock of this host and the certificate.',
     },
   },
@@ -41,7 +45,7 @@ export const tlsExpiry: CheckDefinition = {
     const { notBefore, notAfter } = validity(leaf);
     const now = ctx.probes.clock.now();
     const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
-    const data = { notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString(), days };
+    const data = { notBefore: utc(notBefore), notAfter: utc(notAfter), notBeforeDay: day(notBefore), notAfterDay: day(notAfter), days };
     const evidence = [{ query: `validity of ${input.target}`, answer: { ...summarize(leaf), now: now.toISOString(), daysLeft: days } }];
     const renew = {
       summary: 'Renew the certificate (e.g. certbot renew), copy the new fullchain and key into place, then restart the SMTP server',

@@ -1,7 +1,7 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding, Fix } from '../../core/types.js';
 import type { FileInfo } from '../../probes/types.js';
 import { sh } from '../../core/shell.js';
-import { certificatesOf, describeKey, formatSan, keyMatches, subjectAltNames, summarize, type CertificateFileContent, type KeyFileContent } from './certificates.js';
+import { certificatesOf, describeKey, formatSan, keyMatches, misplacedLeaf, subjectAltNames, summarize, type CertificateFileContent, type KeyFileContent } from './certificates.js';
 import { fileTarget, tlsFiles, type LoadedFile } from './material.js';
 import { restartSmtpCommand } from './smtp-container.js';
 
@@ -135,12 +135,13 @@ function certificateFinding(ctx: CheckContext, file: LoadedFile<CertificateFileC
       };
     }
   }
-  if (certificates[0].ca) {
+  const leafIndex = misplacedLeaf(certificates);
+  if (leafIndex !== null) {
     return {
       target,
       status: 'fail',
       messageId: 'leaf-not-first',
-      data: { ...data, position: certificates.findIndex((certificate) => !certificate.ca) + 1 || 'none' },
+      data: { ...data, position: leafIndex + 1 },
       evidence: [...evidence, blocks],
       fix: pemFix('Put the server certificate first in the file, then its intermediates'),
     };

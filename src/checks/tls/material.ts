@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { CheckContext, Evidence, Finding, MessageTemplate } from '../../core/types.js';
 import type { DnsAnswer, FileErrorCode, FileInfo, SmtpSession } from '../../probes/types.js';
 import { canonicalIp } from '../../core/ip.js';
-import { asciiHostname, parseRoots, readCertificateFile, readKeyFile, certificatesOf, type CertificateFileContent, type KeyFileContent } from './certificates.js';
+import { asciiHostname, misplacedLeaf, parseRoots, readCertificateFile, readKeyFile, certificatesOf, type CertificateFileContent, type KeyFileContent } from './certificates.js';
 
 /** A TLS file as the doctor found it on the host. */
 export type LoadedFile<T> =
@@ -55,8 +55,8 @@ export function trustRoots(ctx: CheckContext): Promise<{ pems: string[]; certifi
 /** Shared by tls.expiry, tls.chain and tls.san: nothing to look at without a readable certificate. */
 export const NO_CERTIFICATE_MESSAGE: Record<string, MessageTemplate> = {
   'no-certificate': {
-    title: 'No certificate to examine',
-    message: 'The certificate file {file} could not be used (see tls.files), so this could not be checked.',
+    title: 'No server certificate to examine',
+    message: 'The certificate file {file} holds no usable server certificate in first place (see tls.files), so this could not be checked.',
   },
 };
 
@@ -67,7 +67,8 @@ export async function certificateInput(ctx: CheckContext): Promise<CertificateIn
   const { certificate } = await tlsFiles(ctx);
   const target = fileTarget(certificate);
   const certificates = certificate.state === 'read' ? certificatesOf(certificate.content) : null;
-  if (certificates) return { ok: true, certificates, target };
+  // A CA certificate in first place is no server certificate (tls.files says so); judging it would only mislead.
+  if (certificates && misplacedLeaf(certificates) === null) return { ok: true, certificates, target };
   return { ok: false, finding: { target, status: 'skip', messageId: 'no-certificate', data: { file: target } } };
 }
 
