@@ -36,6 +36,10 @@ export function createFileProbe(hostRoot: string): FileProbe {
     },
     async read(path: string, maxBytes = DEFAULT_MAX_BYTES): Promise<FileResult<Buffer>> {
       try {
+        // Opening a FIFO or device would block or never end: only regular files are read.
+        const info = await stat(onHost(path));
+        if (info.isDirectory()) return { ok: false, code: 'EISDIR', message: 'is a directory' };
+        if (!info.isFile()) return { ok: false, code: 'OTHER', message: 'not a regular file' };
         const handle = await open(onHost(path), 'r');
         try {
           const info = await handle.stat();

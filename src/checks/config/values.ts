@@ -1,0 +1,37 @@
+import type { ConfigEntry } from '../../config/effective.js';
+import { keySpec } from '../../config/schema.js';
+import { looksSecret, NOT_SET, REDACTED } from '../../config/secrets.js';
+
+/** True for settings whose values never appear in results. */
+export function isSecretPath(path: string): boolean {
+  return keySpec(path)?.secret === true || looksSecret(path);
+}
+
+/** A value as results show it: never a secret, lists as `[a, b]`, nothing as `(not set)`. */
+export function shownValue(path: string, value: unknown): string {
+  if (value === null || value === undefined || value === '') return NOT_SET;
+  if (isSecretPath(path)) return REDACTED;
+  if (Array.isArray(value)) return `[${value.map((item) => (typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item))).join(', ')}]`;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** A value for a ConfigChange: as is, except secrets. */
+export function changeValue(path: string, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  return isSecretPath(path) ? REDACTED : value;
+}
+
+/** Where an effective value came from, in words: `postal.yml line 4`, `the default`, `environment DNS_HELO_HOSTNAME`. */
+export function originText(entry: ConfigEntry): string {
+  switch (entry.origin) {
+    case 'default':
+      return 'the default';
+    case 'env':
+      return `environment ${entry.source ?? ''}`.trim();
+    case 'legacy':
+      return `postal.yml ${entry.source ?? ''}${entry.line ? ` line ${entry.line}` : ''}`.replace(/\s+/g, ' ').trim();
+    case 'file':
+      return entry.line ? `postal.yml line ${entry.line}` : 'postal.yml';
+  }
+}
