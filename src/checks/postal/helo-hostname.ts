@@ -6,9 +6,7 @@ import { containerNameFor, containersOf, postalContainers, type PostalContainer 
 import { configFilePath, fileValue, writtenPathOf } from '../../core/facts/config-files.js';
 import { parseVersion, postalVersion } from '../../core/facts/postal-version.js';
 import { poolHostnameSql } from '../dns/pool-hostname-fix.js';
-
-/** The schema default of postal.smtp_hostname and the installer's placeholder: neither is anyone's real name. */
-const PLACEHOLDER = /(^|\.)postal\.example\.com$|yourdomain\.com$/;
+import { isPlaceholder } from '../dns/lookups.js';
 
 type CauseId =
   | 'env-override'
@@ -78,7 +76,7 @@ function defaultHeloOf(ctx: CheckContext, worker: PostalContainer | null): Defau
   const envSmtp = inEnv('POSTAL_SMTP_HOSTNAME', 'postal.smtp_hostname');
   if (envSmtp) return { name: normaliseHostname(envSmtp), why: `POSTAL_SMTP_HOSTNAME in ${where}, as dns.helo_hostname is not set`, variable: 'POSTAL_SMTP_HOSTNAME' };
   const fileSmtp = fileValue(ctx.config, 'postal.smtp_hostname');
-  if (fileSmtp.written) return { name: defaultHelo(ctx), why: `${fileSmtp.path} in postal.yml (${lineOf(fileSmtp.line)}), as dns.helo_hostname is not set`, variable: null };
+  if (fileSmtp.written) return { name: defaultHelo(ctx), why: `${fileSmtp.path} in postal.yml, ${lineOf(fileSmtp.line)}, as dns.helo_hostname is not set`, variable: null };
   return { name: defaultHelo(ctx), why: 'the built-in default of postal.smtp_hostname, as neither dns.helo_hostname nor postal.smtp_hostname is set', variable: null };
 }
 
@@ -127,7 +125,7 @@ export const postalHeloHostnameCheck: CheckDefinition = {
   network: false,
   dependsOn: ['dns.ptr'],
   messages: {
-    ok: { title: 'Postal says HELO with the intended name', message: '{sending}' },
+    ok: { title: 'Postal says HELO with the intended name', message: '{sending}{also}' },
     'env-override': { title: "The worker's environment decides the HELO name", message: '{cause} {sending}{also}' },
     'misplaced-key': { title: 'helo_hostname is where Postal does not read it', message: '{cause} {sending}{also}' },
     'legacy-key': { title: 'The SMTP hostname is under a key this file format ignores', message: '{cause} {sending}{also}' },
@@ -205,7 +203,7 @@ export const postalHeloHostnameCheck: CheckDefinition = {
       const list = poolMismatch.map(({ entry, helo, ptr }) => `${entry.ip} has hostname ${helo ?? '(none)'} but PTR ${ptr!.join(', ')}`).join('; ');
       causes.push({ id: 'pool-hostname-not-ptr', status: 'warn', text: `${list}. Postal says HELO with the pool row's hostname, so it must be the PTR name.` });
     }
-    if (defaultMatters && PLACEHOLDER.test(fallback.name)) {
+    if (defaultMatters && isPlaceholder(fallback.name)) {
       causes.push({ id: 'placeholder-name', status: 'warn', text: `${fallback.name} is a placeholder, not this server's name; receivers see a HELO that is not yours.` });
     }
     const wantedPtr = defaultMatters ? singlePtr(plainRows) : null;
@@ -216,11 +214,11 @@ export const postalHeloHostnameCheck: CheckDefinition = {
     if (mode === 'on-unread') causes.push({ id: 'pools-unread', status: 'unknown', text: 'The HELO names of the pool IPs could not be read from the database (see postal.ip-pools).' });
 
     const sending = sendingText(rows, mode, fallback);
-    if (!containers.ok) evidence.push({ query: 'note', answer: `the worker's environment and start time were not checked: ${containers.reason}` });
-    if (causes.length === 0) return [{ target: null, status: 'pass', messageId: 'ok', data: { sending }, evidence }];
+    const unchecked = containers.ok ? '' : ` The worker's environment and start time were not checked: ${containers.reason}.`;
+    if (causes.length === 0) return [{ target: null, status: 'pass', messageId: 'ok', data: { sending, also: unchecked }, evidence }];
 
     const primary = causes.find((cause) => cause.status === 'warn') ?? causes[0];
-    const also = causes.filter((cause) => cause !== primary).map((cause) => ` Also: ${cause.text}`).join('');
+    const also = causes.filter((cause) => cause !== primary).map((cause) => ` Also: ${cause.text}`).join('') + unchecked;
     const status: Status = causes.some((cause) => cause.status === 'warn') ? 'warn' : 'unknown';
     const fix = buildFix(ctx, { causes, all, workers, fallback, mode, misplaced, otherKey, poolMismatch, wantedPtr, stale, version: version.version, plainRows });
     return [{ target: null, status, messageId: primary.id, data: { cause: primary.text, sending, also }, evidence, ...(fix ? { fix } : {}) }];
@@ -287,10 +285,12 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
     configChanges.push({ path: input.otherKey.path, from: input.otherKey.value, to: undefined }, { path: right, from: undefined, to: input.otherKey.value });
     summary.push(`Write the SMTP hostname as ${right}, the key this file format reads`);
   }
-  if (!input.fallback.variable && input.misplaced.length === 0 && wanted && wanted !== input.fallback.name && (has(input, 'helo-not-ptr') || has(input, 'placeholder-name'))) {
+  const heloProblem = has(input, 'helo-not-ptr') || has(input, 'placeholder-name');
+  const writtenHelo = fileHelo.written ? normaliseHostname(fileHelo.text) : null;
+  if (heloProblem && input.misplaced.length === 0 && wanted && writtenHelo !== wanted) {
     configChanges.push({ path: writtenPathOf(ctx.config, 'dns.helo_hostname') ?? 'dns.helo_hostname', from: fileHelo.written ? fileHelo.text : undefined, to: wanted });
     summary.push(`Set dns.helo_hostname to ${wanted}, the PTR name of the sending IP`);
-  } else if (!input.fallback.variable && !wanted && (has(input, 'placeholder-name') || has(input, 'helo-not-ptr'))) {
+  } else if (heloProblem && !wanted) {
     summary.push('Set dns.helo_hostname to the PTR name of the sending IP (ask the provider for a PTR first: see dns.ptr)');
   }
 

@@ -50,7 +50,7 @@ export const postalRestartNeededCheck: CheckDefinition = {
     current: { title: '{name} runs with the current files', message: '{name} started after the last change of {files}.' },
     stale: {
       title: '{name} needs a restart',
-      message: '{changed} changed after {name} started. Postal reads them only when it starts, so {name} still runs with the old version.',
+      message: 'Changed since {name} started: {changed}. Postal reads these files only when it starts, so {name} still runs with the old version.',
     },
     'not-running': { title: '{name}: skipped', message: '{name} is not running (see postal.containers).' },
     'no-start-time': { title: '{name}: could not be determined', message: 'Docker did not report when {name} started.' },
@@ -93,15 +93,11 @@ function judge(container: PostalContainer, times: FileTime[], fileEvidence: Evid
       target: container.name,
       status: 'warn',
       messageId: 'stale',
-      data: { ...data, changed: capitalise(names(changed)) },
+      data: { ...data, changed: names(changed) },
       evidence,
       fix: { summary: `Restart ${container.name} so that it reads ${names(changed)} again`, commands: [sh`docker restart ${container.name}`], kind: 'restart' },
     };
   }
   if (unreadable.length > 0) return { target: container.name, status: 'unknown', messageId: 'unreadable', data: { ...data, files: names(unreadable) }, evidence };
   return { target: container.name, status: 'pass', messageId: 'current', data: { ...data, files: names(relevant) }, evidence };
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
