@@ -30,8 +30,8 @@ function ptrEvidence(answer: DnsAnswer): Evidence {
   return { query: answer.query, answer: answer.status === 'answer' ? answer.records : answer.status === 'error' ? { error: answer.code } : answer.status };
 }
 
-async function checkPtr(ctx: CheckContext, address: string, hostname: string, target: string, evidence: Evidence[]): Promise<Finding> {
-  const data = { address, hostname };
+async function checkPtr(ctx: CheckContext, address: string, port: number, hostname: string, target: string, evidence: Evidence[]): Promise<Finding> {
+  const data = { address, port, hostname };
   if (!isGlobalAddress(address)) return { target, status: 'pass', messageId: 'ok-private', data, evidence };
   const answer = await ctx.probes.dns.query(reverseName(address), 'PTR');
   evidence.push(ptrEvidence(answer));
@@ -82,7 +82,7 @@ async function checkAddress(ctx: CheckContext, address: string, port: number, ho
           },
         };
       }
-      return checkPtr(ctx, address, hostname, target, evidence);
+      return checkPtr(ctx, address, port, hostname, target, evidence);
     }
   }
 }
