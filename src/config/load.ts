@@ -214,11 +214,12 @@ class DocumentWalker {
     private readonly position: (offset: number) => { line: number; col: number },
   ) {}
 
-  walk(node: unknown, path: string): void {
+  /** `keys`: record the keys of mappings met here as written keys (off inside values and inside complex keys). */
+  walk(node: unknown, path: string, keys = true): void {
     if (isAlias(node)) return this.alias(node.range?.[0] ?? 0, node.source);
     if (isScalar(node)) return this.scalar(node, path);
     if (isSeq(node)) {
-      node.items.forEach((item) => this.walk(item, path));
+      node.items.forEach((item) => this.walk(item, path, false));
       return;
     }
     if (!isMap(node)) return;
@@ -226,22 +227,22 @@ class DocumentWalker {
     for (const pair of node.items) {
       const keyNode = pair.key as YamlNode | null;
       if (isScalar(keyNode)) this.scalar(keyNode, path);
-      else this.walk(keyNode, path);
+      else this.walk(keyNode, path, false);
       const name = isScalar(keyNode) ? String(keyNode.value) : this.sourceOf(keyNode);
       const keyPath = path ? `${path}.${name}` : name;
       const line = this.position(keyNode?.range?.[0] ?? 0).line;
       const first = seen.get(name);
       if (first !== undefined) this.duplicates.push({ path: keyPath, line, firstLine: first });
       else seen.set(name, line);
-      this.walk(pair.value, keyPath);
-      this.record(keyPath, line, pair.value as YamlNode | null);
+      const value = pair.value as YamlNode | null;
+      // Leaves are schema keys (v2 or legacy) and anything that is not a mapping of plain keys.
+      const descend = keys && isMap(value) && value.items.length > 0 && value.items.every((item) => isScalar(item.key)) && !isSchemaLeaf(keyPath);
+      this.walk(value, keyPath, descend);
+      if (keys && !descend) this.record(keyPath, line, value);
     }
   }
 
-  /** Leaves are schema keys (v2 or legacy) and anything that is not a mapping of plain keys. */
   private record(path: string, line: number, value: YamlNode | null): void {
-    const descend = isMap(value) && value.items.length > 0 && value.items.every((pair) => isScalar(pair.key)) && !isSchemaLeaf(path);
-    if (descend) return;
     const earlier = this.written.findIndex((key) => key.path === path);
     if (earlier !== -1) this.written.splice(earlier, 1);
     this.written.push({ path, line, value: plain(value), source: value ? this.sourceOf(value) : '' });

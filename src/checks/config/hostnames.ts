@@ -169,7 +169,9 @@ function nameFinding(ctx: CheckContext, subject: Subject, value: string): Findin
         ? 'Set postal.web_hostname to the name users open the web interface at'
         : key === 'dns.helo_hostname'
           ? 'Set dns.helo_hostname to the PTR name of the sending IP, or remove it to use postal.smtp_hostname'
-          : `Set ${key} to a name under your own domain${suggestion ? ` (${suggestion}, following the installer's naming)` : ''} and publish its DNS records`;
+          : key === 'smtp.from_address'
+            ? `Set smtp.from_address to an address of your own domain${suggestion ? ` (${suggestion})` : ''}`
+            : `Set ${key} to a name under your own domain${suggestion ? ` (${suggestion}, following the installer's naming)` : ''} and publish its DNS records`;
   return { target: key, status, messageId: 'placeholder', data: { ...data, what: PLACEHOLDER_TEXT[placeholder.what] }, fix: replaceFix(ctx, key, value, suggestion, summary) };
 }
 

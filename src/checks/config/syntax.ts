@@ -95,7 +95,7 @@ export const configSyntax: CheckDefinition = {
     'legacy-format': {
       title: 'postal.yml is in the legacy (version 1) format',
       message:
-        'The file has no "version: 2", so Postal 3 reads it through its legacy mapping and prints a deprecation warning at every start; support for this format ends in Postal 4. Converting it means adding version: 2 and: {renames}.',
+        'The file has no "version: 2", so Postal 3 reads it through its legacy mapping and prints a deprecation warning at every start; support for this format ends in Postal 4. To convert it, add version: 2{renames}.',
     },
   },
   async run(ctx): Promise<Finding[]> {
@@ -191,7 +191,13 @@ function quoteCommand(path: string, line: number, corrected: string): string {
 
 function typeFinding(target: string, problem: TypeProblem): Finding {
   const written = problem.path ?? problem.key;
-  const consequence = CONSEQUENCE[problem.expected] ?? (problem.reads !== undefined ? `Postal reads it as ${problem.reads}` : 'Postal cannot use it and fails where it needs the value');
+  const consequence =
+    CONSEQUENCE[problem.expected] ??
+    (problem.reads !== undefined
+      ? `Postal reads it as ${problem.reads}`
+      : problem.expected === 'string'
+        ? 'Postal uses it as the text Ruby prints for it, which is not what was meant'
+        : 'Postal cannot use it and fails where it needs the value');
   const expected = problem.expected === 'integer' ? 'a whole number' : problem.expected === 'boolean' ? 'true or false' : problem.expected === 'string' ? 'a string' : `a ${problem.expected}`;
   return {
     target,
@@ -220,12 +226,12 @@ function legacyFinding(ctx: CheckContext): Finding {
     const value = v2Key === 'postal.smtp_relays' ? legacyRelayUrls(written.value) : written.value;
     changes.push({ path: written.path, from: changeValue(written.path, written.value), to: null }, { path: v2Key, from: null, to: changeValue(v2Key, value) });
   }
-  const parts = [renames.length > 0 ? `rename ${renames.join(', ')}` : 'no key needs a new name', ...(removals.length > 0 ? [`remove ${removals.join(', ')} (no meaning in Postal 3)`] : [])];
+  const parts = [renames.length > 0 ? ` and rename ${renames.join(', ')}` : ' (no key needs a new name)', ...(removals.length > 0 ? [`; remove ${removals.join(', ')} (no meaning in Postal 3)`] : [])];
   return {
     target: ctx.config.path,
     status: 'warn',
     messageId: 'legacy-format',
-    data: { renames: parts.join('; ') },
+    data: { renames: parts.join('') },
     fix: {
       summary: `Convert ${ctx.config.path} to the version 2 format: add version: 2 at the top${renames.length > 0 ? ` and rename ${renames.length} key${renames.length === 1 ? '' : 's'}` : ''}, then restart Postal (postal restart)`,
       commands: [sh`cp ${ctx.config.path} ${`${ctx.config.path}.v1`}`],

@@ -29,7 +29,7 @@ export const configUnknownKeys: CheckDefinition = {
   messages: {
     ok: {
       title: 'Postal reads every key in postal.yml',
-      message: '{count} keys checked: Postal reads each of them{how}.',
+      message: '{count} checked: Postal reads each of them{how}.',
     },
     'legacy-in-v2': {
       title: '{key} is a legacy key that Postal 3 ignores in a version 2 file',
@@ -71,7 +71,7 @@ export const configUnknownKeys: CheckDefinition = {
       if (classification.kind !== 'known') findings.push(finding(ctx, written, classification));
     }
     if (findings.length > 0) return findings;
-    return [{ target: null, status: 'pass', messageId: 'ok', data: { count: classified.length, how: ctx.config.format === 1 ? ' through its legacy mapping' : '' } }];
+    return [{ target: null, status: 'pass', messageId: 'ok', data: { count: `${classified.length} key${classified.length === 1 ? '' : 's'}`, how: ctx.config.format === 1 ? ' through its legacy mapping' : '' } }];
   },
 };
 

@@ -30,7 +30,7 @@ export function originText(entry: ConfigEntry): string {
     case 'env':
       return `environment ${entry.source ?? ''}`.trim();
     case 'legacy':
-      return `postal.yml ${entry.source ?? ''}${entry.line ? ` line ${entry.line}` : ''}`.replace(/\s+/g, ' ').trim();
+      return `postal.yml${entry.line ? ` line ${entry.line}` : ''}${entry.source && entry.source !== entry.key ? `, as ${entry.source}` : ''}`;
     case 'file':
       return entry.line ? `postal.yml line ${entry.line}` : 'postal.yml';
   }
