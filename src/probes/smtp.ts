@@ -131,7 +131,10 @@ function errorCode(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? 'ERROR';
 }
 
+/** A one-line reason; OpenSSL errors give their short reason ("wrong version number"), not the library's trace. */
 function oneLine(error: unknown): string {
+  const reason = (error as { reason?: unknown }).reason;
+  if (typeof reason === 'string' && reason) return reason;
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n')[0] ?? text;
 }

@@ -1,7 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket } from 'node:tls';
 import { execFileSync, execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -130,6 +130,8 @@ export function postfixMissing(): string | null {
  */
 export async function startPostfix(options: { name: string; keyFile: string; chainFile: string }): Promise<TestSmtp> {
   const dir = mkdtempSync(join(tmpdir(), 'pd-postfix-'));
+  // The postfix user must reach its data directory inside.
+  chmodSync(dir, 0o755);
   const port = await freePort();
   const etc = join(dir, 'etc');
   for (const sub of ['etc', 'spool', 'data']) mkdirSync(join(dir, sub));
@@ -189,12 +191,17 @@ export async function startPostfix(options: { name: string; keyFile: string; cha
     'postlog   unix-dgram n - n - 1 postlogd',
     '',
   ].join('\n'));
-  await run('postfix', ['-c', etc, 'check']);
-  await run('postfix', ['-c', etc, 'start']);
   const stop = async () => {
     await run('postfix', ['-c', etc, 'stop']).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    await run('postfix', ['-c', etc, 'check']);
+    await run('postfix', ['-c', etc, 'start']);
+  } catch (error) {
+    await stop();
+    throw new Error(`postfix did not start (see its maillog): ${(error as Error).message.split('\n')[0]}`);
+  }
   // Ready when smtpd greets.
   const deadline = Date.now() + 5000;
   for (;;) {

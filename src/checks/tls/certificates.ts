@@ -200,6 +200,11 @@ export function coveringName(certificate: X509Certificate, hostname: string): st
   return certificate.checkHost(hostname, MAIL_NAME_MATCHING);
 }
 
+/** `2027-02-25 01:02:49 UTC`: exact, and readable in a terminal. */
+export function formatUtc(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+}
+
 export function validity(certificate: X509Certificate): { notBefore: Date; notAfter: Date } {
   return { notBefore: new Date(certificate.validFrom), notAfter: new Date(certificate.validTo) };
 }

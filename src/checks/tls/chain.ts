@@ -1,5 +1,5 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
-import { buildChain, summarize, validity } from './certificates.js';
+import { buildChain, formatUtc, summarize, validity } from './certificates.js';
 import { certificateInput, NO_CERTIFICATE_MESSAGE, trustRoots } from './material.js';
 import { restartSmtpCommand } from './smtp-container.js';
 
@@ -81,7 +81,7 @@ export const tlsChain: CheckDefinition = {
         target,
         status: 'fail',
         messageId: 'expired-link',
-        data: { subject: oneLine(stale.subject), notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString() },
+        data: { subject: oneLine(stale.subject), notBefore: formatUtc(notBefore), notAfter: formatUtc(notAfter) },
         evidence,
         fix: { ...fullChainFix, summary: 'Replace the chain with the current one from your CA (e.g. certbot\'s fullchain.pem), then restart the SMTP server' },
       }];

@@ -1,5 +1,5 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
-import { summarize, validity } from './certificates.js';
+import { formatUtc, summarize, validity } from './certificates.js';
 import { certificateInput, NO_CERTIFICATE_MESSAGE } from './material.js';
 import { restartSmtpCommand } from './smtp-container.js';
 
@@ -8,8 +8,6 @@ export const EXPIRY_WARNING_DAYS = 21;
 
 const DAY_MS = 86_400_000;
 
-/** `2027-02-25 01:02:49 UTC`: exact, and readable in a terminal. */
-const utc = (date: Date) => date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
 export const tlsExpiry: CheckDefinition = {
@@ -45,7 +43,7 @@ export const tlsExpiry: CheckDefinition = {
     const { notBefore, notAfter } = validity(leaf);
     const now = ctx.probes.clock.now();
     const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
-    const data = { notBefore: utc(notBefore), notAfter: utc(notAfter), notBeforeDay: day(notBefore), notAfterDay: day(notAfter), days };
+    const data = { notBefore: formatUtc(notBefore), notAfter: formatUtc(notAfter), notBeforeDay: day(notBefore), notAfterDay: day(notAfter), days };
     const evidence = [{ query: `validity of ${input.target}`, answer: { ...summarize(leaf), now: now.toISOString(), daysLeft: days } }];
     const renew = {
       summary: 'Renew the certificate (e.g. certbot renew), copy the new fullchain and key into place, then restart the SMTP server',

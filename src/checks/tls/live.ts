@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { CheckContext, CheckDefinition, Evidence, Finding, Status } from '../../core/types.js';
 import type { SmtpSession } from '../../probes/types.js';
-import { asciiHostname, certificatesOf, coveringName, formatSan, subjectAltNames, summarize, validity } from './certificates.js';
+import { asciiHostname, certificatesOf, coveringName, formatSan, formatUtc, subjectAltNames, summarize, validity } from './certificates.js';
 import { bannerName, liveProbes, tlsFiles, type LiveProbe } from './material.js';
 import { restartSmtpCommand, smtpContainerName } from './smtp-container.js';
 
@@ -102,8 +102,8 @@ async function completedFinding(ctx: CheckContext, probe: Extract<LiveProbe, { s
       data: {
         target: label,
         file: certificate.state === 'read' ? certificate.hostPath : '',
-        servedNotAfter: servedDates.notAfter.toISOString(),
-        fileNotAfter: validity(fileLeaf).notAfter.toISOString(),
+        servedNotAfter: formatUtc(servedDates.notAfter),
+        fileNotAfter: formatUtc(validity(fileLeaf).notAfter),
       },
       evidence,
       fix: {
@@ -145,8 +145,8 @@ async function completedFinding(ctx: CheckContext, probe: Extract<LiveProbe, { s
     return {
       target: label,
       status: 'pass',
-      messageId: 'ok',
-      data: { target: label, protocol: session.tls?.protocol ?? 'TLS', banner: banner ?? '' },
+      messageId: fileLeaf ? 'ok' : 'ok-not-compared',
+      data: { target: label, protocol: session.tls?.protocol ?? 'TLS', banner: banner ?? session.banner ?? '' },
       evidence,
     };
   }
@@ -166,6 +166,11 @@ export const tlsLive: CheckDefinition = {
     ok: {
       title: 'STARTTLS works on {target}',
       message: '{target} greets as {banner}, offers STARTTLS, completes a {protocol} handshake and serves the certificate on disk.',
+    },
+    'ok-not-compared': {
+      title: 'STARTTLS works on {target}',
+      message:
+        '{target} greets as {banner}, offers STARTTLS and completes a {protocol} handshake. The certificate file could not be read (see tls.files), so the certificate served was not compared with it.',
     },
     'tls-off': {
       title: 'Live STARTTLS not probed: TLS is switched off',
