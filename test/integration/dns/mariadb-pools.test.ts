@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { createDatabaseProbe } from '../../../src/probes/database.js';
 import { ipPoolsCheck } from '../../../src/checks/postal/ip-pools.js';
 import { ptrCheck } from '../../../src/checks/dns/ptr.js';
@@ -153,12 +153,16 @@ describe('IP pools from a real MariaDB', { skip: missing ?? false }, () => {
 describe('a database server that never answers', () => {
   let silent: Server;
   let port: number;
+  const accepted: Socket[] = [];
   before(async () => {
-    silent = createServer(() => {});
+    silent = createServer((socket) => accepted.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     port = (silent.address() as { port: number }).port;
   });
-  after(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+  after(() => {
+    for (const socket of accepted) socket.destroy();
+    return new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
 
   it('is unknown (db-timeout) within the timeout', async () => {
     const started = performance.now();
@@ -166,6 +170,5 @@ describe('a database server that never answers', () => {
     const elapsed = performance.now() - started;
     assert.deepEqual(brief(results), [{ target: null, status: 'unknown', messageId: 'db-timeout' }]);
     assert.ok(elapsed < 1500, `took ${Math.round(elapsed)} ms`);
-    silent.closeAllConnections?.();
   });
 });
