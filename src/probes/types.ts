@@ -50,6 +50,7 @@ export interface SmtpSession {
   tls: null | {
     protocol: string | null;
     cipher: string | null;
+    /** The chain verifies against the roots given (or Node's store); names are not judged here. */
     authorized: boolean;
     authorizationError: string | null;
     /** PEM blocks of the chain the server sent, leaf first. */

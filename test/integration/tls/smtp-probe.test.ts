@@ -148,10 +148,13 @@ describe('SMTP probe against a real STARTTLS server', () => {
     for (const phase of ['connect', 'banner', 'ehlo', 'starttls', 'tls', 'ehlo-tls', 'total'] as const) assert.equal(typeof session.timings[phase], 'number', phase);
   });
 
-  it('judges authorization against the roots it is given', async () => {
-    const session = await probe.session({ host: '127.0.0.1', port: server.port, servername: HELO, helo: HELO, timeoutMs: 3000 });
-    assert.equal(session.tls?.authorized, false);
-    assert.ok(session.tls?.authorizationError);
+  it('judges authorization against the roots it is given, and leaves names to the checks', async () => {
+    const untrusted = await probe.session({ host: '127.0.0.1', port: server.port, servername: HELO, helo: HELO, timeoutMs: 3000 });
+    assert.equal(untrusted.tls?.authorized, false);
+    assert.ok(untrusted.tls?.authorizationError);
+    // An IP target: no SNI, and the chain still verifies although the certificate names no IP.
+    const byAddress = await probe.session({ host: '127.0.0.1', port: server.port, helo: HELO, timeoutMs: 3000, ca: [pki.rootPem] });
+    assert.equal(byAddress.tls?.authorized, true);
   });
 });
 
