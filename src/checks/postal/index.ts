@@ -3,6 +3,7 @@ import { postalVersionCheck } from './version.js';
 import { postalContainersCheck } from './containers.js';
 import { postalHeloHostnameCheck } from './helo-hostname.js';
 import { postalRestartNeededCheck } from './restart-needed.js';
+import { ipPoolsCheck } from './ip-pools.js';
 
 /** The postal checks, in report order. */
 export const postalChecks: CheckDefinition[] = [
@@ -10,4 +11,5 @@ export const postalChecks: CheckDefinition[] = [
   postalContainersCheck,
   postalHeloHostnameCheck,
   postalRestartNeededCheck,
+  ipPoolsCheck,
 ];
