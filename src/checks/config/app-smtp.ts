@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
 import type { TcpAttempt } from '../../probes/types.js';
 import { canonicalIp } from '../../core/ip.js';
-import { hostView, isLoopbackAddress, natRules, smtpListener, trace } from '../network/firewall.js';
+import { describeOutcome, hostView, isLoopbackAddress, natRules, smtpListener, trace } from '../network/firewall.js';
 import { hostPort, readGreeting } from '../network/postal-banner.js';
 import type { Family, HookOutcome } from '../network/nat-model.js';
 
@@ -94,7 +94,7 @@ export const appSmtp: CheckDefinition = {
     const known = await staticView(ctx, host, port);
     const evidence: Evidence[] = [];
     if (known.kind === 'redirected' || known.kind === 'missing') {
-      evidence.push({ query: `nat OUTPUT: new TCP connection to ${hostPort(host, port)}`, answer: known.outcome });
+      evidence.push({ query: `nat OUTPUT: new TCP connection to ${hostPort(host, port)}`, answer: describeOutcome(known.outcome) });
     }
     const needsRedirect: Finding = {
       target: null,

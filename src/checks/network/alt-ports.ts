@@ -2,6 +2,7 @@ import type { CheckContext, CheckDefinition, Evidence, Finding, Status } from '.
 import type { TcpAttempt } from '../../probes/types.js';
 import { readGreeting } from './postal-banner.js';
 import {
+  describeOutcome,
   hostView,
   listenerFamilies,
   natRules,
@@ -74,7 +75,7 @@ function judgeRules(view: NatView, traced: Traced[], families: Family[]): RuleVe
 function tracedEvidence(port: number, traced: Traced[]): Evidence[] {
   return traced.map(({ family, hook, outcome }) => ({
     query: `${FAMILY_NAME[family]} nat ${hook === 'prerouting' ? 'PREROUTING' : 'OUTPUT'}: new TCP connection to port ${port}${hook === 'output' ? ` on ${family === 4 ? '127.0.0.1' : '::1'}` : ''}`,
-    answer: outcome,
+    answer: describeOutcome(outcome),
   }));
 }
 

@@ -159,6 +159,24 @@ export function trace(view: NatView, host: HostView, listener: Listener, family:
   return traceConnection(view.bases, scenario, listener);
 }
 
+/** A traced outcome in words, for evidence. */
+export function describeOutcome(outcome: HookOutcome): string {
+  switch (outcome.kind) {
+    case 'redirected':
+      return `redirected to Postal by "${outcome.rule}" (${outcome.via})`;
+    case 'loopback-dnat':
+      return `DNAT to a loopback address by "${outcome.rule}" (${outcome.via}): needs route_localnet, IPv4 only`;
+    case 'elsewhere':
+      return `sent to ${outcome.destination} by "${outcome.rule}" (${outcome.via})`;
+    case 'dropped':
+      return `dropped by "${outcome.rule}" (${outcome.via})`;
+    case 'partial':
+      return `redirected only for some connections by "${outcome.rule}" (${outcome.via})`;
+    case 'missing':
+      return outcome.shadowedBy ? `not redirected; "${outcome.shadowedBy}" decides first` : 'not redirected by any rule';
+  }
+}
+
 /** Whether IPv4 DNAT to a loopback address from PREROUTING can work here (net.ipv4.conf.all.route_localnet). */
 export function routeLocalnet(ctx: CheckContext): Promise<boolean | null> {
   return ctx.memo('route-localnet', async () => {

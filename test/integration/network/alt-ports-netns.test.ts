@@ -149,6 +149,28 @@ describe('network.alt-ports against real nat rules in a network namespace', { sk
     assert.equal(reload.code, 0, reload.stderr);
   });
 
+  it('a PREROUTING DNAT to 127.0.0.1:25 works only with route_localnet=1, and the doctor says so', async () => {
+    const lab = await postalHost(V4);
+    await lab.client.must('iptables', ['-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '--dport', '587', '-j', 'DNAT', '--to-destination', '127.0.0.1:25']);
+    await lab.client.must('iptables', ['-t', 'nat', '-A', 'OUTPUT', '-o', 'lo', '-p', 'tcp', '--dport', '587', '-j', 'REDIRECT', '--to-ports', '25']);
+    const off = await check(lab, true);
+    assert.deepEqual(summary(off)[0], { target: '587', status: 'fail', messageId: 'missing' });
+    assert.equal(await lab.remote.connect('192.0.2.1', 587, 700), 'TIMEOUT');
+    // The printed fix puts a REDIRECT before the DNAT, which works without route_localnet.
+    const fix = off[0].fix!.commands.filter(isRuleCommand);
+    assert.deepEqual(fix, ['iptables -t nat -I PREROUTING 1 -p tcp --dport 587 -j REDIRECT --to-ports 25']);
+    assert.equal((await lab.client.sh(fix[0])).code, 0);
+    assert.deepEqual(summary(await check(lab, true))[0], { target: '587', status: 'pass', messageId: 'redirected' });
+    assert.equal(await lab.remote.connect('192.0.2.1', 587), BANNER);
+
+    // Without the fix, the DNAT alone starts working once route_localnet is on.
+    await lab.client.must('iptables', ['-t', 'nat', '-D', 'PREROUTING', '1']);
+    await lab.client.must('sysctl', ['-qw', 'net.ipv4.conf.all.route_localnet=1']);
+    const on = await check(lab, true);
+    assert.deepEqual(summary(on)[0], { target: '587', status: 'pass', messageId: 'redirected' });
+    assert.equal(await lab.remote.connect('192.0.2.1', 587), BANNER);
+  });
+
   it("config.app-smtp follows the same rules: the installer's smtp.port 2525 needs the OUTPUT redirect", async () => {
     const lab = await postalHost(V4);
     const yaml = `${YAML}smtp:\n  host: 127.0.0.1\n  port: 2525\n`;
