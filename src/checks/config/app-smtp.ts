@@ -106,7 +106,8 @@ export const appSmtp: CheckDefinition = {
         kind: 'config',
         summary: `Set smtp.port to ${smtpPort} so Postal's own mail goes straight to its SMTP server (or add the nat OUTPUT redirect that network.alt-ports prints), then postal restart`,
         commands: ['postal restart'],
-        configChanges: [{ path: 'smtp.port', from: port, to: smtpPort }],
+        // `from` is left out (undefined) when smtp.port is not set anywhere.
+        configChanges: [{ path: 'smtp.port', from: ctx.config.entry('smtp.port').origin === 'default' ? undefined : port, to: smtpPort }],
       },
     };
 

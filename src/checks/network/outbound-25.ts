@@ -155,9 +155,9 @@ function verifyCommand(ip: string): string {
   return sh`postal-doctor check --only network.outbound-25 --ip ${ip}`;
 }
 
-function blockedFix(ctx: CheckContext, ip: string, why: 'timeout' | 'refused' | 'no-route'): Fix {
-  // Only reached when no relay is configured, so `from` never holds relay credentials.
-  const relayChange = { path: 'postal.smtp_relays', from: ctx.config.get('postal.smtp_relays'), to: [EXAMPLE_RELAY] };
+function blockedFix(ip: string, why: 'timeout' | 'refused' | 'no-route'): Fix {
+  // Only reached when no relay is configured: there is no `from`, so no relay credentials either.
+  const relayChange = { path: 'postal.smtp_relays', from: undefined, to: [EXAMPLE_RELAY] };
   const summaries = {
     timeout: `Ask your provider to lift the outbound port 25 block for ${ip}, or send through a relay: set postal.smtp_relays to your relay's host and port (then postal restart)`,
     refused: `Find the firewall that rejects port 25 from ${ip} (this host: iptables -S OUTPUT, nft list ruleset; else the provider's), or send through a relay with postal.smtp_relays (then postal restart)`,
@@ -205,10 +205,10 @@ async function probeFrom(ctx: CheckContext, ip: string, targets: ProbeTarget[]):
     return { target: ip, status: 'unknown', messageId: 'error', data: { ip, codes }, evidence };
   }
   if (relays.length > 0) return { target: ip, status: 'pass', messageId: 'relayed', data: { ip, relays: relays.join(', ') }, evidence };
-  if (count('timeout') === total) return { target: ip, status: 'fail', messageId: 'timeout', data, evidence, fix: blockedFix(ctx, ip, 'timeout') };
-  if (refused > 0) return { target: ip, status: 'fail', messageId: 'refused', data: { ...data, refused }, evidence, fix: blockedFix(ctx, ip, 'refused') };
+  if (count('timeout') === total) return { target: ip, status: 'fail', messageId: 'timeout', data, evidence, fix: blockedFix(ip, 'timeout') };
+  if (refused > 0) return { target: ip, status: 'fail', messageId: 'refused', data: { ...data, refused }, evidence, fix: blockedFix(ip, 'refused') };
   const codes = [...new Set(probed.map((entry) => entry.attempt.code ?? OUTCOME_WORDS[entry.attempt.outcome]))].join(', ');
-  return { target: ip, status: 'fail', messageId: 'no-route', data: { ip, codes }, evidence, fix: blockedFix(ctx, ip, 'no-route') };
+  return { target: ip, status: 'fail', messageId: 'no-route', data: { ip, codes }, evidence, fix: blockedFix(ip, 'no-route') };
 }
 
 export const outbound25: CheckDefinition = {
