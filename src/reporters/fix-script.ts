@@ -66,6 +66,10 @@ export function isSingleCommand(command: string): boolean {
       index++;
     } else if (char === "'" || char === '"') {
       quote = char;
+    } else if (char === '#' && (index === 0 || /\s/.test(command[index - 1]))) {
+      // A comment runs to the end of the line; anything on a later line would be a second command.
+      const end = command.indexOf('\n', index);
+      return end === -1 || command.slice(end).trim() === '';
     } else if (char === '\n' || char === '\r') {
       return false;
     }

@@ -12,11 +12,11 @@ type CauseId =
   | 'env-override'
   | 'misplaced-key'
   | 'legacy-key'
-  | 'restart-needed'
   | 'pools-ignore-helo'
   | 'pool-hostname-not-ptr'
   | 'placeholder-name'
   | 'helo-not-ptr'
+  | 'restart-needed'
   | 'pools-unread';
 
 interface Cause {
@@ -129,11 +129,11 @@ export const postalHeloHostnameCheck: CheckDefinition = {
     'env-override': { title: "The worker's environment decides the HELO name", message: '{cause} {sending}{also}' },
     'misplaced-key': { title: 'helo_hostname is where Postal does not read it', message: '{cause} {sending}{also}' },
     'legacy-key': { title: 'The SMTP hostname is under a key this file format ignores', message: '{cause} {sending}{also}' },
-    'restart-needed': { title: 'The worker started before postal.yml last changed', message: '{cause} {sending}{also}' },
     'pools-ignore-helo': { title: 'dns.helo_hostname is ignored for pool IPs', message: '{cause} {sending}{also}' },
     'pool-hostname-not-ptr': { title: "A pool IP's hostname is not its PTR name", message: '{cause} {sending}{also}' },
     'placeholder-name': { title: 'Postal says HELO with a placeholder name', message: '{cause} {sending}{also}' },
     'helo-not-ptr': { title: 'The HELO name is not the PTR name of the sending IP', message: '{cause} {sending}{also}' },
+    'restart-needed': { title: 'The worker started before postal.yml last changed', message: '{cause} {sending}{also}' },
     'pools-unread': { title: 'HELO names of the pool IPs: could not be determined', message: '{cause} {sending}{also}' },
   },
   async run(ctx) {
@@ -188,11 +188,6 @@ export const postalHeloHostnameCheck: CheckDefinition = {
       causes.push({ id: 'legacy-key', status: 'warn', text: `${otherKey.path} (line ${otherKey.line}) is ignored in ${format}; with dns.helo_hostname unset, the HELO falls back to ${fallback.name}.` });
     }
 
-    const stale = await staleWorkers(ctx, workers, evidence);
-    if (stale.length > 0) {
-      causes.push({ id: 'restart-needed', status: 'warn', text: `postal.yml changed after ${stale.map(({ name }) => name).join(', ')} started; the worker reads it only at start, so it still sends the HELO of the old file.` });
-    }
-
     const configured = fallback.variable === 'DNS_HELO_HOSTNAME' || fileHelo.written ? fallback.name : null;
     const ignoredFor = poolRows.filter(({ helo }) => configured !== null && helo !== configured);
     if (configured && ignoredFor.length > 0) {
@@ -211,6 +206,12 @@ export const postalHeloHostnameCheck: CheckDefinition = {
     if (heloNotPtr.length > 0) {
       causes.push({ id: 'helo-not-ptr', status: 'warn', text: `${heloNotPtr.map(({ entry, ptr }) => `PTR ${entry.ip} -> ${ptr!.join(', ')}`).join('; ')}, but the HELO is ${fallback.name}.` });
     }
+    // Last: a restart only helps once the file says the right thing.
+    const stale = await staleWorkers(ctx, workers, evidence);
+    if (stale.length > 0) {
+      causes.push({ id: 'restart-needed', status: 'warn', text: `postal.yml changed after ${stale.map(({ name }) => name).join(', ')} started; the worker reads it only at start, so it still sends the HELO of the old file.` });
+    }
+
     if (mode === 'on-unread') causes.push({ id: 'pools-unread', status: 'unknown', text: 'The HELO names of the pool IPs could not be read from the database (see postal.ip-pools).' });
 
     const sending = sendingText(rows, mode, fallback);
@@ -299,9 +300,9 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
     for (const { entry, ptr } of input.poolMismatch) {
       commands.push(sh`mysql -h ${db.host} -P ${db.port} -u ${db.user} -p ${db.database} -e ${poolHostnameSql(entry.ip, ptr![0])}`);
     }
-    summary.push(
-      `Set each pool IP's hostname to its PTR name (web interface: IP Pools → ${[...new Set(input.poolMismatch.map(({ entry }) => entry.pool ?? '?'))].join(', ')} → the IP → Hostname; or the SQL shown, which asks for the main_db password)`,
-    );
+    const changes = input.poolMismatch.map(({ entry, helo, ptr }) => `${entry.ip} → ${ptr![0]} (now ${helo ?? 'empty'})`).join(', ');
+    const pools = [...new Set(input.poolMismatch.map(({ entry }) => entry.pool ?? '?'))].join(', ');
+    summary.push(`Set each pool IP's hostname to its PTR name: ${changes} — in the web interface under IP Pools → ${pools} → the IP → Hostname, or with the SQL shown (it asks for the main_db password)`);
   }
 
   if (configChanges.length > 0 || input.stale.length > 0) {
@@ -315,7 +316,8 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
   // The workaround needs a name to send; the file's own dns.helo_hostname is the operator's intent when nothing better is known.
   const heloName = wanted ?? (fileHelo.written ? normaliseHostname(fileHelo.text) : null);
   // Shown also when pools make it pointless: that is exactly when operators reach for it and wonder why it fails.
-  if (heloName && (heloName !== input.fallback.name || input.mode === 'on')) commands.push(...workaround(ctx, input, heloName));
+  const publicName = normaliseHostname(fileValue(ctx.config, 'postal.smtp_hostname').text ?? '');
+  if (heloName && heloName !== publicName && (heloName !== input.fallback.name || input.mode === 'on')) commands.push(...workaround(ctx, input, heloName));
   if (summary.length === 0 && commands.length === 0) return null;
   const kind = configChanges.length > 0 ? 'config' : input.poolMismatch.length > 0 ? 'database' : input.stale.length > 0 ? 'restart' : 'manual';
   return { summary: summary.join('; '), commands, kind, ...(configChanges.length > 0 ? { configChanges } : {}) };
