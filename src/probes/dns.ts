@@ -21,7 +21,7 @@ const ERROR_CODES: Record<string, DnsErrorCode> = {
  * A resolver address as c-ares wants it: `192.0.2.53`, `192.0.2.53:5353`, `2001:db8::53`, `[2001:db8::53]:5353`.
  * Throws a one-line error for anything else (host names are not accepted: they would need a resolver themselves).
  */
-export function resolverServer(text: string, flag = '--resolver'): string {
+function resolverServer(text: string, flag = '--resolver'): string {
   const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
   const plain = isIP(text) === 6 ? null : /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(text);
   const host = bracketed?.[1] ?? plain?.[1] ?? text;

@@ -54,8 +54,8 @@ export const heloCheck: CheckDefinition = {
       const names = recordsOf(ptr);
       const data = { ip, helo, source: heloSource(entry), names: joinList(names), type, addresses: '', failure: '' };
       if (!isFqdn(helo)) {
-        const confirmedName = names.find(isFqdn);
-        const fix = confirmedName ? useName(ctx, entry, confirmedName) : undefined;
+        const ptrName = names.find(isFqdn);
+        const fix = ptrName ? useName(ctx, entry, ptrName) : undefined;
         return { target: ip, status: 'fail', messageId: 'not-fqdn', data, evidence: [evidenceOf(ptr)], ...(fix ? { fix } : {}) };
       }
       if (ptr.status === 'error') return { target: ip, status: 'unknown', messageId: 'lookup-failed', data: { ...data, failure: failureText([ptr]) }, evidence: [evidenceOf(ptr)] };

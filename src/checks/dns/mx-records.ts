@@ -26,8 +26,9 @@ export const mxRecordsCheck: CheckDefinition = {
     const written = ctx.config.get('dns.mx_records') ?? [];
     if (written.length === 0) return [{ target: null, status: 'skip', messageId: 'empty', data: {} }];
     const smtp = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
+    const unique = written.filter((entry, index) => written.findIndex((other) => normaliseHostname(String(other)) === normaliseHostname(String(entry))) === index);
     return Promise.all(
-      written.map(async (entry): Promise<Finding> => {
+      unique.map(async (entry): Promise<Finding> => {
         const name = normaliseHostname(String(entry));
         if (isPlaceholder(name)) {
           const fix = isPlaceholder(smtp)

@@ -32,7 +32,7 @@ export const webHostnameCheck: CheckDefinition = {
       message:
         '{name} has {addresses}, addresses of the {provider} HTTP proxy, which carries only HTTP(S): mail servers connecting to {name} on port 25 never reach Postal. Use a separate, unproxied name for SMTP.',
     },
-    missing: { title: '{name} has no A or AAAA record', message: '{name} does not resolve, so the web interface and click tracking links cannot be reached.' },
+    missing: { title: '{name} has no A or AAAA record', message: '{name} does not resolve, so the web interface and the links in the mail Postal sends about itself cannot be reached.' },
     'lookup-failed': { title: 'Could not resolve {name}', message: 'The A/AAAA lookup of {name} failed ({failure}); nothing can be said about it.' },
     placeholder: {
       title: 'web_hostname is still a placeholder',

@@ -139,3 +139,11 @@ describe('DKIM key records', () => {
     assert.equal(checkDkimRecord('v=DKIM2; p=AAAA').ok, false);
   });
 });
+
+describe('dns.return-path placeholder', () => {
+  it('fails the default return_path_domain and suggests rp.<smtp_hostname>', async () => {
+    const results = await runCheck(returnPathCheck, { yaml: 'version: 2\npostal:\n  smtp_hostname: postal.example.net\n', probes: { dns: fakeDns({}), host, files }, options });
+    assert.deepEqual(brief(results), [{ target: 'rp.postal.example.com', status: 'fail', messageId: 'placeholder' }]);
+    assert.deepEqual(results[0].fix?.configChanges, [{ path: 'dns.return_path_domain', from: 'rp.postal.example.com', to: 'rp.postal.example.net' }]);
+  });
+});
