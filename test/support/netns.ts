@@ -64,8 +64,8 @@ export class Netns {
     return this.exec('sh', ['-c', line]);
   }
 
-  /** Starts a long-running program inside the namespace; resolves once it prints `ready`. */
-  start(command: string, args: string[]): Promise<ChildProcess> {
+  /** Starts a long-running program inside the namespace; resolves once it prints `readyText` (on stdout or stderr). */
+  start(command: string, args: string[], readyText = 'ready'): Promise<ChildProcess> {
     const child = spawn('ip', ['netns', 'exec', this.name, command, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.processes.add(child);
     child.on('exit', () => this.processes.delete(child));
@@ -74,13 +74,13 @@ export class Netns {
       const timer = setTimeout(() => reject(new Error(`${command} did not get ready: ${output}`)), 10000);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        if (output.includes('ready')) {
+        if (output.includes(readyText)) {
           clearTimeout(timer);
           resolve(child);
         }
       };
       child.stdout!.on('data', onData);
-      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr!.on('data', onData);
       child.on('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`${command} exited (${code}) before it was ready: ${output}`));
@@ -95,6 +95,13 @@ export class Netns {
       const server = require('net').createServer((socket) => { socket.on('error', () => {}); socket.end(greeting + '\\r\\n'); });
       server.listen({ host, port: Number(port), ipv6Only: false }, () => console.log('ready'));`;
     return this.start('node', ['-e', script, host, String(port), greeting]);
+  }
+
+  /** dnsmasq on `address`:53 inside the namespace, answering only the PTR records given (name → target). */
+  startPtrServer(address: string, records: Record<string, string>): Promise<ChildProcess> {
+    const ptr = Object.entries(records).map(([name, target]) => `--ptr-record=${name},${target}`);
+    const args = ['--keep-in-foreground', '--log-facility=-', '--no-resolv', '--no-hosts', '--bind-interfaces', `--listen-address=${address}`, '--port=53', '--user=root', ...ptr];
+    return this.start('dnsmasq', args, 'started');
   }
 
   /** Connects from inside the namespace and says what came back: the first line, or the error code. */

@@ -31,7 +31,7 @@ function ptrEvidence(answer: DnsAnswer): Evidence {
 }
 
 async function checkPtr(ctx: CheckContext, address: string, port: number, hostname: string, target: string, evidence: Evidence[]): Promise<Finding> {
-  const data = { address, port, hostname };
+  const data = { address, endpoint: hostPort(address, port), hostname };
   if (!isGlobalAddress(address)) return { target, status: 'pass', messageId: 'ok-private', data, evidence };
   const answer = await ctx.probes.dns.query(reverseName(address), 'PTR');
   evidence.push(ptrEvidence(answer));
@@ -50,7 +50,7 @@ async function checkPtr(ctx: CheckContext, address: string, port: number, hostna
 
 async function checkAddress(ctx: CheckContext, address: string, port: number, hostname: string): Promise<Finding> {
   const target = hostPort(address, port);
-  const data = { address, port, hostname };
+  const data = { address, endpoint: target, hostname };
   const attempt = await ctx.probes.tcp.connect({ host: address, port, readBanner: true, timeoutMs: ctx.options.timeoutMs });
   const evidence = [attemptEvidence(address, port, attempt)];
   switch (attempt.outcome) {
@@ -96,51 +96,51 @@ export const smtpListen: CheckDefinition = {
   network: true,
   messages: {
     ok: {
-      title: "Postal's SMTP server answers on {address}:{port} as {hostname}",
+      title: "Postal's SMTP server answers on {endpoint} as {hostname}",
       message: 'The banner names {hostname}, which is also the PTR name of {address}.',
     },
     'ok-private': {
-      title: "Postal's SMTP server answers on {address}:{port} as {hostname}",
+      title: "Postal's SMTP server answers on {endpoint} as {hostname}",
       message: '{address} is a private address, so its PTR is not compared (dns.ptr looks at the public sending IPs).',
     },
     'proxy-protocol': {
-      title: "Postal's SMTP server accepts on {address}:{port}",
+      title: "Postal's SMTP server accepts on {endpoint}",
       message: 'It accepts connections; with smtp_server.proxy_protocol on it waits for a PROXY header before greeting, so the banner was not read.',
     },
     'ptr-mismatch': {
       title: 'PTR of {address} does not match the SMTP banner',
-      message: "Postal greets as {hostname} on {address}:{port}, but the PTR of {address} is {ptr}. Some clients compare the two.",
+      message: "Postal greets as {hostname} on {endpoint}, but the PTR of {address} is {ptr}. Some clients compare the two.",
     },
     'ptr-missing': {
       title: '{address} has no PTR record',
-      message: 'Postal greets as {hostname} on {address}:{port}, but {address} has no PTR. Some clients compare the banner with the PTR name.',
+      message: 'Postal greets as {hostname} on {endpoint}, but {address} has no PTR. Some clients compare the banner with the PTR name.',
     },
     'ptr-unknown': {
-      title: "Postal's SMTP server answers on {address}:{port}; its PTR could not be looked up",
+      title: "Postal's SMTP server answers on {endpoint}; its PTR could not be looked up",
       message: 'The banner names {hostname}; the PTR lookup for {address} failed ({reason}).',
     },
     refused: {
-      title: 'Nothing accepts SMTP on {address}:{port}',
-      message: "Connections to {address}:{port} are refused: Postal's SMTP server is not running or does not listen on this address (smtp_server.default_port, default_bind_address).",
+      title: 'Nothing accepts SMTP on {endpoint}',
+      message: "Connections to {endpoint} are refused: Postal's SMTP server is not running or does not listen on this address (smtp_server.default_port, default_bind_address).",
     },
     timeout: {
-      title: 'No answer on {address}:{port}',
-      message: 'Connecting to {address}:{port} timed out; a firewall may drop it, or the server hangs.',
+      title: 'No answer on {endpoint}',
+      message: 'Connecting to {endpoint} timed out; a firewall may drop it, or the server hangs.',
     },
     error: {
-      title: '{address}:{port} could not be tested',
-      message: 'Connecting to {address}:{port} failed: {code}.',
+      title: '{endpoint} could not be tested',
+      message: 'Connecting to {endpoint} failed: {code}.',
     },
     'no-banner': {
-      title: 'The SMTP server on {address}:{port} sends no greeting',
+      title: 'The SMTP server on {endpoint} sends no greeting',
       message: 'The connection is accepted but no 220 greeting came within the timeout. If a proxy in front sends a PROXY header, set smtp_server.proxy_protocol.',
     },
     'not-postal': {
-      title: "Another server answers on {address}:{port}",
-      message: "The greeting on {address}:{port} is not Postal's (see evidence): another mail server holds the port.",
+      title: "Another server answers on {endpoint}",
+      message: "The greeting on {endpoint} is not Postal's (see evidence): another mail server holds the port.",
     },
     'banner-mismatch': {
-      title: 'The SMTP banner on {address}:{port} names {banner}, not {hostname}',
+      title: 'The SMTP banner on {endpoint} names {banner}, not {hostname}',
       message: 'Postal greets as {banner} while postal.smtp_hostname is {hostname}: the running server started with another config, or an environment variable overrides it.',
     },
     'ipv4-only': {
