@@ -27,6 +27,10 @@ const COMMENT_ONLY: ReadonlySet<FixKind> = new Set(['provider', 'dns', 'manual']
 /** Commands that (re)start services: always run last, whatever fix they came with. */
 const RESTART_COMMAND = /^\s*(docker\s+(restart|start)|postal\s+(restart|start)|systemctl\s+(restart|try-restart|reload|start))(\s|$)/;
 
+/** Commands that make firewall rules survive a reboot: they must run after every rule, so they close the firewall section. */
+const PERSIST_COMMAND =
+  /^\s*(netfilter-persistent\s+save|service\s+netfilter-persistent\s+save|apt-get\s+install\b.*\b(iptables|netfilter)-persistent\b|ip6?tables(-legacy|-nft)?-save\b.*>|nft\s+list\s+ruleset\b.*>|systemctl\s+enable\b)/;
+
 /** Container names as Docker allows them; only such words are merged into one `docker restart`. */
 const PLAIN_WORD = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -90,34 +94,53 @@ function configChangeLine(change: ConfigChange): string {
   return `    ${change.path}: ${from} -> ${to}`;
 }
 
-interface RestartSlot {
-  verb: 'docker restart' | 'docker start' | null;
-  names: string[];
-  command: string;
-}
-
-/** Restart commands de-duplicated: `docker restart a` and `docker restart a b` become one `docker restart a b`. */
-class Restarts {
-  private slots: RestartSlot[] = [];
+/** Commands held back to a later place in the script, each once, with the results that need them. */
+class Deferred {
   readonly neededBy: string[] = [];
+  protected readonly list: string[] = [];
 
   add(command: string, result: Result): void {
     const name = resultName(result);
     if (!this.neededBy.includes(name)) this.neededBy.push(name);
-    const words = command.trim().split(/\s+/);
-    const verb = words[0] === 'docker' && (words[1] === 'restart' || words[1] === 'start') ? (`docker ${words[1]}` as const) : null;
-    const names = words.slice(2);
-    if (verb && names.length > 0 && names.every((word) => PLAIN_WORD.test(word))) {
-      const slot = this.slots.find((entry) => entry.verb === verb);
-      if (slot) slot.names.push(...names.filter((word) => !slot.names.includes(word)));
-      else this.slots.push({ verb, names: [...new Set(names)], command });
-      return;
-    }
-    if (!this.slots.some((entry) => entry.verb === null && entry.command === command.trim())) this.slots.push({ verb: null, names: [], command: command.trim() });
+    this.store(command.trim());
   }
 
-  commands(): string[] {
-    return this.slots.map((slot) => (slot.verb ? `${slot.verb} ${slot.names.join(' ')}` : slot.command));
+  protected store(command: string): void {
+    if (!this.list.includes(command)) this.list.push(command);
+  }
+
+  /** Each command, and whether an earlier one already does its work. */
+  commands(): Array<{ command: string; coveredBy: string | null }> {
+    return this.list.map((command) => ({ command, coveredBy: null }));
+  }
+}
+
+/**
+ * Restarts de-duplicated: `docker restart a` and `docker restart a b` become one `docker restart a b`;
+ * `postal restart` restarts every Postal container, so single restarts beside it are left as comments.
+ */
+class Restarts extends Deferred {
+  private readonly merged = new Map<string, string[]>();
+
+  protected override store(command: string): void {
+    const words = command.split(/\s+/);
+    const verb = words[0] === 'docker' && (words[1] === 'restart' || words[1] === 'start') ? `docker ${words[1]}` : null;
+    const names = words.slice(2);
+    if (!verb || names.length === 0 || !names.every((word) => PLAIN_WORD.test(word))) return super.store(command);
+    const known = this.merged.get(verb);
+    if (known) known.push(...names.filter((name) => !known.includes(name)));
+    else {
+      this.merged.set(verb, [...new Set(names)]);
+      this.list.push(verb);
+    }
+  }
+
+  override commands(): Array<{ command: string; coveredBy: string | null }> {
+    const everything = this.list.includes('postal restart') ? 'postal restart' : null;
+    return this.list.map((entry) => {
+      const names = this.merged.get(entry);
+      return names ? { command: `${entry} ${names.join(' ')}`, coveredBy: everything } : { command: entry, coveredBy: null };
+    });
   }
 }
 
@@ -172,12 +195,14 @@ export function renderFixScript(report: Report): string {
   const blocks = new Map<FixKind, Block[]>(FIX_KINDS.map((kind) => [kind, []]));
   const records: Array<{ result: Result; fix: Fix }> = [];
   const restarts = new Restarts();
+  const persistence = new Deferred();
   for (const result of withFix) {
     const fix = result.fix!;
     const kind = kindOf(fix);
     const commands: string[] = [];
     for (const command of fix.commands) {
       if (RESTART_COMMAND.test(command) && isSingleCommand(command)) restarts.add(command, result);
+      else if (kind === 'firewall' && PERSIST_COMMAND.test(command) && isSingleCommand(command)) persistence.add(command, result);
       else commands.push(command);
     }
     if ((fix.records?.length ?? 0) > 0 && kind !== 'provider') records.push({ result, fix });
@@ -199,17 +224,21 @@ export function renderFixScript(report: Report): string {
 
   for (const kind of FIX_KINDS) {
     const kindBlocks = blocks.get(kind)!;
-    const restartCommands = kind === 'restart' ? restarts.commands() : [];
+    const deferred = kind === 'restart' ? restarts : kind === 'firewall' ? persistence : null;
+    const deferredCommands = deferred?.commands() ?? [];
     const recordBlocks = kind === 'dns' ? records : [];
-    if (kindBlocks.length === 0 && restartCommands.length === 0 && recordBlocks.length === 0) continue;
+    if (kindBlocks.length === 0 && deferredCommands.length === 0 && recordBlocks.length === 0) continue;
     script.heading(kind);
     for (const { result, fix } of recordBlocks) printRecords(script, result, fix);
     for (const block of kindBlocks) printBlock(script, block, kind, report);
-    if (restartCommands.length > 0) {
+    if (deferred && deferredCommands.length > 0) {
       script.blank();
-      script.comment('Needed by:');
-      for (const name of restarts.neededBy) script.comment(`  ${name}`);
-      for (const command of restartCommands) script.command(command);
+      script.comment(kind === 'firewall' ? 'Keep the rules above after a reboot; needed by:' : 'Needed by:');
+      for (const name of deferred.neededBy) script.comment(`  ${name}`);
+      for (const { command, coveredBy } of deferredCommands) {
+        if (coveredBy) script.comment(`  (${coveredBy} restarts these too) ${command}`);
+        else script.command(command);
+      }
     }
   }
 

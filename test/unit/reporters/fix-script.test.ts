@@ -132,6 +132,17 @@ function otherChecksResults(): Result[] {
       },
     }),
     sampleResult({
+      check: 'network.alt-ports',
+      status: 'fail',
+      target: '2525',
+      title: 'Port 2525 does not reach the SMTP server',
+      fix: {
+        kind: 'firewall',
+        summary: 'Redirect 2525 to 25 for local clients, and keep the rule',
+        commands: ['iptables -t nat -A OUTPUT -o lo -p tcp --dport 2525 -j REDIRECT --to-ports 25', 'netfilter-persistent save'],
+      },
+    }),
+    sampleResult({
       check: 'config.secrets',
       status: 'warn',
       target: KEY_PATH,
@@ -263,6 +274,11 @@ describe('fix script', () => {
     assert.ok(position('mysql') < position('chown'));
     assert.ok(position('chmod') < position('iptables'));
     assert.ok(position('netfilter-persistent') < position('docker'));
+    // The rules of every fix first, then one save, so that no rule is added after the rules were saved.
+    assert.deepEqual(calls.filter((call) => call[0] === 'netfilter-persistent'), [['netfilter-persistent', 'save']]);
+    const lastRule = calls.findLastIndex((call) => ['iptables', 'ip6tables', 'nft'].includes(call[0]));
+    assert.ok(lastRule < position('netfilter-persistent'));
+    assert.ok(lastRule < position('systemctl'));
     const restarts = calls.filter((call) => call[0] === 'docker');
     assert.deepEqual(restarts, [['docker', 'restart', 'postal-worker-1', 'postal-web-1', 'postal-smtp-1']]);
     assert.equal(calls.at(-1)?.[0], 'docker');
@@ -304,6 +320,19 @@ describe('fix script', () => {
     assert.ok(commands.includes(`iptables -t nat -A OUTPUT -p tcp -d '192.0.2.10\n$(reboot)' --dport 587 -j REDIRECT --to-ports 25`));
     assert.ok(!script.split('\n').some((line) => line.startsWith('reboot')), 'a line break in a value started a command');
     assert.match(script, /^# {3}Not run, as it spans lines outside quotes; review it: docker restart postal-smtp-1\\nreboot$/m);
+  });
+
+  it('leaves single container restarts as comments beside postal restart, which restarts them all', () => {
+    const text = renderFixScript(
+      reportOf([
+        sampleResult({ check: 'config.app-smtp', status: 'fail', fix: { kind: 'config', summary: 'Set smtp.port to 25', commands: ['postal restart'], configChanges: [{ path: 'smtp.port', from: 2525, to: 25 }] } }),
+        sampleResult({ check: 'postal.restart-needed', status: 'warn', target: 'postal-smtp-1', fix: { kind: 'restart', summary: 'Restart', commands: ['docker restart postal-smtp-1'] } }),
+      ]),
+    );
+    const commands = text.split('\n').filter((line) => line && !line.startsWith('#'));
+    assert.deepEqual(commands, ['set -euo pipefail', 'postal restart']);
+    assert.match(text, /^# {3}\(postal restart restarts these too\) docker restart postal-smtp-1$/m);
+    assert.match(text, /^# {5}smtp\.port: 2525 -> 25$/m);
   });
 
   it('says nothing about results that pass, and lists problems without a scripted fix', () => {
