@@ -276,7 +276,7 @@ describe('fix script', () => {
     assert.ok(position('netfilter-persistent') < position('docker'));
     // The rules of every fix first, then one save, so that no rule is added after the rules were saved.
     assert.deepEqual(calls.filter((call) => call[0] === 'netfilter-persistent'), [['netfilter-persistent', 'save']]);
-    const lastRule = calls.findLastIndex((call) => ['iptables', 'ip6tables', 'nft'].includes(call[0]));
+    const lastRule = calls.map((call) => call[0]).reduce((last, program, index) => (['iptables', 'ip6tables', 'nft'].includes(program) ? index : last), -1);
     assert.ok(lastRule < position('netfilter-persistent'));
     assert.ok(lastRule < position('systemctl'));
     const restarts = calls.filter((call) => call[0] === 'docker');
