@@ -24,6 +24,11 @@ function statEvidence(file: LoadedFile<unknown>): Evidence[] {
 
 const restartNote = 'then restart the SMTP server: Postal reads the files once, at the first STARTTLS';
 
+/** Said of a file that passed: whether its owner and mode let the Postal user read it. */
+function accessText(file: ReadFile<unknown>): string {
+  return file.info ? `readable by the Postal user (uid ${POSTAL_UID})` : 'its owner and mode could not be read';
+}
+
 type UnreadFile = Exclude<LoadedFile<unknown>, { state: 'read' }>;
 type ReadFile<T> = Extract<LoadedFile<T>, { state: 'read' }>;
 
@@ -120,7 +125,7 @@ function certificateFinding(ctx: CheckContext, file: LoadedFile<CertificateFileC
   }
   const certificates = content.certificates;
   const blocks = { query: `certificates in ${target}`, answer: certificates.map((certificate) => ({ ...summarize(certificate), ca: certificate.ca })) };
-  const data = { file: target, count: certificates.length, subject: certificates[0].subject.replace(/\n/g, ', ') };
+  const data = { file: target, count: certificates.length, subject: certificates[0].subject.replace(/\n/g, ', '), access: accessText(file) };
   if (key.state === 'read' && key.content.kind === 'key') {
     const keyContent = key.content;
     const matching = certificates.findIndex((certificate) => keyMatches(certificate, keyContent.key));
@@ -187,7 +192,7 @@ function keyFinding(ctx: CheckContext, file: LoadedFile<KeyFileContent>, certifi
       fix: { summary: `Put the private key of the certificate (PEM) in ${target}, ${restartNote}`, commands: [restartSmtpCommand(ctx)], kind: 'file' },
     };
   }
-  const data = { file: target, format: content.format, description: content.description };
+  const data = { file: target, format: content.format, description: content.description, access: accessText(file) };
   const certificates = certificate.state === 'read' ? certificatesOf(certificate.content) : null;
   if (!certificates) return { target, status: 'unknown', messageId: 'key-unchecked', data, evidence };
   if (certificates.some((candidate) => keyMatches(candidate, content.key))) {
@@ -218,11 +223,11 @@ export const tlsFilesCheck: CheckDefinition = {
   messages: {
     'certificate-ok': {
       title: 'Certificate file holds the server certificate first',
-      message: '{file}: {count} certificate(s) in PEM, the first (the one Postal serves) for {subject}.',
+      message: '{file}: {count} certificate(s) in PEM, the first (the one Postal serves) for {subject}; {access}.',
     },
     'key-ok': {
       title: 'Private key matches the certificate',
-      message: '{file}: {description} key ({format}), the key of the first certificate.',
+      message: '{file}: {description} key ({format}), the key of the first certificate; {access}.',
     },
     'tls-off': {
       title: 'No {kind} file (STARTTLS is off)',

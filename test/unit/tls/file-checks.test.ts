@@ -77,6 +77,24 @@ describe('tls.files', () => {
     ]);
   });
 
+  it('reads the files under --host-root when postal.yml was found there, and reports host paths', async () => {
+    const host = tlsHost(pki, good);
+    try {
+      const results = await runCheck(tlsFilesCheck, {
+        yaml: tlsYaml(pki),
+        path: `${host.root}/opt/postal/config/postal.yml`,
+        probes: fileProbes(pki, host),
+        options: { offline: true, hostRoot: host.root },
+      });
+      assert.deepEqual(brief(results), [
+        { target: CERT, status: 'pass', messageId: 'certificate-ok' },
+        { target: KEY, status: 'pass', messageId: 'key-ok' },
+      ]);
+    } finally {
+      host.cleanup();
+    }
+  });
+
   for (const [cert, key] of [
     ['chain.pem', 'rsa-pkcs1.key'],
     ['ec-chain.pem', 'ec.key'],
