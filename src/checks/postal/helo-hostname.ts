@@ -56,10 +56,6 @@ function sendingWorker(workers: PostalContainer[]): PostalContainer | null {
   return workers.find((worker) => worker.running) ?? workers[0] ?? null;
 }
 
-function lineOf(line: number): string {
-  return `line ${line}`;
-}
-
 /**
  * dns.helo_hostname → postal.smtp_hostname → default, with the worker's environment on top of the file
  * (Postal gives environment variables precedence). Without the containers' environment, the config's own view.
@@ -72,11 +68,11 @@ function defaultHeloOf(ctx: CheckContext, worker: PostalContainer | null): Defau
   const envHelo = inEnv('DNS_HELO_HOSTNAME', 'dns.helo_hostname');
   if (envHelo) return { name: normaliseHostname(envHelo), why: `DNS_HELO_HOSTNAME in ${where}`, variable: 'DNS_HELO_HOSTNAME' };
   const fileHelo = fileValue(ctx.config, 'dns.helo_hostname');
-  if (fileHelo.written) return { name: normaliseHostname(fileHelo.text), why: `dns.helo_hostname in postal.yml, ${lineOf(fileHelo.line)}`, variable: null };
+  if (fileHelo.written) return { name: normaliseHostname(fileHelo.text), why: `dns.helo_hostname in postal.yml, line ${fileHelo.line}`, variable: null };
   const envSmtp = inEnv('POSTAL_SMTP_HOSTNAME', 'postal.smtp_hostname');
   if (envSmtp) return { name: normaliseHostname(envSmtp), why: `POSTAL_SMTP_HOSTNAME in ${where}, as dns.helo_hostname is not set`, variable: 'POSTAL_SMTP_HOSTNAME' };
   const fileSmtp = fileValue(ctx.config, 'postal.smtp_hostname');
-  if (fileSmtp.written) return { name: defaultHelo(ctx), why: `${fileSmtp.path} in postal.yml, ${lineOf(fileSmtp.line)}, as dns.helo_hostname is not set`, variable: null };
+  if (fileSmtp.written) return { name: defaultHelo(ctx), why: `${fileSmtp.path} in postal.yml, line ${fileSmtp.line}, as dns.helo_hostname is not set`, variable: null };
   return { name: defaultHelo(ctx), why: 'the built-in default of postal.smtp_hostname, as neither dns.helo_hostname nor postal.smtp_hostname is set', variable: null };
 }
 
@@ -221,7 +217,8 @@ export const postalHeloHostnameCheck: CheckDefinition = {
     const primary = causes.find((cause) => cause.status === 'warn') ?? causes[0];
     const also = causes.filter((cause) => cause !== primary).map((cause) => ` Also: ${cause.text}`).join('') + unchecked;
     const status: Status = causes.some((cause) => cause.status === 'warn') ? 'warn' : 'unknown';
-    const fix = buildFix(ctx, { causes, all, workers, fallback, mode, misplaced, otherKey, poolMismatch, wantedPtr, stale, version: version.version, plainRows });
+    const workerNames = workers.length > 0 ? workers.map(({ name }) => name) : [containerNameFor(all, 'worker')];
+    const fix = buildFix(ctx, { causes, all, workerNames, fallback, mode, misplaced, otherKey, poolMismatch, wantedPtr, stale, version: version.version });
     return [{ target: null, status, messageId: primary.id, data: { cause: primary.text, sending, also }, evidence, ...(fix ? { fix } : {}) }];
   },
 };
@@ -245,7 +242,8 @@ async function staleWorkers(ctx: CheckContext, workers: PostalContainer[], evide
 interface FixInput {
   causes: Cause[];
   all: PostalContainer[];
-  workers: PostalContainer[];
+  /** The worker containers (all replicas), or the name the worker would have. */
+  workerNames: string[];
   fallback: DefaultHelo;
   mode: PoolMode;
   misplaced: ReturnType<typeof misplacedHeloKeys>;
@@ -254,7 +252,6 @@ interface FixInput {
   wantedPtr: string | null;
   stale: PostalContainer[];
   version: string | null;
-  plainRows: Sending[];
 }
 
 function has(input: FixInput, id: CauseId): boolean {
@@ -269,7 +266,7 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
   const summary: string[] = [];
   const configChanges: ConfigChange[] = [];
   const commands: string[] = [];
-  const workerNames = input.workers.length > 0 ? input.workers.map(({ name }) => name) : [containerNameFor(input.all, 'worker')];
+  const { workerNames } = input;
   const fileHelo = fileValue(ctx.config, 'dns.helo_hostname');
   // The name the default HELO should be: the shared PTR name of the sending IPs, else the name the operator wrote.
   const wanted = input.wantedPtr ?? (input.misplaced[0] ? normaliseHostname(String(input.misplaced[0].value)) : null);
@@ -331,7 +328,7 @@ function workaround(ctx: CheckContext, input: FixInput, heloName: string): strin
   const key = ctx.config.format === 1 ? 'dns.smtp_server_hostname' : 'postal.smtp_hostname';
   const fileSmtp = fileValue(ctx.config, 'postal.smtp_hostname');
   const publicName = fileSmtp.text ?? 'postal.example.com';
-  const workers = input.workers.length > 0 ? input.workers.map(({ name }) => name) : [containerNameFor(input.all, 'worker')];
+  const workers = input.workerNames;
   const found = input.all.filter((container) => container.service !== 'worker').map(({ name }) => name);
   const others = found.length > 0 ? found : [containerNameFor(input.all, 'smtp'), containerNameFor(input.all, 'web')];
   const smtp = containerNameFor(input.all, 'smtp');

@@ -128,7 +128,8 @@ export const postalVersionCheck: CheckDefinition = {
     const hits = KNOWN_BUGS.filter((bug) => applies(bug, version)).map((bug) => ({ bug, text: bug.affects(ctx) })).filter((hit) => hit.text !== null);
     const problems = hits.filter(({ bug }) => !bug.informational);
     const informational = hits.filter(({ bug }) => bug.informational).map(({ text }) => ` Note: ${text}.`).join('');
-    const notes = `${mismatch}${informational}`;
+    const floating = found.tag && found.tag !== version ? ` The image tag is ${found.tag}, a floating tag: the release changes whenever the image is pulled again.` : '';
+    const notes = `${mismatch}${floating}${informational}`;
     const source = found.source ?? 'compose file';
     if (problems.length === 0) {
       const recreate = found.mismatch && {

@@ -243,6 +243,7 @@ describe('postal.version', () => {
     assert.deepEqual(brief(results), [{ target: null, status: 'pass', messageId: 'version' }]);
     assert.equal(results[0].title, 'Postal 3.3.6');
     assert.match(results[0].message, /from the VERSION file/);
+    assert.match(results[0].message, /The image tag is latest, a floating tag/);
     const calls = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as string[]);
     assert.ok(calls.some((call) => call.join(' ') === 'exec postal-smtp-1 cat /opt/postal/app/VERSION'));
   });
