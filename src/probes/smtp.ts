@@ -14,6 +14,8 @@ export interface SmtpLimits {
 
 export const DEFAULT_SMTP_LIMITS: SmtpLimits = { maxLineBytes: 4096, maxReplyBytes: 64 * 1024, quitWaitMs: 1000 };
 
+const HELO_NAME = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?|\[[0-9A-Fa-f:.]+\]|\[IPv6:[0-9A-Fa-f:.]+\])$/;
+
 /** Ends a session: the phase it stopped in, a stable code and a one-line reason. */
 class SessionFailure extends Error {
   constructor(
@@ -159,6 +161,11 @@ export function createSmtpProbe(limits: SmtpLimits = DEFAULT_SMTP_LIMITS): SmtpP
         failure: null,
         timings: {},
       };
+      // The name goes into a command line: anything but a hostname or address literal could smuggle in another command.
+      if (!HELO_NAME.test(target.helo)) {
+        session.failure = { phase: 'ehlo', code: 'INVALID_HELO', message: `${JSON.stringify(target.helo)} is not a hostname to announce` };
+        return session;
+      }
       let phase: SmtpPhase = 'connect';
       const mark = (name: SmtpPhase | 'total') => {
         session.timings[name] = Math.round((performance.now() - started) * 10) / 10;
@@ -193,11 +200,14 @@ export function createSmtpProbe(limits: SmtpLimits = DEFAULT_SMTP_LIMITS): SmtpP
       };
       // QUIT is a courtesy: its answer changes nothing, so it gets a short wait and no error.
       const quit = async () => {
+        let wait: NodeJS.Timeout | undefined;
         try {
           channel.write('QUIT\r\n');
-          await Promise.race([reader.reply(), aborted, new Promise((resolve) => setTimeout(resolve, limits.quitWaitMs))]);
+          await Promise.race([reader.reply(), aborted, new Promise((resolve) => (wait = setTimeout(resolve, limits.quitWaitMs)))]);
         } catch {
           // the session is already complete
+        } finally {
+          clearTimeout(wait);
         }
       };
 

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { CheckContext, CheckDefinition, Evidence, Finding, Status } from '../../core/types.js';
 import type { SmtpSession } from '../../probes/types.js';
 import { asciiHostname, certificatesOf, coveringName, formatSan, formatUtc, subjectAltNames, summarize, validity } from './certificates.js';
-import { bannerName, liveProbes, tlsFiles, type LiveProbe } from './material.js';
+import { bannerName, liveProbes, probeHelo, tlsFiles, type LiveProbe } from './material.js';
 import { restartSmtpCommand, smtpContainerName } from './smtp-container.js';
 
 const STATUS_RANK: Record<Status, number> = { fail: 4, unknown: 3, warn: 2, skip: 1, pass: 0 };
@@ -33,6 +33,7 @@ function sessionEvidence(probe: Extract<LiveProbe, { state: 'probed' }>): Eviden
 function failureFinding(ctx: CheckContext, probe: Extract<LiveProbe, { state: 'probed' }>, failure: NonNullable<SmtpSession['failure']>, evidence: Evidence[]): Finding {
   const target = probe.target.label;
   const data = { target, address: probe.address, phase: failure.phase, code: failure.code, reason: failure.message };
+  if (failure.code === 'INVALID_HELO') return { target, status: 'unknown', messageId: 'invalid-helo', data: { target, helo: probeHelo(ctx) }, evidence };
   if (failure.code === 'ETIMEDOUT') return { target, status: 'unknown', messageId: 'timeout', data: { ...data, ms: ctx.options.timeoutMs }, evidence };
   if (failure.phase === 'connect') return { target, status: 'unknown', messageId: 'unreachable', data, evidence };
   const restart = restartSmtpCommand(ctx);
@@ -183,6 +184,10 @@ export const tlsLive: CheckDefinition = {
     unresolved: {
       title: '{name} does not resolve',
       message: '{name} has no A or AAAA record (or the lookup failed), so {target} could not be probed.',
+    },
+    'invalid-helo': {
+      title: 'Live STARTTLS not probed: smtp_hostname is not a hostname',
+      message: 'The probe announces postal.smtp_hostname in EHLO, but "{helo}" is not a hostname (see config.hostnames), so {target} was not probed.',
     },
     unreachable: {
       title: 'Could not connect to {target}',

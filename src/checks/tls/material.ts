@@ -126,9 +126,10 @@ export function liveTargets(ctx: CheckContext): Array<LiveTarget | { invalid: st
   return targets;
 }
 
-/** The name the probe announces: Postal's own, so a peer sees nothing unusual. */
+/** The name the probe announces: Postal's own, so a peer sees nothing unusual (the probe refuses one that is no hostname). */
 export function probeHelo(ctx: CheckContext): string {
-  return asciiHostname(ctx.config.get('postal.smtp_hostname')) ?? 'localhost';
+  const written = ctx.config.get('postal.smtp_hostname');
+  return asciiHostname(written) ?? written;
 }
 
 async function resolve(ctx: CheckContext, name: string): Promise<{ addresses: string[]; answers: DnsAnswer[] }> {

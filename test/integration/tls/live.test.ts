@@ -171,6 +171,12 @@ describe('tls.live and tls.san against smtp-server with STARTTLS', () => {
     assert.deepEqual(of(results, 'tls.live'), [{ target: `${MX2}:25`, status: 'unknown', messageId: 'unresolved' }]);
   });
 
+  it('does not probe when smtp_hostname could not be announced in EHLO', async () => {
+    const yaml = tlsYaml(pki, { smtpHostname: '"smtp host"' });
+    const { results } = await runLive({ port: 25, yaml, options: { smtpTargets: ['127.0.0.1:1'] }, checks: [tlsLive] });
+    assert.deepEqual(of(results, 'tls.live'), [{ target: '127.0.0.1:1', status: 'unknown', messageId: 'invalid-helo' }]);
+  });
+
   it('skips the live probe when TLS is switched off', async () => {
     const { results, sessions } = await runLive({ port: 25, yaml: tlsYaml(pki, { tlsEnabled: false }), checks: [tlsLive] });
     assert.deepEqual(of(results, 'tls.live'), [{ target: null, status: 'skip', messageId: 'tls-off' }]);

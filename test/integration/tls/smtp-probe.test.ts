@@ -172,6 +172,18 @@ describe('what the probe says', () => {
     }
   });
 
+  it('refuses to announce a name that could smuggle in a command', async () => {
+    const server = await startRecordingSmtp({ name: HELO, key: pki.read('rsa.key'), cert: pki.read('chain.pem') });
+    try {
+      const session = await probe.session({ host: '127.0.0.1', port: server.port, helo: `${HELO}\r\nMAIL FROM:<a@example.com>`, timeoutMs: 3000 });
+      assert.deepEqual({ phase: session.failure?.phase, code: session.failure?.code }, { phase: 'ehlo', code: 'INVALID_HELO' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(server.transcripts, []);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('never sends an IP address as SNI', async () => {
     const server = await startRecordingSmtp({ name: HELO, key: pki.read('rsa.key'), cert: pki.read('chain.pem') });
     try {
