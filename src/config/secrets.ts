@@ -5,8 +5,13 @@ import { editDistance } from './keys.js';
 /** What every secret is replaced with in any output. */
 export const REDACTED = '[redacted]';
 
-/** Shorter values are not redacted: replacing every "a" or "12" in a report would destroy it and hide nothing. */
-export const MIN_SECRET_LENGTH = 3;
+/**
+ * The safety net redacts every occurrence of a secret of at least this length anywhere in the output.
+ * Shorter ones are ordinary words too (the installer's database password is `postal`): replacing them
+ * everywhere would wreck the report, so they are kept out of output structurally, by every check and
+ * command printing `[redacted]` for secret settings instead of their value.
+ */
+export const MIN_SECRET_LENGTH = 8;
 
 /** The installer's template text for `rails.secret_key`: public, so never treated as a secret. */
 export const SECRET_KEY_PLACEHOLDER = '{{secretkey}}';
