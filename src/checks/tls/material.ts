@@ -85,7 +85,7 @@ export interface LiveTarget {
 
 export type LiveProbe =
   | { target: LiveTarget; state: 'invalid'; input: string }
-  | { target: LiveTarget; state: 'unresolved'; status: 'none' | 'error'; evidence: Evidence[] }
+  | { target: LiveTarget; state: 'unresolved'; evidence: Evidence[] }
   | { target: LiveTarget; state: 'probed'; address: string; session: SmtpSession; evidence: Evidence[] };
 
 function label(host: string, port: number): string {
@@ -161,10 +161,7 @@ export function liveProbes(ctx: CheckContext): Promise<LiveProbe[]> {
         if (target.name) {
           const { addresses, answers } = await resolve(ctx, target.name);
           evidence.push(...answers.map((answer) => ({ query: answer.query, answer: answer.status === 'answer' ? answer.records : answer.status })));
-          if (addresses.length === 0) {
-            const status = answers.some((answer) => answer.status === 'error') ? 'error' : 'none';
-            return { target, state: 'unresolved', status, evidence };
-          }
+          if (addresses.length === 0) return { target, state: 'unresolved', evidence };
           address = canonicalIp(addresses[0]);
         }
         const session = await ctx.probes.smtp.session({
