@@ -132,7 +132,7 @@ async function checkPort(ctx: CheckContext, view: NatView, host: HostView, liste
         evidence,
         fix: {
           kind: 'firewall',
-          summary: `Redirect port ${port} to ${smtpPort} for ${verdict.missingText}, then save the rules so they survive a reboot`,
+          summary: `Add the missing nat rules that redirect port ${port} to ${smtpPort}, then save them so they survive a reboot`,
           commands: redirectCommands(view.flavour, port, verdict.missing, listener),
         },
       };

@@ -69,50 +69,52 @@ async function addressesOf(ctx: CheckContext, host: string, evidence: Evidence[]
   return { 4: records(a), 6: records(aaaa).map(canonicalIp) };
 }
 
-/** The probe targets, resolved once per run: --probe-target, else the best MX of each default domain. */
+/** What resolving one probe target gave: the target, or why not; with the lookups made. */
+interface Resolved {
+  target: ProbeTarget | null;
+  problem: string | null;
+  evidence: Evidence[];
+}
+
+async function resolveTarget(ctx: CheckContext, label: string, host: string, port: number, evidence: Evidence[]): Promise<Resolved> {
+  const addresses = await addressesOf(ctx, host, evidence);
+  if (addresses[4].length + addresses[6].length === 0) return { target: null, problem: `${label}: no address`, evidence };
+  return { target: { label, port, addresses }, problem: null, evidence };
+}
+
+async function resolveGiven(ctx: CheckContext, spec: string): Promise<Resolved> {
+  const target = parseProbeTarget(spec);
+  if (!target) return { target: null, problem: `${spec}: not a host[:port]`, evidence: [] };
+  return resolveTarget(ctx, target.port === 25 ? target.host : hostPort(target.host, target.port), target.host, target.port, []);
+}
+
+/** A default probe domain: its most preferred MX host. */
+async function resolveDomain(ctx: CheckContext, domain: string): Promise<Resolved> {
+  const mx = await ctx.probes.dns.query(domain, 'MX');
+  const evidence: Evidence[] = [{ query: mx.query, answer: answerText(mx) }];
+  const exchanges = records(mx)
+    .map((record) => {
+      const [priority, exchange] = record.split(/\s+/);
+      return { priority: Number(priority), exchange };
+    })
+    .filter((entry) => entry.exchange && entry.exchange !== '.')
+    .sort((a, b) => a.priority - b.priority || a.exchange.localeCompare(b.exchange));
+  if (exchanges.length === 0) return { target: null, problem: `${domain}: no MX (${mx.status === 'error' ? mx.code : mx.status})`, evidence };
+  return resolveTarget(ctx, `${domain} (${exchanges[0].exchange})`, exchanges[0].exchange, 25, evidence);
+}
+
+/** The probe targets, resolved once per run (in the order given): --probe-target, else the best MX of each default domain. */
 function probeTargets(ctx: CheckContext): Promise<TargetList> {
   return ctx.memo('outbound-25-targets', async (): Promise<TargetList> => {
-    const evidence: Evidence[] = [];
-    const problems: string[] = [];
-    const resolve = async (label: string, host: string, port: number): Promise<ProbeTarget | null> => {
-      const addresses = await addressesOf(ctx, host, evidence);
-      if (addresses[4].length + addresses[6].length === 0) {
-        problems.push(`${label}: no address`);
-        return null;
-      }
-      return { label, port, addresses };
+    const given = ctx.options.probeTargets;
+    const resolved = await Promise.all(
+      given.length > 0 ? given.map((spec) => resolveGiven(ctx, spec)) : DEFAULT_PROBE_DOMAINS.map((domain) => resolveDomain(ctx, domain)),
+    );
+    return {
+      targets: resolved.flatMap((entry) => (entry.target ? [entry.target] : [])),
+      problems: resolved.flatMap((entry) => (entry.problem ? [entry.problem] : [])),
+      evidence: resolved.flatMap((entry) => entry.evidence),
     };
-
-    let pending: Array<Promise<ProbeTarget | null>>;
-    if (ctx.options.probeTargets.length > 0) {
-      pending = ctx.options.probeTargets.map(async (spec) => {
-        const target = parseProbeTarget(spec);
-        if (!target) {
-          problems.push(`${spec}: not a host[:port]`);
-          return null;
-        }
-        return resolve(target.port === 25 ? target.host : hostPort(target.host, target.port), target.host, target.port);
-      });
-    } else {
-      pending = DEFAULT_PROBE_DOMAINS.map(async (domain) => {
-        const mx = await ctx.probes.dns.query(domain, 'MX');
-        evidence.push({ query: mx.query, answer: answerText(mx) });
-        const exchanges = records(mx)
-          .map((record) => {
-            const [priority, exchange] = record.split(/\s+/);
-            return { priority: Number(priority), exchange };
-          })
-          .filter((entry) => entry.exchange && entry.exchange !== '.')
-          .sort((a, b) => a.priority - b.priority || a.exchange.localeCompare(b.exchange));
-        if (exchanges.length === 0) {
-          problems.push(`${domain}: no MX (${mx.status === 'error' ? mx.code : mx.status})`);
-          return null;
-        }
-        return resolve(`${domain} (${exchanges[0].exchange})`, exchanges[0].exchange, 25);
-      });
-    }
-    const targets = (await Promise.all(pending)).filter((target): target is ProbeTarget => target !== null);
-    return { targets, problems, evidence };
   });
 }
 
