@@ -95,7 +95,8 @@ export function natRules(ctx: CheckContext): Promise<NatView> {
 
     const iptablesRules = Object.values(dumps).reduce((sum, dump) => sum + iptablesRuleCount(dump), 0);
     const incompatible = Object.values(dumps).some((dump) => dump.incompatibleTables.length > 0);
-    const nftNative = nft !== null && hasNativeTables(nft) && (iptablesRules === 0 || incompatible);
+    // nft speaks for the host when its ruleset is native and iptables holds no rules, or when iptables is not installed.
+    const nftNative = nft !== null && ((hasNativeTables(nft) && (iptablesRules === 0 || incompatible)) || v4.state === 'not-found');
     return { bases, unreadable, flavour: nftNative ? 'nft' : 'iptables', evidence };
   });
 }

@@ -97,6 +97,18 @@ describe('network.alt-ports', () => {
     ]);
   });
 
+  it('speaks nft when iptables is not installed', async () => {
+    const results = await runCheck(altPorts, { yaml: YAML, options: { offline: true }, probes: { host: V4_HOST, commands: fakeCommands({ 'nft -j list ruleset': EMPTY_NFT }) } });
+    assert.deepEqual(brief(results).map((result) => result.messageId), ['missing', 'missing']);
+    assert.deepEqual(results[0].fix!.commands.slice(0, 5), [
+      'nft add table ip postal',
+      "nft add chain ip postal prerouting '{ type nat hook prerouting priority -100; }'",
+      'nft add rule ip postal prerouting tcp dport 587 redirect to :25',
+      "nft add chain ip postal output '{ type nat hook output priority -100; }'",
+      'nft add rule ip postal output oifname lo tcp dport 587 redirect to :25',
+    ]);
+  });
+
   it('is unknown, naming the command, when the rules cannot be read, unless Postal answers on the port', async () => {
     const commands = fakeCommands({ 'iptables-save -t nat': denied('iptables-save'), 'ip6tables-save -t nat': denied('ip6tables-save') });
     const results = await runCheck(altPorts, { yaml: YAML, probes: { host: V4_HOST, commands, tcp: fakeTcp({ '127.0.0.1:2525': POSTAL }) } });
