@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node as YamlNode, type ScalarTag, type Tags } from 'yaml';
 import { DoctorError } from '../core/errors.js';
@@ -30,11 +30,12 @@ type FileProblem = NonNullable<SyntaxReport['fileProblem']>;
 export async function loadConfigFile(path: string, options: Omit<LoadOptions, 'path'> = {}): Promise<LoadResult> {
   let data: Buffer;
   try {
+    // Checked before opening: opening a FIFO would block until something writes to it.
+    const info = await stat(path);
+    if (info.isDirectory()) throw new DoctorError(`${path}: is a directory, not a Postal config file`);
+    if (!info.isFile()) throw new DoctorError(`${path}: is not a regular file`);
     const handle = await open(path, 'r');
     try {
-      const info = await handle.stat();
-      if (info.isDirectory()) throw new DoctorError(`${path}: is a directory, not a Postal config file`);
-      if (!info.isFile()) throw new DoctorError(`${path}: is not a regular file`);
       if (info.size > MAX_CONFIG_BYTES) {
         return loadConfigText(null, { ...options, path }, { kind: 'too-large', message: `the file is ${info.size} bytes; a Postal config is a few kilobytes` });
       }
