@@ -24,8 +24,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   let outcome: CommandOutcome = { exitCode: 0 };
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
-    const program = buildProgram(toolVersion(), handlers(io), (result) => (outcome = result));
-    program.configureOutput({
+    const program = buildProgram(toolVersion(), handlers(io), (result) => (outcome = result), {
       writeOut: (text) => void io.stdout(text),
       writeErr: (text) => void io.stderr(text),
       outputError: (text) => void io.stderr(`postal-doctor: ${text.replace(/^error: /, '')}`),

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { isIP } from 'node:net';
 import { DEFAULT_CONFIG_PATH } from '../core/options.js';
 import { FORMATS, type Format } from '../reporters/index.js';
@@ -98,14 +98,15 @@ export interface CommandHandlers {
 }
 
 /** The command table; actions only forward typed options, so the CLI can be tested without running anything. */
-export function buildProgram(version: string, handlers: CommandHandlers, onOutcome: (outcome: CommandOutcome) => void): Command {
+export function buildProgram(version: string, handlers: CommandHandlers, onOutcome: (outcome: CommandOutcome) => void, output: OutputConfiguration): Command {
+  // Output and exit handling are set before any subcommand is added: subcommands copy them when created.
   const program = new Command()
     .name('postal-doctor')
     .description('Checks a Postal mail server deployment the way remote mail servers see it, and prints the exact fix.')
     .version(version, '-V, --version')
     .showHelpAfterError('(run postal-doctor --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: () => undefined });
+    .configureOutput(output);
 
   addRunOptions(program.command('check').description('run the checks (the main job)')).action(async (flags: RunFlags) =>
     onOutcome(await handlers.check(flags, 'check')),
