@@ -5,13 +5,16 @@ import { editDistance } from './keys.js';
 /** What every secret is replaced with in any output. */
 export const REDACTED = '[redacted]';
 
+/** Shorter values are not redacted: replacing every "a" or "12" in a report would destroy it and hide nothing. */
+export const MIN_SECRET_LENGTH = 3;
+
 /**
- * The safety net redacts every occurrence of a secret of at least this length anywhere in the output.
- * Shorter ones are ordinary words too (the installer's database password is `postal`): replacing them
- * everywhere would wreck the report, so they are kept out of output structurally, by every check and
- * command printing `[redacted]` for secret settings instead of their value.
+ * Passwords everyone knows because installers and examples ship them (the installer's MariaDB
+ * password is `postal`). Redacting every occurrence of such a word would wreck the report (every
+ * "postal" in it) and protect nothing; like every secret setting, checks and commands still show
+ * these values only as `[redacted]`.
  */
-export const MIN_SECRET_LENGTH = 8;
+const PUBLIC_DEFAULT_PASSWORDS: ReadonlySet<string> = new Set(['postal', 'password', 'changeme', 'root', 'guest', 'admin', 'secret']);
 
 /** The installer's template text for `rails.secret_key`: public, so never treated as a secret. */
 export const SECRET_KEY_PLACEHOLDER = '{{secretkey}}';
@@ -20,7 +23,7 @@ export const SECRET_KEY_PLACEHOLDER = '{{secretkey}}';
  * Fields of a report whose values are the doctor's own identifiers (check ids, groups, message ids),
  * never taken from the config: redacting them would break the stable ids machines key on.
  */
-const IDENTIFIER_FIELDS: ReadonlySet<string> = new Set(['check', 'group', 'messageId']);
+const IDENTIFIER_FIELDS: ReadonlySet<string> = new Set(['check', 'group', 'messageId', 'key']);
 
 const SECRET_NAME = /pass|pwd|secret|token|dsn|credential|api_?key|auth_?key|private_?key/;
 const SECRET_WORDS: Array<[string, number]> = [
@@ -119,11 +122,11 @@ export function secretValues(config: EffectiveConfig): string[] {
   return unique.sort((a, b) => b.length - a.length || a.localeCompare(b));
 }
 
-/** Replaces every occurrence of each secret (of at least MIN_SECRET_LENGTH characters) with `[redacted]`. */
+/** Replaces every occurrence of each secret (of at least MIN_SECRET_LENGTH characters, not a public default) with `[redacted]`. */
 export function redactText(text: string, secrets: readonly string[]): string {
   const spans: Array<[number, number]> = [];
   for (const secret of secrets) {
-    if (secret.length < MIN_SECRET_LENGTH) continue;
+    if (secret.length < MIN_SECRET_LENGTH || PUBLIC_DEFAULT_PASSWORDS.has(secret)) continue;
     // Overlapping occurrences count too: no character of any occurrence may survive.
     for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + 1)) spans.push([at, at + secret.length]);
   }
@@ -150,10 +153,10 @@ export function redactText(text: string, secrets: readonly string[]): string {
 
 /**
  * A copy of any JSON-like value with every secret in every string (object keys included) redacted.
- * The doctor's own identifier fields (`check`, `group`, `messageId`) are kept as they are.
+ * The doctor's own identifier fields (`check`, `group`, `messageId`, and `key`: a setting's name) are kept as they are.
  */
 export function redactDeep<T>(value: T, secrets: readonly string[]): T {
-  const usable = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+  const usable = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH && !PUBLIC_DEFAULT_PASSWORDS.has(secret));
   if (usable.length === 0) return value;
   const walk = (item: unknown): unknown => {
     if (typeof item === 'string') return redactText(item, usable);
