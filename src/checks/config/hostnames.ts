@@ -7,6 +7,7 @@ import { originText } from './values.js';
 /** Names Postal, the installer and the RFCs use as stand-ins, with what they are. */
 const PLACEHOLDERS: Array<{ suffix: string; what: 'default' | 'installer' | 'reserved' }> = [
   { suffix: 'postal.example.com', what: 'default' },
+  { suffix: 'postal.yourdomain.com', what: 'installer' },
   { suffix: 'yourdomain.com', what: 'installer' },
   { suffix: 'example.com', what: 'reserved' },
   { suffix: 'example.net', what: 'reserved' },

@@ -65,7 +65,7 @@ export const configSecrets: CheckDefinition = {
     },
     'secret-key-not-string': {
       title: 'rails.secret_key is not a string',
-      message: 'rails.secret_key (line {line}) is written as {kind}; Postal turns it into fixed text that does not depend on anything secret. Write one long random string.',
+      message: 'rails.secret_key (line {line}) is written as {kind}, not as one string: Postal cannot use it as a key. Write one long random string.',
     },
     'secret-key-published': {
       title: "rails.secret_key is an example key from Postal's repository",
@@ -178,11 +178,11 @@ function secretKeyFinding(ctx: CheckContext): Finding {
       },
     };
   }
-  const value = ctx.config.get(target);
-  if (value === null) return { target, status: 'fail', messageId: 'secret-key-unset', data: { origin }, fix: newKey };
   if (written && typeof written.value === 'object' && written.value !== null) {
     return { target, status: 'fail', messageId: 'secret-key-not-string', data: { line: written.line, kind: Array.isArray(written.value) ? 'a list' : 'a mapping' }, fix: newKey };
   }
+  const value = ctx.config.get(target);
+  if (value === null) return { target, status: 'fail', messageId: 'secret-key-unset', data: { origin }, fix: newKey };
   const source = PUBLISHED_KEYS.get(createHash('sha256').update(value).digest('hex'));
   if (source) return { target, status: 'fail', messageId: 'secret-key-published', data: { origin, source }, fix: newKey };
   if (value.length < MIN_SECRET_KEY_LENGTH) return { target, status: 'warn', messageId: 'secret-key-short', data: { origin, length: value.length }, fix: newKey };
