@@ -1,25 +1,36 @@
 import type { ConfigEntry } from '../../config/effective.js';
 import { keySpec } from '../../config/schema.js';
-import { looksSecret, NOT_SET, REDACTED } from '../../config/secrets.js';
+import { looksSecret, NOT_SET, REDACTED, redactRelayUrl } from '../../config/secrets.js';
 
 /** True for settings whose values never appear in results. */
 export function isSecretPath(path: string): boolean {
   return keySpec(path)?.secret === true || looksSecret(path);
 }
 
+/** A written value with what is secret inside it masked: secret-named fields, user names of relays, URL credentials. */
+function masked(value: unknown): unknown {
+  if (typeof value === 'string') return redactRelayUrl(value);
+  if (Array.isArray(value)) return value.map(masked);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, looksSecret(name) || /^user(name)?$/i.test(name) ? REDACTED : masked(item)]));
+  }
+  return value;
+}
+
 /** A value as results show it: never a secret, lists as `[a, b]`, nothing as `(not set)`. */
 export function shownValue(path: string, value: unknown): string {
   if (value === null || value === undefined || value === '') return NOT_SET;
   if (isSecretPath(path)) return REDACTED;
-  if (Array.isArray(value)) return `[${value.map((item) => (typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item))).join(', ')}]`;
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  const safe = masked(value);
+  if (Array.isArray(safe)) return `[${safe.map((item) => (typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item))).join(', ')}]`;
+  if (typeof safe === 'object') return JSON.stringify(safe);
+  return String(safe);
 }
 
-/** A value for a ConfigChange: as is, except secrets. */
+/** A value for a ConfigChange: as is, except secrets and what is secret inside it. */
 export function changeValue(path: string, value: unknown): unknown {
   if (value === null || value === undefined) return null;
-  return isSecretPath(path) ? REDACTED : value;
+  return isSecretPath(path) ? REDACTED : masked(value);
 }
 
 /** Where an effective value came from, in words: `postal.yml line 4`, `the default`, `environment DNS_HELO_HOSTNAME`. */

@@ -108,6 +108,16 @@ describe('config.unknown-keys', () => {
     assert.deepEqual(result.fix?.configChanges?.[1], { path: 'postal.smtp_relays', from: null, to: ['smtp://relay.example.net:587?ssl_mode=STARTTLS'] });
   });
 
+  it('relay credentials never appear in messages or config changes', async () => {
+    const results = await run('version: 2\nsmtp_relays:\n  - hostname: relay.example.net\n    username: relayUser77\n    password: RelayPass88\npostl:\n  smtp_relays: ["smtp://urlUser66:UrlPass55@relay.example.net:587"]\n');
+    assert.deepEqual(brief(results), [
+      { target: 'smtp_relays', status: 'fail', messageId: 'legacy-in-v2' },
+      { target: 'postl.smtp_relays', status: 'fail', messageId: 'typo' },
+    ]);
+    assert.doesNotMatch(JSON.stringify(results), /relayUser77|RelayPass88|urlUser66|UrlPass55/);
+    assert.deepEqual(results[1].fix?.configChanges?.[1], { path: 'postal.smtp_relays', from: null, to: ['smtp://[redacted]@relay.example.net:587'] });
+  });
+
   it('a file of known keys gives one pass', async () => {
     assert.deepEqual(brief(await run('version: 2\npostal:\n  smtp_hostname: mail.example.net\ndns:\n')), [{ target: null, status: 'pass', messageId: 'ok' }]);
   });
