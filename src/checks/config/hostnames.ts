@@ -141,11 +141,12 @@ function nameFinding(ctx: CheckContext, subject: Subject, value: string): Findin
   const entry = ctx.config.entry(key);
   const name = key === 'smtp.from_address' ? value.slice(value.lastIndexOf('@') + 1) : value;
   const data = { key, value, origin: originText(entry), use: USES[key] ?? 'its configuration' };
-  const problem = key === 'smtp.from_address' && !value.includes('@') ? 'it is not an e-mail address' : hostnameProblem(name);
+  const placeholder = placeholderOf(name);
+  // `localhost` is a stand-in, not a typo: it is reported as a placeholder although it has no dot.
+  const problem = key === 'smtp.from_address' && !value.includes('@') ? 'it is not an e-mail address' : placeholder && !name.includes('.') ? null : hostnameProblem(name);
   if (problem) {
     return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix: replaceFix(ctx, key, value, null, `Set ${key} to a valid fully qualified host name`) };
   }
-  const placeholder = placeholderOf(name);
   if (!placeholder) return { target: key, status: 'pass', messageId: 'ok', data };
 
   const status: Status = subject.own ? 'fail' : 'warn';
