@@ -134,7 +134,8 @@ export function loadConfigText(text: string | null, options: LoadOptions, filePr
     }
     const variable = envVarName(key);
     if (Object.hasOwn(env, variable)) {
-      // Postal's environment source splits arrays on commas; an empty variable counts as unset.
+      // Postal's environment source splits arrays on commas. An empty variable still replaces the file's value;
+      // Postal then has no value, which is taken here as the schema default.
       const raw = spec.type === 'array' ? env[variable].split(/\s*,\s*/).map((part) => part.trim()) : env[variable];
       const value = cast(raw, spec, key, { path: variable }, []);
       entry = { key, value: value === null ? defaultValue(spec) : withConfigRoot(value, spec), origin: 'env', source: variable };
@@ -196,11 +197,11 @@ function parseText(text: string, syntax: SyntaxReport, written: WrittenKey[]): u
  */
 function quoteHint(text: string, line: number): Pick<SyntaxIssue, 'hint' | 'key' | 'corrected'> {
   const source = text.split(/\r?\n/)[line - 1] ?? '';
-  const match = /^(\s*)([\w.-]+):\s+([:@`%*!&][^#]*?)\s*(#.*)?$/.exec(source);
+  const match = /^\s*([\w.-]+):\s+([:@`%*!&][^#]*?)\s*(#.*)?$/.exec(source);
   if (!match) return {};
-  const [, indent, key, value] = match;
+  const [, key, value] = match;
   const showable = /^[0-9a-fA-F:.]+$/.test(value) && !looksSecret(key);
-  return { hint: 'quote', key, ...(showable ? { corrected: `${indent}${key}: "${value}"`.trim() } : {}) };
+  return { hint: 'quote', key, ...(showable ? { corrected: `${key}: "${value}"` } : {}) };
 }
 
 /** Walks the YAML tree once: the keys as written, duplicates, and what Postal's safe_load refuses. */
