@@ -32,17 +32,19 @@ const leafOf = (path: string) => path.slice(path.lastIndexOf('.') + 1);
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost 1. */
 export function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
+  let before = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) current[j] = Math.min(current[j], before[j - 2] + 1);
     }
+    before = previous;
+    previous = current;
   }
-  return d[a.length][b.length];
+  return previous[b.length];
 }
 
 /** How far a name may be from a real one and still count as a typo of it. */
@@ -54,9 +56,13 @@ function typoAllowance(name: string): number {
 function nearest<T>(name: string, candidates: T[], nameOf: (candidate: T) => string): T[] {
   let best = Infinity;
   let found: T[] = [];
+  const allowance = typoAllowance(name);
   for (const candidate of candidates) {
-    const distance = editDistance(name, nameOf(candidate));
-    if (distance > typoAllowance(name) || distance > best) continue;
+    const other = nameOf(candidate);
+    // The distance is at least the difference in length: most names are ruled out without computing it.
+    if (Math.abs(other.length - name.length) > allowance) continue;
+    const distance = editDistance(name, other);
+    if (distance > allowance || distance > best) continue;
     if (distance < best) found = [];
     best = distance;
     found.push(candidate);
@@ -123,8 +129,16 @@ export interface ClassifiedKey {
 export function classifyWrittenKeys(config: EffectiveConfig): ClassifiedKey[] {
   const format = config.format;
   if (format === null) return [];
-  return config.writtenKeys().map((written) => ({ written, classification: classifyKey(written.path, format) }));
+  let classified = classifiedByConfig.get(config);
+  if (!classified) {
+    classified = config.writtenKeys().map((written) => ({ written, classification: classifyKey(written.path, format) }));
+    classifiedByConfig.set(config, classified);
+  }
+  return classified;
 }
+
+/** Several checks ask about the same file: it is classified once. */
+const classifiedByConfig = new WeakMap<EffectiveConfig, ClassifiedKey[]>();
 
 /** Written keys Postal ignores that were most likely meant for `key` (e.g. `dns.smtp_server_hostname` in a v2 file for `postal.smtp_hostname`). */
 export function misplacedKeysFor(config: EffectiveConfig, key: ConfigKey): WrittenKey[] {

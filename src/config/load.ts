@@ -206,7 +206,8 @@ function quoteHint(text: string, line: number): Pick<SyntaxIssue, 'hint' | 'key'
 
 /** Walks the YAML tree once: the keys as written, duplicates, and what Postal's safe_load refuses. */
 class DocumentWalker {
-  readonly written: WrittenKey[] = [];
+  /** By path, in document order; a key written again moves to the place of its last writing. */
+  private readonly byPath = new Map<string, WrittenKey>();
   readonly duplicates: DuplicateKey[] = [];
   readonly refused: SyntaxIssue[] = [];
   private aliasSeen = false;
@@ -244,10 +245,13 @@ class DocumentWalker {
     }
   }
 
+  get written(): WrittenKey[] {
+    return [...this.byPath.values()];
+  }
+
   private record(path: string, line: number, value: YamlNode | null): void {
-    const earlier = this.written.findIndex((key) => key.path === path);
-    if (earlier !== -1) this.written.splice(earlier, 1);
-    this.written.push({ path, line, value: plain(value), source: value ? this.sourceOf(value) : '' });
+    this.byPath.delete(path);
+    this.byPath.set(path, { path, line, value: plain(value), source: value ? this.sourceOf(value) : '' });
   }
 
   private scalar(node: Scalar, path: string): void {
