@@ -183,12 +183,19 @@ function parseText(text: string, syntax: SyntaxReport, written: WrittenKey[]): u
   if (syntax.errors.length > 0) return undefined;
 
   const walker = new DocumentWalker(text, position);
-  walker.walk(document.contents, '');
-  syntax.errors.push(...walker.refused);
-  syntax.duplicates = walker.duplicates;
-  if (syntax.errors.length > 0) return undefined;
-  written.push(...walker.written);
-  return document.toJS({ maxAliasCount: 0 });
+  try {
+    walker.walk(document.contents, '');
+    syntax.errors.push(...walker.refused);
+    syntax.duplicates = walker.duplicates;
+    if (syntax.errors.length > 0) return undefined;
+    const data = document.toJS({ maxAliasCount: 0 });
+    written.push(...walker.written);
+    return data;
+  } catch (error) {
+    // Only a pathological nesting depth gets here (the call stack runs out); Postal would fail on it too.
+    syntax.errors.push({ message: firstLine(error instanceof Error ? error.message : String(error)), line: 1, column: 1, kind: 'yaml' });
+    return undefined;
+  }
 }
 
 /**

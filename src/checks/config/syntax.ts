@@ -1,6 +1,7 @@
 import type { CheckContext, CheckDefinition, ConfigChange, Finding } from '../../core/types.js';
 import type { SyntaxIssue, TypeProblem } from '../../config/effective.js';
 import { sh } from '../../core/shell.js';
+import { configFilePath } from '../../core/facts/config-files.js';
 import { MAX_CONFIG_BYTES } from '../../config/load.js';
 import { classifyWrittenKeys } from '../../config/keys.js';
 import { legacyRelayUrls, v2KeyForLegacyPath } from '../../config/legacy.js';
@@ -100,7 +101,7 @@ export const configSyntax: CheckDefinition = {
   },
   async run(ctx): Promise<Finding[]> {
     const { config } = ctx;
-    const target = config.path;
+    const target = configFilePath(ctx);
     const { syntax } = config;
     const problem = syntax.fileProblem;
 
@@ -125,7 +126,7 @@ export const configSyntax: CheckDefinition = {
 };
 
 function fileProblemFinding(ctx: CheckContext, problem: NonNullable<CheckContext['config']['syntax']['fileProblem']>): Finding {
-  const target = ctx.config.path;
+  const target = configFilePath(ctx);
   const rightFile = { summary: 'Give the Postal config file: postal-doctor check --config /opt/postal/config/postal.yml', commands: [], kind: 'manual' as const };
   switch (problem.kind) {
     case 'empty':
@@ -157,7 +158,7 @@ function fileProblemFinding(ctx: CheckContext, problem: NonNullable<CheckContext
 }
 
 function errorFinding(ctx: CheckContext, errors: SyntaxIssue[]): Finding {
-  const { path } = ctx.config;
+  const path = configFilePath(ctx);
   const first = errors[0];
   const more = errors.length > 1 ? ` (${errors.length - 1} more error${errors.length > 2 ? 's' : ''} may follow from this one.)` : '';
   const base = { line: first.line, column: first.column, error: first.message, cannotStart: CANNOT_START, more };
@@ -210,6 +211,7 @@ function typeFinding(target: string, problem: TypeProblem): Finding {
 
 /** What converting this legacy file to version 2 involves: renames, relays rewritten as URLs, retired keys removed. */
 function legacyFinding(ctx: CheckContext): Finding {
+  const path = configFilePath(ctx);
   const changes: ConfigChange[] = [{ path: 'version', from: ctx.config.writtenKeys().some((key) => key.path === 'version') ? 1 : null, to: 2 }];
   const renames: string[] = [];
   const removals: string[] = [];
@@ -228,13 +230,13 @@ function legacyFinding(ctx: CheckContext): Finding {
   }
   const parts = [renames.length > 0 ? ` and rename ${renames.join(', ')}` : ' (no key needs a new name)', ...(removals.length > 0 ? [`; remove ${removals.join(', ')} (no meaning in Postal 3)`] : [])];
   return {
-    target: ctx.config.path,
+    target: path,
     status: 'warn',
     messageId: 'legacy-format',
     data: { renames: parts.join('') },
     fix: {
-      summary: `Convert ${ctx.config.path} to the version 2 format: add version: 2 at the top${renames.length > 0 ? ` and rename ${renames.length} key${renames.length === 1 ? '' : 's'}` : ''}, then restart Postal (postal restart)`,
-      commands: [sh`cp ${ctx.config.path} ${`${ctx.config.path}.v1`}`],
+      summary: `Convert ${path} to the version 2 format: add version: 2 at the top${renames.length > 0 ? ` and rename ${renames.length} key${renames.length === 1 ? '' : 's'}` : ''}, then restart Postal (postal restart)`,
+      commands: [sh`cp ${path} ${`${path}.v1`}`],
       kind: 'config',
       configChanges: changes,
     },
