@@ -1,6 +1,7 @@
 import type { EffectiveConfig, WrittenKey } from './effective.js';
 import { CONFIG_KEYS, type ConfigKey } from './schema.js';
 import { isRetiredLegacyPath, LEGACY_SOURCES } from './legacy.js';
+import { editDistance } from '../core/suggest.js';
 
 /**
  * What Postal makes of one key written in postal.yml. Everything but `known` is silently
@@ -29,23 +30,6 @@ const V1_NAMES: Name[] = (Object.entries(LEGACY_SOURCES) as Array<[ConfigKey, st
 
 const groupOf = (path: string) => (path.includes('.') ? path.slice(0, path.indexOf('.')) : '');
 const leafOf = (path: string) => path.slice(path.lastIndexOf('.') + 1);
-
-/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost 1. */
-export function editDistance(a: string, b: string): number {
-  let before = new Array<number>(b.length + 1).fill(0);
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) current[j] = Math.min(current[j], before[j - 2] + 1);
-    }
-    before = previous;
-    previous = current;
-  }
-  return previous[b.length];
-}
 
 /** How far a name may be from a real one and still count as a typo of it. */
 function typoAllowance(name: string): number {

@@ -7,8 +7,8 @@ import { COMPOSE_FILE } from '../../core/facts/postal-version.js';
 import { CONFIG_KEYS, envVarName, keySpec, type ConfigKey } from '../../config/schema.js';
 import { CONTAINER_CONFIG_DIR } from '../../config/load.js';
 import { BAKED_PATH_VARIABLES } from '../postal/version.js';
+import { isSecretPath, shownValue } from './values.js';
 
-const REDACTED = '[redacted]';
 const CONFIG_PATH_VARIABLE = 'POSTAL_CONFIG_FILE_PATH';
 
 const KEY_BY_VARIABLE = new Map<string, ConfigKey>(CONFIG_KEYS.map((key) => [envVarName(key), key]));
@@ -39,21 +39,11 @@ function normalise(key: ConfigKey, text: string): string {
   return text.trim();
 }
 
-function isSecret(key: ConfigKey): boolean {
-  return keySpec(key)?.secret === true;
-}
-
-/** A value as reports may show it: never the value of a secret. */
-function shown(key: ConfigKey, value: string | null): string {
-  if (value === null) return '(not set)';
-  return isSecret(key) ? REDACTED : value;
-}
-
 /** `VAR=value in postal-web-1, postal-smtp-1; VAR=other in postal-worker-1` */
-function settingsText(settings: Setting[], secret: boolean): string {
+function settingsText(settings: Setting[], key?: ConfigKey): string {
   const byAssignment = new Map<string, string[]>();
   for (const { container, variable, value } of settings) {
-    const assignment = `${variable}=${secret ? REDACTED : value}`;
+    const assignment = `${variable}=${key ? shownValue(key, value) : value}`;
     byAssignment.set(assignment, [...(byAssignment.get(assignment) ?? []), container.name]);
   }
   return [...byAssignment].map(([assignment, names]) => `${assignment} in ${names.join(', ')}`).join('; ');
@@ -70,12 +60,12 @@ function overrideFinding(ctx: CheckContext, key: ConfigKey, settings: Setting[])
   const data = {
     key,
     variables: variables.join(', '),
-    settings: settingsText(effective, isSecret(key)),
+    settings: settingsText(effective, key),
     containers: names.join(', '),
-    fileValue: shown(key, inFile.text),
+    fileValue: shownValue(key, inFile.text),
     line: inFile.written ? inFile.line : 0,
   };
-  const evidence = effective.map(({ container, variable, value }) => ({ query: `docker inspect ${container.name} Config.Env ${variable}`, answer: shown(key, value) }));
+  const evidence = effective.map(({ container, variable, value }) => ({ query: `docker inspect ${container.name} Config.Env ${variable}`, answer: shownValue(key, value) }));
 
   const baked = BAKED_PATH_VARIABLES.find((entry) => entry.key === key);
   if (baked && effective.every(({ variable, value }) => variable === baked.variable && value === baked.value)) {
@@ -93,7 +83,7 @@ function overrideFinding(ctx: CheckContext, key: ConfigKey, settings: Setting[])
     };
   }
 
-  const secret = isSecret(key);
+  const secret = isSecretPath(key);
   return {
     target: key,
     status: 'warn',
@@ -120,7 +110,7 @@ function configPathFinding(ctx: CheckContext, settings: Setting[]): Finding | nu
     target: CONFIG_PATH_VARIABLE,
     status: 'warn',
     messageId: 'other-file',
-    data: { settings: settingsText(other, false), file: ctx.config.path, expected },
+    data: { settings: settingsText(other), file: ctx.config.path, expected },
     evidence: other.map(({ container, value: text }) => ({ query: `docker inspect ${container.name} Config.Env ${CONFIG_PATH_VARIABLE}`, answer: text })),
     fix: {
       summary: onHost
