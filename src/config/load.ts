@@ -26,8 +26,15 @@ export interface LoadResult {
 
 type FileProblem = NonNullable<SyntaxReport['fileProblem']>;
 
+/** postal.yml as read from disk: its text, or why the file as a whole cannot be a config. */
+export interface ConfigSource {
+  path: string;
+  text: string | null;
+  fileProblem?: FileProblem;
+}
+
 /** Reads postal.yml from the host. A missing, unreadable or non-regular file is a DoctorError (exit 2) naming the path. */
-export async function loadConfigFile(path: string, options: Omit<LoadOptions, 'path'> = {}): Promise<LoadResult> {
+export async function readConfigFile(path: string): Promise<ConfigSource> {
   let data: Buffer;
   try {
     // Checked before opening: opening a FIFO would block until something writes to it.
@@ -37,13 +44,13 @@ export async function loadConfigFile(path: string, options: Omit<LoadOptions, 'p
     const handle = await open(path, 'r');
     try {
       if (info.size > MAX_CONFIG_BYTES) {
-        return loadConfigText(null, { ...options, path }, { kind: 'too-large', message: `the file is ${info.size} bytes; a Postal config is a few kilobytes` });
+        return { path, text: null, fileProblem: { kind: 'too-large', message: `the file is ${info.size} bytes; a Postal config is a few kilobytes` } };
       }
       // Read at most one byte more than allowed: a file that grows while being read cannot make this unbounded.
       const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
       if (bytesRead > MAX_CONFIG_BYTES) {
-        return loadConfigText(null, { ...options, path }, { kind: 'too-large', message: `the file is larger than ${MAX_CONFIG_BYTES} bytes; a Postal config is a few kilobytes` });
+        return { path, text: null, fileProblem: { kind: 'too-large', message: `the file is larger than ${MAX_CONFIG_BYTES} bytes; a Postal config is a few kilobytes` } };
       }
       data = buffer.subarray(0, bytesRead);
     } finally {
@@ -59,9 +66,19 @@ export async function loadConfigFile(path: string, options: Omit<LoadOptions, 'p
     throw new DoctorError(`${path}: cannot be read (${code ?? 'error'})`);
   }
   if (data.includes(0) || !isUtf8(data)) {
-    return loadConfigText(null, { ...options, path }, { kind: 'binary', message: 'the file is not text (it contains NUL bytes or invalid UTF-8)' });
+    return { path, text: null, fileProblem: { kind: 'binary', message: 'the file is not text (it contains NUL bytes or invalid UTF-8)' } };
   }
-  return loadConfigText(data.toString('utf8'), { ...options, path });
+  return { path, text: data.toString('utf8') };
+}
+
+/** The effective config of a file read with readConfigFile, with the containers' environment applied. */
+export function configFromSource(source: ConfigSource, options: Omit<LoadOptions, 'path'> = {}): LoadResult {
+  return loadConfigText(source.text, { ...options, path: source.path }, source.fileProblem);
+}
+
+/** readConfigFile, then configFromSource. */
+export async function loadConfigFile(path: string, options: Omit<LoadOptions, 'path'> = {}): Promise<LoadResult> {
+  return configFromSource(await readConfigFile(path), options);
 }
 
 function isUtf8(data: Buffer): boolean {

@@ -2,9 +2,9 @@ import type { RunOptions } from './types.js';
 
 export const DEFAULT_CONFIG_PATH = '/opt/postal/config/postal.yml';
 
-export function defaultRunOptions(env: NodeJS.ProcessEnv = {}): RunOptions {
+export function defaultRunOptions(): RunOptions {
   return {
-    configPath: env.POSTAL_CONFIG_FILE_PATH || DEFAULT_CONFIG_PATH,
+    configPath: DEFAULT_CONFIG_PATH,
     only: [],
     skip: [],
     ips: [],

@@ -11,8 +11,13 @@ export interface RunInput {
   config: EffectiveConfig;
   options: RunOptions;
   probes: Probes;
+  /** Facts already computed for this run (see createContext); shared with the checks. */
+  facts?: FactTable;
   onProgress?: (finished: number, total: number, running: string[]) => void;
 }
+
+/** Memoised facts of one run, by key. */
+export type FactTable = Map<string, Promise<unknown>>;
 
 export interface RunOutput {
   results: Result[];
@@ -87,28 +92,37 @@ export function checkTimeout(check: CheckDefinition, options: RunOptions): numbe
 }
 
 /**
- * Runs checks concurrently (bounded), each after the checks it depends on, each with its own
- * timeout, all within the run's deadline. Results come back in catalogue order.
+ * The context checks see. `facts` lets a caller compute facts before the run (the containers' environment
+ * decides the effective config) and hand them on, so nothing is asked twice.
  */
-export async function runChecks(input: RunInput): Promise<RunOutput> {
-  const { checks, skipped, config, options, probes } = input;
-  const memoTable = new Map<string, Promise<unknown>>();
-  const finished = new Map<string, Result[]>();
-  const running = new Set<string>();
-  const context: CheckContext = {
-    config,
-    options,
-    probes,
+export function createContext(
+  base: Pick<CheckContext, 'config' | 'options' | 'probes'>,
+  facts: FactTable = new Map(),
+  finished: ReadonlyMap<string, Result[]> = new Map(),
+): CheckContext {
+  return {
+    ...base,
     memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
-      let pending = memoTable.get(key) as Promise<T> | undefined;
+      let pending = facts.get(key) as Promise<T> | undefined;
       if (!pending) {
         pending = compute();
-        memoTable.set(key, pending);
+        facts.set(key, pending);
       }
       return pending;
     },
     resultsOf: (checkId) => finished.get(checkId),
   };
+}
+
+/**
+ * Runs checks concurrently (bounded), each after the checks it depends on, each with its own
+ * timeout, all within the run's deadline. Results come back in catalogue order.
+ */
+export async function runChecks(input: RunInput): Promise<RunOutput> {
+  const { checks, skipped, config, options, probes } = input;
+  const finished = new Map<string, Result[]>();
+  const running = new Set<string>();
+  const context = createContext({ config, options, probes }, input.facts, finished);
 
   const total = checks.length - skipped.size;
   const report = () => input.onProgress?.(finished.size, total, [...running]);

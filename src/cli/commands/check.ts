@@ -7,7 +7,6 @@ import { runChecks } from '../../core/runner.js';
 import { DoctorError } from '../../core/errors.js';
 import { exitCodeFor, nagiosCodeFor, summarise } from '../../core/exit-code.js';
 import { outboundIps } from '../../core/facts/outbound-ips.js';
-import { loadConfigFile } from '../../config/load.js';
 import { redactDeep, redactText, secretValues } from '../../config/secrets.js';
 import { createProbes } from '../../probes/index.js';
 import { REPORTERS } from '../../reporters/index.js';
@@ -16,6 +15,7 @@ import type { CommandOutcome, RunFlags } from '../program.js';
 import type { Io } from '../io.js';
 import { toolVersion } from '../main.js';
 import { startProgress } from '../progress.js';
+import { loadDeployment } from '../deployment.js';
 
 /** Where postal.yml is: --config as given (relative to the working directory), else the default under --host-root. */
 export function configPathFor(flags: { config?: string; hostRoot: string }, io: Io): string {
@@ -25,7 +25,7 @@ export function configPathFor(flags: { config?: string; hostRoot: string }, io: 
 }
 
 function runOptionsFrom(flags: RunFlags, io: Io): RunOptions {
-  const defaults = defaultRunOptions(io.env);
+  const defaults = defaultRunOptions();
   return {
     ...defaults,
     configPath: configPathFor(flags, io),
@@ -60,14 +60,14 @@ async function writeReportFile(path: string, text: string): Promise<void> {
 export async function runCheckCommand(flags: RunFlags, mode: 'check' | 'report' | 'fix', io: Io): Promise<CommandOutcome> {
   const options = runOptionsFrom(flags, io);
   const { checks, skipped } = selectChecks(options.only, options.skip);
-  const { config } = await loadConfigFile(options.configPath);
-  const secrets = secretValues(config);
   const started = new Date();
   const startedMs = performance.now();
+  const probes = createProbes(options);
+  const { config, facts } = await loadDeployment(options, probes);
+  const secrets = secretValues(config);
 
   const terminalFormat = flags.output ? 'human' : flags.format;
   const progress = startProgress(io, terminalFormat === 'human' && mode === 'check' && !flags.quiet);
-  const probes = createProbes(options);
   let run;
   try {
     run = await runChecks({
@@ -76,6 +76,7 @@ export async function runCheckCommand(flags: RunFlags, mode: 'check' | 'report' 
       config,
       options,
       probes,
+      facts,
       onProgress: (finished, total, running) => progress.update(finished, total, running),
     });
   } finally {

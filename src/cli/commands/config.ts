@@ -1,4 +1,6 @@
-import { loadConfigFile } from '../../config/load.js';
+import { defaultRunOptions } from '../../core/options.js';
+import { createProbes } from '../../probes/index.js';
+import { loadDeployment } from '../deployment.js';
 import { describeForDisplay, redactDeep, secretValues } from '../../config/secrets.js';
 import type { CommandOutcome } from '../program.js';
 import type { Io } from '../io.js';
@@ -20,7 +22,8 @@ function originText(entry: ReturnType<typeof describeForDisplay>): string {
 
 /** The effective config as Postal will see it, each value with where it came from; secrets redacted. */
 export async function runConfigCommand(flags: { config?: string; format: 'human' | 'json'; hostRoot: string }, io: Io): Promise<CommandOutcome> {
-  const { config } = await loadConfigFile(configPathFor(flags, io));
+  const options = { ...defaultRunOptions(), configPath: configPathFor(flags, io), hostRoot: flags.hostRoot };
+  const { config } = await loadDeployment(options, createProbes(options));
   const entries = redactDeep(config.entries().map(describeForDisplay), secretValues(config));
   if (flags.format === 'json') {
     await io.stdout(`${JSON.stringify({ path: config.path, format: config.format, entries }, null, 2)}\n`);

@@ -227,3 +227,15 @@ export function containerNameFor(containers: readonly PostalContainer[], service
   const separator = containers.some((container) => container.separator === '_') ? '_' : '-';
   return `postal${separator}${service}${separator}1`;
 }
+
+/**
+ * The environment every running web, smtp and worker container shares (same name, same value): what
+ * Postal's config sees on top of postal.yml. Variables that differ between containers are left out;
+ * config.env-overrides reports them container by container.
+ */
+export function sharedEnvironment(containers: readonly PostalContainer[]): Record<string, string> {
+  const postal = containers.filter((container) => container.running && (REQUIRED_SERVICES as readonly string[]).includes(container.service));
+  if (postal.length === 0) return {};
+  const [first, ...rest] = postal;
+  return Object.fromEntries(Object.entries(first.env).filter(([name, value]) => rest.every((container) => container.env[name] === value)));
+}

@@ -1,0 +1,20 @@
+import type { EffectiveConfig } from '../config/effective.js';
+import { configFromSource, readConfigFile } from '../config/load.js';
+import { postalContainers, sharedEnvironment } from '../core/facts/containers.js';
+import { createContext, type FactTable } from '../core/runner.js';
+import type { RunOptions } from '../core/types.js';
+import type { Probes } from '../probes/types.js';
+
+/**
+ * postal.yml as the running Postal sees it: the file, with the environment of the Postal containers on
+ * top (Postal gives the environment precedence). The container facts read on the way are kept for the run.
+ */
+export async function loadDeployment(options: RunOptions, probes: Probes): Promise<{ config: EffectiveConfig; facts: FactTable }> {
+  const source = await readConfigFile(options.configPath);
+  const fileOnly = configFromSource(source).config;
+  const facts: FactTable = new Map();
+  const containers = await postalContainers(createContext({ config: fileOnly, options, probes }, facts));
+  const env = containers.ok ? sharedEnvironment(containers.containers) : {};
+  const config = Object.keys(env).length > 0 ? configFromSource(source, { env }).config : fileOnly;
+  return { config, facts };
+}
