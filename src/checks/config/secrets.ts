@@ -7,10 +7,9 @@ import { probePath } from '../../core/facts/config-files.js';
 import { SECRET_KEY_PLACEHOLDER } from '../../config/secrets.js';
 import { writtenPathFor } from '../../config/keys.js';
 import { originText } from './values.js';
+import { POSTAL_GID, postalAccessBits, postalReadCommands, readableByPostal } from '../../core/postal-user.js';
 
 /** Postal's image runs every process as the user `postal`, uid 999 (group 999). */
-export const POSTAL_UID = 999;
-export const POSTAL_GID = 999;
 
 /** Shorter secret keys are guessable; postal bootstrap writes 256 hex characters. */
 const MIN_SECRET_KEY_LENGTH = 32;
@@ -197,21 +196,13 @@ function ownership(info: FileInfo): { mode: string; uid: number; gid: number } {
   return { mode: mode(info), uid: info.uid, gid: info.gid };
 }
 
-/** The permission bits that apply to uid 999 (gid 999, no other groups), as the kernel picks them. */
-function bitsForPostal(info: FileInfo): number {
-  if (info.uid === POSTAL_UID) return (info.mode >> 6) & 7;
-  if (info.gid === POSTAL_GID) return (info.mode >> 3) & 7;
-  return info.mode & 7;
-}
-
 function canSearch(directory: FileInfo): boolean {
-  return (bitsForPostal(directory) & 1) !== 0;
+  return (postalAccessBits(directory) & 1) !== 0;
 }
 
 /** Only root and uid/gid 999 may read the file afterwards. */
 function tightenFix(path: string, info: FileInfo, summary: string): Fix {
-  const commands = info.uid === POSTAL_UID ? [sh`chmod 600 ${path}`] : [...(info.gid === POSTAL_GID ? [] : [sh`chgrp 999 ${path}`]), sh`chmod 640 ${path}`];
-  return { summary, commands, kind: 'file' };
+  return { summary, commands: postalReadCommands(path, info, 'private'), kind: 'file' };
 }
 
 async function fileFinding(ctx: CheckContext, role: Role, path: string, key?: ConfigKey): Promise<Finding> {
@@ -231,7 +222,7 @@ async function fileFinding(ctx: CheckContext, role: Role, path: string, key?: Co
         data: { file: path, key, value, what: text.what, unreadable: text.unreadable },
         fix: {
           summary: `Create the signing key (as postal bootstrap does), let uid 999 read it, then restart Postal (postal restart)`,
-          commands: [sh`openssl genrsa -out ${path} 2048`, sh`chgrp 999 ${path}`, sh`chmod 640 ${path}`, 'postal restart'],
+          commands: [sh`openssl genrsa -out ${path} 2048`, sh`chgrp ${POSTAL_GID} ${path}`, sh`chmod 640 ${path}`, 'postal restart'],
           kind: 'file',
         },
       };
@@ -242,7 +233,7 @@ async function fileFinding(ctx: CheckContext, role: Role, path: string, key?: Co
   const data = { file: path, what: text.what, readable: text.readable, unreadable: text.unreadable, ...ownership(info) };
   const evidence = [{ query: `stat ${path}`, answer: { mode: mode(info), uid: info.uid, gid: info.gid } }];
   const otherBits = info.mode & 7;
-  if ((bitsForPostal(info) & 4) === 0) {
+  if (!readableByPostal(info)) {
     return { target: path, status: 'fail', messageId: 'unreadable', data, evidence, fix: tightenFix(path, info, `Let the Postal containers (uid/gid 999) read ${path}, and nobody else but root, then restart Postal (postal restart)`) };
   }
   if (otherBits & 2) {

@@ -1,7 +1,7 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
 import { buildChain, formatUtc, summarize, validity } from './certificates.js';
 import { certificateInput, NO_CERTIFICATE_MESSAGE, trustRoots } from './material.js';
-import { restartSmtpCommand } from './smtp-container.js';
+import { smtpRestart } from './smtp-container.js';
 
 const oneLine = (name: string) => name.replace(/\n/g, ', ');
 
@@ -39,6 +39,7 @@ export const tlsChain: CheckDefinition = {
     },
   },
   async run(ctx): Promise<Finding[]> {
+    const smtp = await smtpRestart(ctx);
     const input = await certificateInput(ctx);
     if (!input.ok) return [input.finding];
     const { target, certificates } = input;
@@ -52,7 +53,7 @@ export const tlsChain: CheckDefinition = {
     ];
     const fullChainFix = {
       summary: 'Point smtp_server.tls_certificate_path at the full chain (server certificate first, then the intermediates, e.g. certbot\'s fullchain.pem), then restart the SMTP server',
-      commands: [restartSmtpCommand(ctx)],
+      commands: [smtp.command],
       kind: 'file' as const,
     };
     const subject = oneLine(certificates[0].subject);
@@ -95,7 +96,7 @@ export const tlsChain: CheckDefinition = {
         evidence,
         fix: {
           summary: 'Use a certificate from a public CA (e.g. Let\'s Encrypt) for smtp_hostname and every MX name, then restart the SMTP server',
-          commands: [restartSmtpCommand(ctx)],
+          commands: [smtp.command],
           kind: 'file',
         },
       }];

@@ -1,5 +1,5 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
-import { restartSmtpCommand } from './smtp-container.js';
+import { smtpRestart } from './smtp-container.js';
 
 export const tlsEnabled: CheckDefinition = {
   id: 'tls.enabled',
@@ -25,6 +25,7 @@ export const tlsEnabled: CheckDefinition = {
     },
   },
   async run(ctx): Promise<Finding[]> {
+    const smtp = await smtpRestart(ctx);
     const entry = ctx.config.entry('smtp_server.tls_enabled');
     const origin = entry.origin === 'default' ? 'the default' : entry.origin === 'env' ? `environment ${entry.source}` : `postal.yml${entry.line ? ` line ${entry.line}` : ''}`;
     const evidence = [{ query: 'smtp_server.tls_enabled', answer: { value: entry.value, origin: entry.origin, source: entry.source ?? null, line: entry.line ?? null } }];
@@ -56,7 +57,7 @@ export const tlsEnabled: CheckDefinition = {
         evidence,
         fix: {
           summary: 'Set smtp_server.tls_enabled: true in postal.yml (with a certificate that covers smtp_hostname and every MX name), then restart the SMTP server',
-          commands: [restartSmtpCommand(ctx)],
+          commands: [smtp.command],
           kind: 'config',
           configChanges: [{ path: 'smtp_server.tls_enabled', from: entry.value, to: true }],
         },

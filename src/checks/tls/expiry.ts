@@ -1,7 +1,7 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
 import { formatUtc, summarize, validity } from './certificates.js';
 import { certificateInput, NO_CERTIFICATE_MESSAGE } from './material.js';
-import { restartSmtpCommand } from './smtp-container.js';
+import { smtpRestart } from './smtp-container.js';
 
 /** Under this many days left the certificate is worth a warning: automated renewal should have happened by now. */
 export const EXPIRY_WARNING_DAYS = 21;
@@ -37,6 +37,7 @@ export const tlsExpiry: CheckDefinition = {
     },
   },
   async run(ctx): Promise<Finding[]> {
+    const smtp = await smtpRestart(ctx);
     const input = await certificateInput(ctx);
     if (!input.ok) return [input.finding];
     const [leaf] = input.certificates;
@@ -47,7 +48,7 @@ export const tlsExpiry: CheckDefinition = {
     const evidence = [{ query: `validity of ${input.target}`, answer: { ...summarize(leaf), now: now.toISOString(), daysLeft: days } }];
     const renew = {
       summary: 'Renew the certificate (e.g. certbot renew), copy the new fullchain and key into place, then restart the SMTP server',
-      commands: [restartSmtpCommand(ctx)],
+      commands: [smtp.command],
       kind: 'file' as const,
     };
     const target = input.target;

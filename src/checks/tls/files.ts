@@ -1,20 +1,9 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding, Fix } from '../../core/types.js';
-import type { FileInfo } from '../../probes/types.js';
 import { sh } from '../../core/shell.js';
 import { certificatesOf, describeKey, formatSan, keyMatches, misplacedLeaf, subjectAltNames, summarize, type CertificateFileContent, type KeyFileContent } from './certificates.js';
 import { fileTarget, tlsFiles, type LoadedFile } from './material.js';
-import { restartSmtpCommand } from './smtp-container.js';
-
-/** The user the Postal image runs as (uid and gid 999, `postal`). */
-export const POSTAL_UID = 999;
-export const POSTAL_GID = 999;
-
-/** Whether uid/gid 999 may read the file, from its owner, group and mode bits (ACLs aside). */
-export function readableByPostal(info: FileInfo): boolean {
-  if (info.uid === POSTAL_UID) return (info.mode & 0o400) !== 0;
-  if (info.gid === POSTAL_GID) return (info.mode & 0o040) !== 0;
-  return (info.mode & 0o004) !== 0;
-}
+import { smtpRestart, type SmtpRestart } from './smtp-container.js';
+import { POSTAL_GID, POSTAL_UID, postalReadCommands, readableByPostal } from '../../core/postal-user.js';
 
 function statEvidence(file: LoadedFile<unknown>): Evidence[] {
   if (file.state !== 'read' || !file.info) return [];
@@ -35,7 +24,7 @@ type ReadFile<T> = Extract<LoadedFile<T>, { state: 'read' }>;
 const KEY_PATHS = { certificate: 'smtp_server.tls_certificate_path', key: 'smtp_server.tls_private_key_path' } as const;
 
 /** A file Postal cannot use because it is out of its sight or cannot be read. */
-function unreadFinding(ctx: CheckContext, file: UnreadFile, kind: 'certificate' | 'key', tlsOn: boolean): Finding {
+function unreadFinding(ctx: CheckContext, smtp: SmtpRestart, file: UnreadFile, kind: 'certificate' | 'key', tlsOn: boolean): Finding {
   const target = fileTarget(file);
   const key = KEY_PATHS[kind];
   if (file.state === 'outside-mount') {
@@ -59,12 +48,12 @@ function unreadFinding(ctx: CheckContext, file: UnreadFile, kind: 'certificate' 
     status: 'fail',
     messageId: 'missing',
     data,
-    fix: { summary: `Put the ${kind} at ${file.hostPath} (or point ${key} at where it is, as a /config/… path), ${restartNote}`, commands: [restartSmtpCommand(ctx)], kind: 'file' },
+    fix: { summary: `Put the ${kind} at ${file.hostPath} (or point ${key} at where it is, as a /config/… path), ${restartNote}`, commands: [smtp.command], kind: 'file' },
   };
 }
 
 /** A file the doctor can read but uid 999 cannot; null when Postal can read it. */
-function permissionFinding(ctx: CheckContext, file: ReadFile<unknown>, kind: 'certificate' | 'key'): Finding | null {
+function permissionFinding(smtp: SmtpRestart, file: ReadFile<unknown>, kind: 'certificate' | 'key'): Finding | null {
   if (!file.info || readableByPostal(file.info)) return null;
   return {
     target: file.hostPath,
@@ -74,20 +63,20 @@ function permissionFinding(ctx: CheckContext, file: ReadFile<unknown>, kind: 'ce
     evidence: statEvidence(file),
     fix: {
       summary: `Let the Postal user (uid ${POSTAL_UID}) read the ${kind}, ${restartNote}`,
-      commands: [sh`chown ${POSTAL_UID}:${POSTAL_GID} ${file.hostPath}`, sh`chmod ${kind === 'key' ? '0600' : '0644'} ${file.hostPath}`, restartSmtpCommand(ctx)],
+      commands: [...postalReadCommands(file.hostPath, file.info, kind === 'key' ? 'private' : 'public'), smtp.command],
       kind: 'file',
     },
   };
 }
 
-function certificateFinding(ctx: CheckContext, file: LoadedFile<CertificateFileContent>, key: LoadedFile<KeyFileContent>, tlsOn: boolean): Finding {
-  if (file.state !== 'read') return unreadFinding(ctx, file, 'certificate', tlsOn);
-  const unreadable = permissionFinding(ctx, file, 'certificate');
+function certificateFinding(ctx: CheckContext, smtp: SmtpRestart, file: LoadedFile<CertificateFileContent>, key: LoadedFile<KeyFileContent>, tlsOn: boolean): Finding {
+  if (file.state !== 'read') return unreadFinding(ctx, smtp, file, 'certificate', tlsOn);
+  const unreadable = permissionFinding(smtp, file, 'certificate');
   if (unreadable) return unreadable;
   const target = file.hostPath;
   const content = file.content;
   const evidence = statEvidence(file);
-  const pemFix = (summary: string): Fix => ({ summary: `${summary}, ${restartNote}`, commands: [restartSmtpCommand(ctx)], kind: 'file' });
+  const pemFix = (summary: string): Fix => ({ summary: `${summary}, ${restartNote}`, commands: [smtp.command], kind: 'file' });
   if (content.kind === 'der') {
     return {
       target,
@@ -97,7 +86,7 @@ function certificateFinding(ctx: CheckContext, file: LoadedFile<CertificateFileC
       evidence: [...evidence, { query: `certificate in ${target} (DER)`, answer: summarize(content.certificate) }],
       fix: {
         summary: `Convert the certificate to PEM (and append the intermediate certificates), ${restartNote}`,
-        commands: [sh`openssl x509 -inform der -in ${target} -out ${target + '.pem'}`, sh`mv ${target + '.pem'} ${target}`, restartSmtpCommand(ctx)],
+        commands: [sh`openssl x509 -inform der -in ${target} -out ${target + '.pem'}`, sh`mv ${target + '.pem'} ${target}`, smtp.command],
         kind: 'file',
       },
     };
@@ -160,9 +149,9 @@ function certificateFinding(ctx: CheckContext, file: LoadedFile<CertificateFileC
   };
 }
 
-function keyFinding(ctx: CheckContext, file: LoadedFile<KeyFileContent>, certificate: LoadedFile<CertificateFileContent>, tlsOn: boolean): Finding {
-  if (file.state !== 'read') return unreadFinding(ctx, file, 'key', tlsOn);
-  const unreadable = permissionFinding(ctx, file, 'key');
+function keyFinding(ctx: CheckContext, smtp: SmtpRestart, file: LoadedFile<KeyFileContent>, certificate: LoadedFile<CertificateFileContent>, tlsOn: boolean): Finding {
+  if (file.state !== 'read') return unreadFinding(ctx, smtp, file, 'key', tlsOn);
+  const unreadable = permissionFinding(smtp, file, 'key');
   if (unreadable) return unreadable;
   const target = file.hostPath;
   const content = file.content;
@@ -176,7 +165,7 @@ function keyFinding(ctx: CheckContext, file: LoadedFile<KeyFileContent>, certifi
       evidence,
       fix: {
         summary: `Store the key without a passphrase (Postal has no setting for one), readable only by the Postal user, ${restartNote}`,
-        commands: [sh`openssl pkey -in ${target} -out ${target + '.clear'}`, sh`chown ${POSTAL_UID}:${POSTAL_GID} ${target + '.clear'}`, sh`chmod 0600 ${target + '.clear'}`, sh`mv ${target + '.clear'} ${target}`, restartSmtpCommand(ctx)],
+        commands: [sh`openssl pkey -in ${target} -out ${target + '.clear'}`, sh`chown ${POSTAL_UID}:${POSTAL_GID} ${target + '.clear'}`, sh`chmod 0600 ${target + '.clear'}`, sh`mv ${target + '.clear'} ${target}`, smtp.command],
         kind: 'file',
       },
     };
@@ -189,7 +178,7 @@ function keyFinding(ctx: CheckContext, file: LoadedFile<KeyFileContent>, certifi
       messageId: 'no-key',
       data: { file: target, found },
       evidence,
-      fix: { summary: `Put the private key of the certificate (PEM) in ${target}, ${restartNote}`, commands: [restartSmtpCommand(ctx)], kind: 'file' },
+      fix: { summary: `Put the private key of the certificate (PEM) in ${target}, ${restartNote}`, commands: [smtp.command], kind: 'file' },
     };
   }
   const data = { file: target, format: content.format, description: content.description, access: accessText(file) };
@@ -207,7 +196,7 @@ function keyFinding(ctx: CheckContext, file: LoadedFile<KeyFileContent>, certifi
     evidence: [...evidence, { query: 'leaf public key', answer: describeKey(certificates[0].publicKey) }],
     fix: {
       summary: `Install the key that belongs to this certificate (or the certificate issued for this key), ${restartNote}`,
-      commands: [restartSmtpCommand(ctx)],
+      commands: [smtp.command],
       kind: 'file',
     },
   };
@@ -290,8 +279,9 @@ export const tlsFilesCheck: CheckDefinition = {
     },
   },
   async run(ctx) {
+    const smtp = await smtpRestart(ctx);
     const { certificate, key } = await tlsFiles(ctx);
     const tlsOn = ctx.config.get('smtp_server.tls_enabled');
-    return [certificateFinding(ctx, certificate, key, tlsOn), keyFinding(ctx, key, certificate, tlsOn)];
+    return [certificateFinding(ctx, smtp, certificate, key, tlsOn), keyFinding(ctx, smtp, key, certificate, tlsOn)];
   },
 };

@@ -3,7 +3,7 @@ import type { CheckContext, CheckDefinition, Evidence, Finding, Status } from '.
 import type { SmtpSession } from '../../probes/types.js';
 import { asciiHostname, certificatesOf, coveringName, formatSan, formatUtc, subjectAltNames, summarize, validity } from './certificates.js';
 import { bannerName, liveProbes, probeHelo, tlsFiles, type LiveProbe } from './material.js';
-import { restartSmtpCommand, smtpContainerName } from './smtp-container.js';
+import { smtpRestart } from './smtp-container.js';
 
 const STATUS_RANK: Record<Status, number> = { fail: 4, unknown: 3, warn: 2, skip: 1, pass: 0 };
 
@@ -30,13 +30,13 @@ function sessionEvidence(probe: Extract<LiveProbe, { state: 'probed' }>): Eviden
 }
 
 /** A session that stopped early, as a finding. */
-function failureFinding(ctx: CheckContext, probe: Extract<LiveProbe, { state: 'probed' }>, failure: NonNullable<SmtpSession['failure']>, evidence: Evidence[]): Finding {
+async function failureFinding(ctx: CheckContext, probe: Extract<LiveProbe, { state: 'probed' }>, failure: NonNullable<SmtpSession['failure']>, evidence: Evidence[]): Promise<Finding> {
   const target = probe.target.label;
   const data = { target, address: probe.address, phase: failure.phase, code: failure.code, reason: failure.message };
   if (failure.code === 'INVALID_HELO') return { target, status: 'unknown', messageId: 'invalid-helo', data: { target, helo: probeHelo(ctx) }, evidence };
   if (failure.code === 'ETIMEDOUT') return { target, status: 'unknown', messageId: 'timeout', data: { ...data, ms: ctx.options.timeoutMs }, evidence };
   if (failure.phase === 'connect') return { target, status: 'unknown', messageId: 'unreachable', data, evidence };
-  const restart = restartSmtpCommand(ctx);
+  const restart = (await smtpRestart(ctx)).command;
   if (failure.phase === 'starttls' && failure.code.startsWith('SMTP_')) {
     return {
       target,
@@ -70,7 +70,8 @@ async function completedFinding(ctx: CheckContext, probe: Extract<LiveProbe, { s
   const label = target.label;
   const smtpHostname = asciiHostname(ctx.config.get('postal.smtp_hostname'));
   const banner = bannerName(session.banner);
-  const restart = restartSmtpCommand(ctx);
+  const smtp = await smtpRestart(ctx);
+  const restart = smtp.command;
   if (!session.starttlsOffered) {
     return {
       target: label,
@@ -79,7 +80,7 @@ async function completedFinding(ctx: CheckContext, probe: Extract<LiveProbe, { s
       data: { target: label, address: probe.address },
       evidence,
       fix: {
-        summary: `smtp_server.tls_enabled is true in postal.yml, but the running SMTP server does not offer STARTTLS: restart ${smtpContainerName(ctx)} so it reads the current config (and check nothing in front of it strips STARTTLS)`,
+        summary: `smtp_server.tls_enabled is true in postal.yml, but the running SMTP server does not offer STARTTLS: restart ${smtp.name} so it reads the current config (and check nothing in front of it strips STARTTLS)`,
         commands: [restart],
         kind: 'restart',
       },
@@ -108,7 +109,7 @@ async function completedFinding(ctx: CheckContext, probe: Extract<LiveProbe, { s
       },
       evidence,
       fix: {
-        summary: `Restart ${smtpContainerName(ctx)}: Postal loads the certificate once and serves the old one until it restarts`,
+        summary: `Restart ${smtp.name}: Postal loads the certificate once and serves the old one until it restarts`,
         commands: [restart],
         kind: 'restart',
       },
@@ -136,7 +137,7 @@ async function completedFinding(ctx: CheckContext, probe: Extract<LiveProbe, { s
       data: { target: label, banner: banner ?? session.banner ?? '', expected: smtpHostname },
       evidence,
       fix: {
-        summary: `Make the SMTP server run with postal.smtp_hostname ${smtpHostname} (check postal.yml and POSTAL_SMTP_HOSTNAME in its environment), then restart ${smtpContainerName(ctx)}`,
+        summary: `Make the SMTP server run with postal.smtp_hostname ${smtpHostname} (check postal.yml and POSTAL_SMTP_HOSTNAME in its environment), then restart ${smtp.name}`,
         commands: [restart],
         kind: 'restart',
       },
@@ -243,7 +244,7 @@ export const tlsLive: CheckDefinition = {
       } else {
         const evidence = [...probe.evidence, sessionEvidence(probe)];
         const failure = probe.session.failure;
-        findings.push(failure ? failureFinding(ctx, probe, failure, evidence) : await completedFinding(ctx, probe, evidence));
+        findings.push(failure ? await failureFinding(ctx, probe, failure, evidence) : await completedFinding(ctx, probe, evidence));
       }
     }
     return findings;

@@ -1,7 +1,7 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
 import { asciiHostname, coveringName, formatSan, subjectAltNames } from './certificates.js';
 import { bannerName, certificateInput, liveProbes, NO_CERTIFICATE_MESSAGE } from './material.js';
-import { restartSmtpCommand } from './smtp-container.js';
+import { smtpRestart } from './smtp-container.js';
 
 /** Why a peer may verify a name against the certificate. */
 type Role = 'smtp_hostname' | 'banner' | 'mx';
@@ -56,6 +56,7 @@ export const tlsSan: CheckDefinition = {
     },
   },
   async run(ctx): Promise<Finding[]> {
+    const smtp = await smtpRestart(ctx);
     const input = await certificateInput(ctx);
     if (!input.ok) return [input.finding];
     const [leaf] = input.certificates;
@@ -87,7 +88,7 @@ export const tlsSan: CheckDefinition = {
     ];
     const fix = {
       summary: 'Get a certificate whose subjectAltName lists smtp_hostname and every MX name (e.g. certbot certonly -d <each name>), install the full chain, then restart the SMTP server',
-      commands: [restartSmtpCommand(ctx)],
+      commands: [smtp.command],
       kind: 'file' as const,
     };
 

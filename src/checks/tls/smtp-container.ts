@@ -1,15 +1,20 @@
 import type { CheckContext } from '../../core/types.js';
 import { sh } from '../../core/shell.js';
+import { containerNameFor, postalContainers } from '../../core/facts/containers.js';
 
-/**
- * The container that runs Postal's SMTP server. The installer's compose project is `postal`,
- * so its smtp service runs as `postal-smtp-1`; this is the one place that knows it.
- */
-export function smtpContainerName(_ctx: CheckContext): string {
-  return 'postal-smtp-1';
+/** The container that runs Postal's SMTP server, and the command that makes it read its files again. */
+export interface SmtpRestart {
+  name: string;
+  command: string;
 }
 
-/** Postal reads its certificate and config once per process: a restart makes it read them again. */
-export function restartSmtpCommand(ctx: CheckContext): string {
-  return sh`docker restart ${smtpContainerName(ctx)}`;
+/**
+ * Postal reads its certificate and config once per process: a restart of the smtp container makes it
+ * read them again. The name is the deployment's own when Docker can tell (`postal_smtp_1` on
+ * docker-compose v1), else the installer's `postal-smtp-1`.
+ */
+export async function smtpRestart(ctx: CheckContext): Promise<SmtpRestart> {
+  const fact = await postalContainers(ctx).catch(() => null);
+  const name = containerNameFor(fact?.ok ? fact.containers : [], 'smtp');
+  return { name, command: sh`docker restart ${name}` };
 }

@@ -155,10 +155,11 @@ describe('tls.files', () => {
     assert.deepEqual(brief([certificate]), [{ target: '/etc/letsencrypt/live/smtp.postal.example/fullchain.pem', status: 'fail', messageId: 'outside-mount' }]);
   });
 
-  it('fails a key the Postal user (uid 999) cannot read, with chown/chmod fixes', { skip: process.getuid?.() === 0 ? false : 'needs root to give the key to another owner' }, async () => {
+  it('fails a key the Postal user (uid 999) cannot read, with the same permission fix as config.secrets', { skip: process.getuid?.() === 0 ? false : 'needs root to give the key to another owner' }, async () => {
     const [, key] = await check(tlsFilesCheck, { ...good, owner: 0, keyMode: 0o600 });
     assert.deepEqual(brief([key]), [{ target: KEY, status: 'fail', messageId: 'not-readable-by-postal' }]);
-    assert.deepEqual(key.fix?.commands, [`chown 999:999 ${KEY}`, `chmod 0600 ${KEY}`, 'docker restart postal-smtp-1']);
+    // Root keeps the key; group 999 may read it; nobody else. config.secrets prints the same two commands.
+    assert.deepEqual(key.fix?.commands, [`chgrp 999 ${KEY}`, `chmod 640 ${KEY}`, 'docker restart postal-smtp-1']);
   });
 });
 
