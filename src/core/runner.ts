@@ -1,4 +1,4 @@
-import type { CheckContext, CheckDefinition, Finding, Result, RunOptions, Status } from './types.js';
+import type { CheckContext, CheckDefinition, Finding, Fix, Result, RunOptions, Status } from './types.js';
 import { STATUSES } from './types.js';
 import type { EffectiveConfig } from '../config/effective.js';
 import type { Probes } from '../probes/types.js';
@@ -59,9 +59,16 @@ export function renderFinding(check: CheckDefinition, finding: Finding, duration
     message: fillTemplate(template.message, data, where),
     messageId: finding.messageId,
     evidence: finding.evidence ?? [],
-    fix: finding.fix ?? null,
+    fix: finding.fix ? canonicalFix(finding.fix) : null,
     durationMs,
   };
+}
+
+/** A config change states only what it has: no `from` for a key that is not set, no `to` for one to remove. */
+function canonicalFix(fix: Fix): Fix {
+  if (!fix.configChanges) return fix;
+  const configChanges = fix.configChanges.map(({ path, from, to }) => ({ path, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) }));
+  return { ...fix, configChanges };
 }
 
 function runnerResult(check: CheckDefinition, status: Status, messageId: RunnerMessageId, data: Record<string, string | number>, durationMs = 0): Result {

@@ -20,11 +20,11 @@ export interface Evidence {
 export const FIX_KINDS = ['provider', 'dns', 'database', 'config', 'file', 'firewall', 'restart', 'manual'] as const;
 export type FixKind = (typeof FIX_KINDS)[number];
 
-/** A change to postal.yml, shown as key path, old value and new value. */
+/** A change to postal.yml: key path, old value (absent when the key is not set), new value (absent to remove the key). */
 export interface ConfigChange {
   path: string;
-  from: unknown;
-  to: unknown;
+  from?: unknown;
+  to?: unknown;
 }
 
 export interface Fix {

@@ -46,8 +46,8 @@ export function sampleResults(): Result[] {
         commands: [],
         kind: 'config',
         configChanges: [
-          { path: 'postal.helo_hostname', from: 'mta.example.com', to: undefined },
-          { path: 'dns.helo_hostname', from: undefined, to: 'mta.example.com' },
+          { path: 'postal.helo_hostname', from: 'mta.example.com' },
+          { path: 'dns.helo_hostname', to: 'mta.example.com' },
         ],
       },
     }),

@@ -161,7 +161,7 @@ function nameFinding(ctx: CheckContext, subject: Subject, value: string): Findin
       status,
       messageId: 'placeholder-misplaced',
       data: { ...data, what: PLACEHOLDER_TEXT[placeholder.what], misplaced: misplaced.map((written) => `${written.path} (line ${written.line})`).join(', ') },
-      fix: replaceFix(ctx, key, value, intended, `Move ${first.path} to ${writtenPathFor(ctx.config, key) ?? key}`, { path: first.path, from: first.value, to: null }),
+      fix: replaceFix(ctx, key, value, intended, `Move ${first.path} to ${writtenPathFor(ctx.config, key) ?? key}`, { path: first.path, from: first.value }),
     };
   }
   const summary =
@@ -200,7 +200,7 @@ function mxFinding(ctx: CheckContext, names: string[]): Finding {
         status: 'warn',
         messageId: 'placeholder-misplaced',
         data: { ...data, what, misplaced: misplaced.map((written) => `${written.path} (line ${written.line})`).join(', ') },
-        fix: replaceFix(ctx, key, names, Array.isArray(first.value) ? first.value : null, `Move ${first.path} to ${writtenPathFor(ctx.config, key) ?? key}`, { path: first.path, from: first.value, to: null }),
+        fix: replaceFix(ctx, key, names, Array.isArray(first.value) ? first.value : null, `Move ${first.path} to ${writtenPathFor(ctx.config, key) ?? key}`, { path: first.path, from: first.value }),
       };
     }
     return {

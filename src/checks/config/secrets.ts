@@ -161,7 +161,7 @@ function secretKeyFinding(ctx: CheckContext): Finding {
     summary: 'Generate a new key with openssl rand -hex 128 and write it as rails.secret_key, then restart Postal (postal restart); everyone has to log in again',
     commands: ['openssl rand -hex 128'],
     kind: 'config',
-    configChanges: [{ path: writtenPath, from: entry.value === null ? null : '[redacted]', to: '<the output of: openssl rand -hex 128>' }],
+    configChanges: [{ path: writtenPath, ...(entry.value === null ? {} : { from: '[redacted]' }), to: '<the output of: openssl rand -hex 128>' }],
   };
 
   if (written?.source?.includes(SECRET_KEY_PLACEHOLDER)) {

@@ -148,7 +148,7 @@ function fileProblemFinding(ctx: CheckContext, problem: NonNullable<CheckContext
         status: 'fail',
         messageId: 'bad-version',
         data: { version: problem.version ?? '?', cannotStart: CANNOT_START },
-        fix: { summary: 'Write version: 2 (the number) if the file uses the version 2 keys, or remove the version line for a legacy file', commands: [], kind: 'config', configChanges: [{ path: 'version', from: problem.version ?? null, to: 2 }] },
+        fix: { summary: 'Write version: 2 (the number) if the file uses the version 2 keys, or remove the version line for a legacy file', commands: [], kind: 'config', configChanges: [{ path: 'version', from: problem.version ?? undefined, to: 2 }] },
       };
     case 'wrong-file':
       return { target, status: 'fail', messageId: problem.looksLike === 'caddyfile' ? 'caddyfile' : 'docker-compose', fix: rightFile };
@@ -212,13 +212,13 @@ function typeFinding(target: string, problem: TypeProblem): Finding {
 /** What converting this legacy file to version 2 involves: renames, relays rewritten as URLs, retired keys removed. */
 function legacyFinding(ctx: CheckContext): Finding {
   const path = configFilePath(ctx);
-  const changes: ConfigChange[] = [{ path: 'version', from: ctx.config.writtenKeys().some((key) => key.path === 'version') ? 1 : null, to: 2 }];
+  const changes: ConfigChange[] = [{ path: 'version', from: ctx.config.writtenKeys().some((key) => key.path === 'version') ? 1 : undefined, to: 2 }];
   const renames: string[] = [];
   const removals: string[] = [];
   for (const { written, classification } of classifyWrittenKeys(ctx.config)) {
     if (classification.kind === 'retired') {
       removals.push(written.path);
-      changes.push({ path: written.path, from: changeValue(written.path, written.value), to: null });
+      changes.push({ path: written.path, from: changeValue(written.path, written.value) });
       continue;
     }
     if (classification.kind !== 'known' || written.path === 'version') continue;
@@ -226,7 +226,7 @@ function legacyFinding(ctx: CheckContext): Finding {
     if (!v2Key || v2Key === written.path) continue;
     renames.push(`${written.path} → ${v2Key}`);
     const value = v2Key === 'postal.smtp_relays' ? legacyRelayUrls(written.value) : written.value;
-    changes.push({ path: written.path, from: changeValue(written.path, written.value), to: null }, { path: v2Key, from: null, to: changeValue(v2Key, value) });
+    changes.push({ path: written.path, from: changeValue(written.path, written.value) }, { path: v2Key, to: changeValue(v2Key, value) });
   }
   const parts = [renames.length > 0 ? ` and rename ${renames.join(', ')}` : ' (no key needs a new name)', ...(removals.length > 0 ? [`; remove ${removals.join(', ')} (no meaning in Postal 3)`] : [])];
   return {

@@ -77,7 +77,7 @@ export const configUnknownKeys: CheckDefinition = {
 
 function finding(ctx: CheckContext, written: WrittenKey, classification: Exclude<KeyClassification, { kind: 'known' }>): Finding {
   const base = { key: written.path, line: written.line };
-  const remove: ConfigChange = { path: written.path, from: changeValue(written.path, written.value), to: null };
+  const remove: ConfigChange = { path: written.path, from: changeValue(written.path, written.value) };
   switch (classification.kind) {
     case 'ambiguous':
       return {
@@ -123,7 +123,7 @@ function misplaced(ctx: CheckContext, written: WrittenKey, classification: Extra
       : `Postal uses ${effective}, not ${shownValue(written.path, written.value)}.`;
   const writeAs = classification.writeAs;
   const data = { key: written.path, line: written.line, target, writeAs: writeAs ?? target, effect };
-  const remove: ConfigChange = { path: written.path, from: changeValue(written.path, written.value), to: null };
+  const remove: ConfigChange = { path: written.path, from: changeValue(written.path, written.value) };
 
   if (classification.kind === 'v2-in-legacy' && writeAs === null) {
     return {

@@ -29,7 +29,7 @@ export function shownValue(path: string, value: unknown): string {
 
 /** A value for a ConfigChange: as is, except secrets and what is secret inside it. */
 export function changeValue(path: string, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
+  if (value === null || value === undefined) return undefined;
   return isSecretPath(path) ? REDACTED : masked(value);
 }
 

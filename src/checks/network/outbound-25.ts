@@ -159,7 +159,7 @@ function verifyCommand(ip: string): string {
 
 function blockedFix(ip: string, why: 'timeout' | 'refused' | 'no-route'): Fix {
   // Only reached when no relay is configured: there is no `from`, so no relay credentials either.
-  const relayChange = { path: 'postal.smtp_relays', from: undefined, to: [EXAMPLE_RELAY] };
+  const relayChange = { path: 'postal.smtp_relays', to: [EXAMPLE_RELAY] };
   const summaries = {
     timeout: `Ask your provider to lift the outbound port 25 block for ${ip}, or send through a relay: set postal.smtp_relays to your relay's host and port (then postal restart)`,
     refused: `Find the firewall that rejects port 25 from ${ip} (this host: iptables -S OUTPUT, nft list ruleset; else the provider's), or send through a relay with postal.smtp_relays (then postal restart)`,

@@ -275,12 +275,12 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
     summary.push(`Remove ${input.fallback.variable} from the environment of ${workerNames.join(', ')} (the worker's environment: in /opt/postal/install/docker-compose.yml) and recreate it with postal start, so that postal.yml decides`);
   }
   if (input.misplaced.length > 0) {
-    for (const entry of input.misplaced) configChanges.push({ path: entry.path, from: entry.value, to: undefined });
-    configChanges.push({ path: 'dns.helo_hostname', from: undefined, to: wanted ?? input.misplaced[0].value });
+    for (const entry of input.misplaced) configChanges.push({ path: entry.path, from: entry.value });
+    configChanges.push({ path: 'dns.helo_hostname', to: wanted ?? input.misplaced[0].value });
     summary.push('Move helo_hostname into the dns group, where Postal reads it');
   } else if (input.otherKey) {
     const right = ctx.config.format === 2 ? 'postal.smtp_hostname' : 'dns.smtp_server_hostname';
-    configChanges.push({ path: input.otherKey.path, from: input.otherKey.value, to: undefined }, { path: right, from: undefined, to: input.otherKey.value });
+    configChanges.push({ path: input.otherKey.path, from: input.otherKey.value }, { path: right, to: input.otherKey.value });
     summary.push(`Write the SMTP hostname as ${right}, the key this file format reads`);
   }
   const heloProblem = has(input, 'helo-not-ptr') || has(input, 'placeholder-name');

@@ -42,7 +42,7 @@ const KNOWN_BUGS: KnownBug[] = [
     },
     workaround(ctx) {
       // Without the key, the file's path and the image's agree; the file must then be at the default place.
-      return pathsOverriddenByImage(ctx).map((key) => ({ path: key, from: fileValue(ctx.config, key).text, to: undefined }));
+      return pathsOverriddenByImage(ctx).map((key) => ({ path: key, from: fileValue(ctx.config, key).text }));
     },
   },
   {
@@ -54,7 +54,7 @@ const KNOWN_BUGS: KnownBug[] = [
       if (ctx.config.writtenKeys().some((entry) => entry.path === 'smtp_server.bind_address')) return null;
       return 'with a legacy-format postal.yml that has no smtp_server.bind_address, the SMTP server listens on 127.0.0.1 only and receives no mail from outside (fixed in 3.0.2, postal#2845)';
     },
-    workaround: () => [{ path: 'smtp_server.bind_address', from: undefined, to: '::' }],
+    workaround: () => [{ path: 'smtp_server.bind_address', to: '::' }],
   },
   {
     from: '3.0.0',

@@ -104,7 +104,7 @@ describe('config.hostnames', () => {
     assert.deepEqual(brief([result]), [{ target: 'postal.smtp_hostname', status: 'fail', messageId: 'placeholder-misplaced' }]);
     assert.match(result.message, /dns\.smtp_server_hostname \(line 5\) is ignored by Postal/);
     assert.deepEqual(result.fix?.configChanges, [
-      { path: 'dns.smtp_server_hostname', from: 'mail.acme.net', to: null },
+      { path: 'dns.smtp_server_hostname', from: 'mail.acme.net' },
       { path: 'postal.smtp_hostname', from: 'postal.example.com', to: 'mail.acme.net' },
     ]);
   });

@@ -88,7 +88,7 @@ describe('redaction', () => {
       check: 'config.secrets',
       results: [
         { title: `password maindb-Q3 leaked`, message: `dsn https://sentrykey-Q5@sentry.example.net/12 and relaypass-Q2`, evidence: [{ query: 'q', answer: ['token-Q10', 42, null, true] }] },
-        { fix: { commands: ["mysql -p'maindb-Q3'", 'echo railskey-Q6-0123456789abcdef0123456789'], configChanges: [{ path: 'smtp.password', from: 'smtp-pass: Q7', to: null }] } },
+        { fix: { commands: ["mysql -p'maindb-Q3'", 'echo railskey-Q6-0123456789abcdef0123456789'], configChanges: [{ path: 'smtp.password', from: 'smtp-pass: Q7' }] } },
       ],
       error: new Error('connect failed for legacyuser-Q11:legacypass-Q12'),
       nested: { 'env-maindb-Q14': 'oidc-Q9 and env-railskey-Q13 and 424242424' },

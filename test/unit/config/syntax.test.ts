@@ -93,12 +93,12 @@ describe('config.syntax', () => {
     assert.match(result.message, /rename general\.exception_url → logging\.sentry_dsn, dns\.smtp_server_hostname → postal\.smtp_hostname; remove rabbitmq\.host/);
     assert.doesNotMatch(result.message, /main_db/);
     assert.deepEqual(result.fix?.configChanges, [
-      { path: 'version', from: null, to: 2 },
-      { path: 'general.exception_url', from: '[redacted]', to: null },
-      { path: 'logging.sentry_dsn', from: null, to: '[redacted]' },
-      { path: 'dns.smtp_server_hostname', from: 'mail.example.net', to: null },
-      { path: 'postal.smtp_hostname', from: null, to: 'mail.example.net' },
-      { path: 'rabbitmq.host', from: '127.0.0.1', to: null },
+      { path: 'version', to: 2 },
+      { path: 'general.exception_url', from: '[redacted]' },
+      { path: 'logging.sentry_dsn', to: '[redacted]' },
+      { path: 'dns.smtp_server_hostname', from: 'mail.example.net' },
+      { path: 'postal.smtp_hostname', to: 'mail.example.net' },
+      { path: 'rabbitmq.host', from: '127.0.0.1' },
     ]);
     assert.doesNotMatch(JSON.stringify(result), /key123/);
   });

@@ -13,7 +13,7 @@ describe('config.unknown-keys', () => {
     assert.match(result.message, /Postal 3 ignores it in a version 2 file; use postal\.smtp_hostname\. Postal uses postal\.smtp_hostname = postal\.example\.com \(the default\), not mail\.example\.net\./);
     assert.equal(result.fix?.kind, 'config');
     assert.deepEqual(result.fix?.configChanges, [
-      { path: 'dns.smtp_server_hostname', from: 'mail.example.net', to: null },
+      { path: 'dns.smtp_server_hostname', from: 'mail.example.net' },
       { path: 'postal.smtp_hostname', from: 'postal.example.com', to: 'mail.example.net' },
     ]);
   });
@@ -31,7 +31,7 @@ describe('config.unknown-keys', () => {
   it('a legacy name beside the right key warns and only removes the stale line', async () => {
     const [result] = await run('version: 2\npostal:\n  smtp_hostname: a.example.net\ndns:\n  smtp_server_hostname: b.example.net\n');
     assert.deepEqual(brief([result]), [{ target: 'dns.smtp_server_hostname', status: 'warn', messageId: 'legacy-in-v2' }]);
-    assert.deepEqual(result.fix?.configChanges, [{ path: 'dns.smtp_server_hostname', from: 'b.example.net', to: null }]);
+    assert.deepEqual(result.fix?.configChanges, [{ path: 'dns.smtp_server_hostname', from: 'b.example.net' }]);
   });
 
   it('a key whose setting comes from the environment warns', async () => {
@@ -44,7 +44,7 @@ describe('config.unknown-keys', () => {
     const [moved] = await run('postal:\n  smtp_hostname: mail.example.net\n');
     assert.deepEqual(brief([moved]), [{ target: 'postal.smtp_hostname', status: 'fail', messageId: 'v2-in-legacy' }]);
     assert.deepEqual(moved.fix?.configChanges, [
-      { path: 'postal.smtp_hostname', from: 'mail.example.net', to: null },
+      { path: 'postal.smtp_hostname', from: 'mail.example.net' },
       { path: 'dns.smtp_server_hostname', from: 'postal.example.com', to: 'mail.example.net' },
     ]);
     const [v2Only] = await run('postal:\n  signing_key_path: /config/other.key\n');
@@ -58,8 +58,8 @@ describe('config.unknown-keys', () => {
     assert.deepEqual(brief([result]), [{ target: 'postal.helo_hostname', status: 'fail', messageId: 'wrong-group' }]);
     assert.match(result.message, /the setting is dns\.helo_hostname/);
     assert.deepEqual(result.fix?.configChanges, [
-      { path: 'postal.helo_hostname', from: 'helo.example.net', to: null },
-      { path: 'dns.helo_hostname', from: null, to: 'helo.example.net' },
+      { path: 'postal.helo_hostname', from: 'helo.example.net' },
+      { path: 'dns.helo_hostname', to: 'helo.example.net' },
     ]);
   });
 
@@ -89,7 +89,7 @@ describe('config.unknown-keys', () => {
       { target: 'postal.frobnicate', status: 'warn', messageId: 'unknown' },
     ]);
     assert.match(results[0].message, /does not use RabbitMQ/);
-    assert.deepEqual(results[2].fix?.configChanges, [{ path: 'mystuff.colour', from: 'blue', to: null }]);
+    assert.deepEqual(results[2].fix?.configChanges, [{ path: 'mystuff.colour', from: 'blue' }]);
   });
 
   it('a typo of a secret key never shows the secret', async () => {
@@ -97,15 +97,15 @@ describe('config.unknown-keys', () => {
     assert.deepEqual(brief([result]), [{ target: 'main_db.pasword', status: 'fail', messageId: 'typo' }]);
     assert.doesNotMatch(JSON.stringify(result), /Hunter2-secret/);
     assert.deepEqual(result.fix?.configChanges, [
-      { path: 'main_db.pasword', from: '[redacted]', to: null },
-      { path: 'main_db.password', from: null, to: '[redacted]' },
+      { path: 'main_db.pasword', from: '[redacted]' },
+      { path: 'main_db.password', to: '[redacted]' },
     ]);
   });
 
   it('legacy relay entries in a version 2 file: the fix writes them as URLs', async () => {
     const [result] = await run('version: 2\nsmtp_relays:\n  - hostname: relay.example.net\n    port: 587\n    ssl_mode: STARTTLS\n');
     assert.deepEqual(brief([result]), [{ target: 'smtp_relays', status: 'fail', messageId: 'legacy-in-v2' }]);
-    assert.deepEqual(result.fix?.configChanges?.[1], { path: 'postal.smtp_relays', from: null, to: ['smtp://relay.example.net:587?ssl_mode=STARTTLS'] });
+    assert.deepEqual(result.fix?.configChanges?.[1], { path: 'postal.smtp_relays', to: ['smtp://relay.example.net:587?ssl_mode=STARTTLS'] });
   });
 
   it('relay credentials never appear in messages or config changes', async () => {
@@ -115,7 +115,7 @@ describe('config.unknown-keys', () => {
       { target: 'postl.smtp_relays', status: 'fail', messageId: 'typo' },
     ]);
     assert.doesNotMatch(JSON.stringify(results), /relayUser77|RelayPass88|urlUser66|UrlPass55/);
-    assert.deepEqual(results[1].fix?.configChanges?.[1], { path: 'postal.smtp_relays', from: null, to: ['smtp://[redacted]@relay.example.net:587'] });
+    assert.deepEqual(results[1].fix?.configChanges?.[1], { path: 'postal.smtp_relays', to: ['smtp://[redacted]@relay.example.net:587'] });
   });
 
   it('a big file of thousands of unknown keys ends in seconds, one result per key', async () => {

@@ -54,7 +54,7 @@ describe('network.outbound-25', () => {
     assert.doesNotMatch(blocked.title + blocked.message, /\d+ ms/, 'timings belong in evidence');
     assert.ok(blocked.evidence.some((entry) => /TCP 192\.0\.2\.2 -> 198\.51\.100\.10:25/.test(entry.query) && (entry.answer as { ms: number }).ms === 500));
     assert.equal(blocked.fix!.kind, 'provider');
-    assert.deepEqual(blocked.fix!.configChanges, [{ path: 'postal.smtp_relays', from: undefined, to: ['smtp://relay.example.net:587?ssl_mode=STARTTLS'] }]);
+    assert.deepEqual(blocked.fix!.configChanges, [{ path: 'postal.smtp_relays', to: ['smtp://relay.example.net:587?ssl_mode=STARTTLS'] }]);
     assert.deepEqual(blocked.fix!.commands, ['postal-doctor check --only network.outbound-25 --ip 192.0.2.2']);
     assert.match(blocked.fix!.summary, /provider/);
     assert.equal(results[2].title, 'Outbound port 25 over IPv6: not tested');

@@ -213,7 +213,7 @@ describe('postal.version', () => {
     assert.match(results[0].message, /127\.0\.0\.1 only/);
     assert.doesNotMatch(results[0].message, /PROXY|SMTP_SERVER_TLS_CERTIFICATE_PATH/);
     assert.deepEqual(results[0].fix?.commands, ['postal upgrade']);
-    assert.deepEqual(results[0].fix?.configChanges, [{ path: 'smtp_server.bind_address', from: undefined, to: '::' }]);
+    assert.deepEqual(results[0].fix?.configChanges, [{ path: 'smtp_server.bind_address', to: '::' }]);
 
     const withBind = await run(postalVersionCheck, 'no-daemon', `${legacy}smtp_server:\n  bind_address: "::"\n`, compose('3.0.1'));
     assert.equal(withBind[0].messageId, 'version');

@@ -107,8 +107,8 @@ describe('postal.helo-hostname against the Postal fixtures and each docker scena
     assert.equal(result.messageId, 'misplaced-key');
     assert.match(result.message, /postal\.helo_hostname \(line 7\) is ignored/);
     assert.deepEqual(result.fix?.configChanges, [
-      { path: 'postal.helo_hostname', from: 'mta1.example.com', to: undefined },
-      { path: 'dns.helo_hostname', from: undefined, to: 'mta1.example.com' },
+      { path: 'postal.helo_hostname', from: 'mta1.example.com' },
+      { path: 'dns.helo_hostname', to: 'mta1.example.com' },
     ]);
     assert.equal(result.fix?.commands[0], 'docker restart postal_worker_1 postal_worker_2');
     const comments = commentLines(result);
@@ -126,7 +126,7 @@ describe('postal.helo-hostname against the Postal fixtures and each docker scena
     const result = await explain({ scenario: 'running', yaml: fixture(INSTALL_V3), ptr: { [HOST_IP]: ['mta1.example.com'] } });
     assert.equal(result.status, 'warn');
     assert.equal(result.messageId, 'placeholder-name');
-    assert.deepEqual(result.fix?.configChanges, [{ path: 'dns.helo_hostname', from: undefined, to: 'mta1.example.com' }]);
+    assert.deepEqual(result.fix?.configChanges, [{ path: 'dns.helo_hostname', to: 'mta1.example.com' }]);
     const comments = commentLines(result);
     const step = (text: string) => comments.findIndex((line) => line.includes(text));
     // The sending container restarts while postal.yml names the HELO host; smtp and web afterwards, with the public name.
@@ -143,8 +143,8 @@ describe('postal.helo-hostname against the Postal fixtures and each docker scena
     assert.equal(result.messageId, 'legacy-key');
     assert.match(result.message, /dns\.smtp_server_hostname \(line \d+\) is ignored in a version 2 file/);
     assert.deepEqual(result.fix?.configChanges?.slice(0, 2), [
-      { path: 'dns.smtp_server_hostname', from: 'mta1.example.com', to: undefined },
-      { path: 'postal.smtp_hostname', from: undefined, to: 'mta1.example.com' },
+      { path: 'dns.smtp_server_hostname', from: 'mta1.example.com' },
+      { path: 'postal.smtp_hostname', to: 'mta1.example.com' },
     ]);
   });
 });
