@@ -134,6 +134,7 @@ describe('bad input', () => {
     assert.ok(run.stderr.includes(scratch));
   });
 
+  // Covers the permission-denied path of the loader for root and non-root runs alike.
   it('an unreadable file is a one-line error, exit 2', () => {
     const path = file('unreadable.yml', 'version: 2\n');
     chmodSync(path, 0o000);
