@@ -228,17 +228,19 @@ function nftRules(missing: MissingRule, port: number, listener: Listener): strin
   ];
 }
 
+/**
+ * Saves the iptables rules for the next boot (Debian/Ubuntu: iptables-persistent restores /etc/iptables/rules.v4
+ * and rules.v6). ufw declares iptables-persistent a conflict, so on a ufw host installing it would remove ufw and
+ * the firewall it manages; there the rules belong in ufw's before.rules, which the explain page shows.
+ */
+export const IPTABLES_PERSISTENCE =
+  "if command -v ufw >/dev/null; then echo 'ufw is installed and iptables-persistent would remove it: keep the nat rules above in /etc/ufw/before.rules and before6.rules instead (postal-doctor explain network.alt-ports)'; " +
+  'else DEBIAN_FRONTEND=noninteractive apt-get install -y iptables-persistent && netfilter-persistent save; fi';
+
 /** The commands that add the missing rules for one port, then make them survive a reboot. */
 export function redirectCommands(flavour: NatView['flavour'], port: number, missing: MissingRule[], listener: Listener): string[] {
   if (missing.length === 0) return [];
-  if (flavour === 'iptables') {
-    return [
-      ...missing.map((rule) => iptablesRule(rule, port, listener)),
-      // Debian/Ubuntu: iptables-persistent restores /etc/iptables/rules.v4 and rules.v6 at boot.
-      'apt-get install -y iptables-persistent',
-      'netfilter-persistent save',
-    ];
-  }
+  if (flavour === 'iptables') return [...missing.map((rule) => iptablesRule(rule, port, listener)), IPTABLES_PERSISTENCE];
   const commands = [...new Set(missing.flatMap((rule) => nftRules(rule, port, listener)))];
   const families = [...new Set(missing.map((rule) => NFT_FAMILY[rule.family]))];
   return [

@@ -1,7 +1,7 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLab, netnsSkipReason, type Lab, type LabOptions } from '../../support/netns.js';
-import { isRuleCommand } from '../../../src/checks/network/firewall.js';
+import { IPTABLES_PERSISTENCE, isRuleCommand } from '../../../src/checks/network/firewall.js';
 import type { Result } from '../../../src/core/types.js';
 
 const skip = netnsSkipReason();
@@ -104,7 +104,7 @@ describe('network.alt-ports against real nat rules in a network namespace', { sk
     const commands = broken.flatMap((result) => result.fix!.commands);
     const rules = commands.filter(isRuleCommand);
     assert.equal(rules.length, 8, 'PREROUTING and OUTPUT, IPv4 and IPv6, for each port');
-    assert.deepEqual([...new Set(commands.filter((command) => !isRuleCommand(command)))], ['apt-get install -y iptables-persistent', 'netfilter-persistent save']);
+    assert.deepEqual([...new Set(commands.filter((command) => !isRuleCommand(command)))], [IPTABLES_PERSISTENCE]);
 
     const fresh = await postalHost(DUAL);
     for (const command of rules) {

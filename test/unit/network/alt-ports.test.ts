@@ -16,7 +16,11 @@ function firewall(v4: string, v6 = EMPTY_NAT, nft = EMPTY_NFT, extra: Record<str
 
 const nat = (...rules: string[]) => `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n${rules.join('\n')}\nCOMMIT\n`;
 
-const PERSIST = ['apt-get install -y iptables-persistent', 'netfilter-persistent save'];
+/** ufw declares iptables-persistent a conflict: installing it there would remove ufw and the firewall it keeps. */
+const PERSIST = [
+  "if command -v ufw >/dev/null; then echo 'ufw is installed and iptables-persistent would remove it: keep the nat rules above in /etc/ufw/before.rules and before6.rules instead (postal-doctor explain network.alt-ports)'; " +
+    'else DEBIAN_FRONTEND=noninteractive apt-get install -y iptables-persistent && netfilter-persistent save; fi',
+];
 
 describe('network.alt-ports', () => {
   it('fails each port without rules and prints both chains for it, then how to persist them', async () => {
