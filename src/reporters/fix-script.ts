@@ -4,11 +4,14 @@ import { shellComment } from '../core/shell.js';
 import { keySpec } from '../config/schema.js';
 
 /**
- * `postal-doctor fix`: one bash script with every fix of the report, in a safe order (FIX_KINDS: provider
- * requests and DNS records as comments, then database, postal.yml, files, firewall, restarts last and once
- * each, then what needs a human). A comment above each block names the result it fixes. Config edits are
+ * `postal-doctor fix`: one bash script with every fix of the report, in a safe order (SECTION_ORDER: provider
+ * requests and DNS records as comments, then database, postal.yml, files, firewall, what needs a human, and
+ * restarts last and once each). A comment above each block names the result it fixes. Config edits are
  * shown as key, old value and new value, never as sed. Nothing is run here: the script is printed for review.
  */
+
+/** FIX_KINDS with the restarts moved last: edits made by hand (an environment variable removed) need them too. */
+const SECTION_ORDER: FixKind[] = [...FIX_KINDS.filter((kind) => kind !== 'restart'), 'restart'];
 
 const HEADINGS: Record<FixKind, string> = {
   provider: 'Requests for your hosting provider (not commands: send them to the provider)',
@@ -29,7 +32,7 @@ const RESTART_COMMAND = /^\s*(docker\s+(restart|start)|postal\s+(restart|start)|
 
 /** Commands that make firewall rules survive a reboot: they must run after every rule, so they close the firewall section. */
 const PERSIST_COMMAND =
-  /^\s*(netfilter-persistent\s+save|service\s+netfilter-persistent\s+save|apt-get\s+install\b.*\b(iptables|netfilter)-persistent\b|ip6?tables(-legacy|-nft)?-save\b.*>|nft\s+list\s+ruleset\b.*>|systemctl\s+enable\b)/;
+  /^\s*(if\s+command\s+-v\s+ufw\b.*netfilter-persistent\s+save|netfilter-persistent\s+save|service\s+netfilter-persistent\s+save|apt-get\s+install\b.*\b(iptables|netfilter)-persistent\b|ip6?tables(-legacy|-nft)?-save\b.*>|nft\s+list\s+(ruleset|table)\b.*>|systemctl\s+enable\b)/;
 
 /** Container names as Docker allows them; only such words are merged into one `docker restart`. */
 const PLAIN_WORD = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -222,7 +225,7 @@ export function renderFixScript(report: Report): string {
     script.comment(problems.length === 0 ? 'Nothing to fix: no result failed or warned.' : 'No problem found has a scripted fix; see the list below.');
   }
 
-  for (const kind of FIX_KINDS) {
+  for (const kind of SECTION_ORDER) {
     const kindBlocks = blocks.get(kind)!;
     const deferred = kind === 'restart' ? restarts : kind === 'firewall' ? persistence : null;
     const deferredCommands = deferred?.commands() ?? [];

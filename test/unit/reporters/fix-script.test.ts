@@ -19,11 +19,13 @@ import { postalRestartNeededCheck } from '../../../src/checks/postal/restart-nee
 import { postalVersionCheck } from '../../../src/checks/postal/version.js';
 import { configEnvOverridesCheck } from '../../../src/checks/config/env-overrides.js';
 import { ptrCheck } from '../../../src/checks/dns/ptr.js';
+import { altPorts } from '../../../src/checks/network/alt-ports.js';
 import { testConfig } from '../../support/check-tester.js';
 import { fakeDns, fakeProbes } from '../../support/fakes.js';
 import { restorePath, useDockerScenario } from '../../support/docker.js';
 import { makeHostRoot } from '../../support/host-root.js';
 import { sampleResult } from '../../support/sample-report.js';
+import { EMPTY_NAT, EMPTY_NFT, fakeCommands, fakeHost, fakeTcp } from '../../support/network-fakes.js';
 
 const CONFIG = '/opt/postal/config/postal.yml';
 
@@ -202,14 +204,14 @@ interface Sandbox {
 }
 
 /** A directory whose PATH holds only recording stand-ins: each appends its name and arguments to a log as JSON. */
-function makeSandbox(): Sandbox {
+function makeSandbox(programs: string[] = [...INTENDED, ...CANARIES]): Sandbox {
   const dir = mkdtempSync(join(tmpdir(), 'pd-sandbox-'));
   const bin = join(dir, 'bin');
   const log = join(dir, 'calls.jsonl');
   mkdirSync(bin);
   writeFileSync(log, '');
   const recorder = `#!${process.execPath}\nrequire('fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify([require('path').basename(process.argv[1]), ...process.argv.slice(2)]) + '\\n');\n`;
-  for (const name of [...INTENDED, ...CANARIES]) {
+  for (const name of programs) {
     writeFileSync(join(bin, name), recorder);
     chmodSync(join(bin, name), 0o755);
   }
@@ -284,6 +286,14 @@ describe('fix script', () => {
     assert.equal(calls.at(-1)?.[0], 'docker');
   });
 
+  it('puts what needs a human before the restarts, which come last', () => {
+    const headings = script.split('\n').filter((line) => line.startsWith('# ===='));
+    const byHand = headings.findIndex((line) => line.includes('By hand'));
+    assert.ok(byHand >= 0);
+    assert.equal(byHand, headings.length - 2);
+    assert.match(headings.at(-1) ?? '', /Restarts, last/);
+  });
+
   it('names the result above each block and shows config edits as key, old value and new value', () => {
     assert.match(script, /^# Fixes postal\.helo-hostname: The HELO name is not the PTR name of the sending IP$/m);
     assert.match(script, /^# Fixes postal\.containers postal-smtp-1: postal-smtp-1 is restarting in a loop$/m);
@@ -342,6 +352,45 @@ describe('fix script', () => {
     const clean = renderFixScript(reportOf([sampleResult({ check: 'tls.chain', status: 'pass' })]));
     assert.match(clean, /Nothing to fix/);
     assert.equal(spawnSync('/bin/bash', ['-n'], { input: clean }).status, 0);
+  });
+});
+
+describe('fix script: firewall rules and their persistence', () => {
+  const host = fakeHost([['127.0.0.1', 'lo'], ['203.0.113.5', 'eth0']]);
+  const altPortsScript = async (commands: Probes['commands']) =>
+    renderFixScript(reportOf(await runAll([altPorts], 'version: 2\n', { host, commands, tcp: fakeTcp({}) }, '/')));
+
+  it('saves the nft table once, after the rules of both ports', async () => {
+    const script = await altPortsScript(fakeCommands({ 'nft -j list ruleset': EMPTY_NFT }));
+    const lines = script.split('\n');
+    const lastRule = lines.map((line) => line.startsWith('nft add rule')).lastIndexOf(true);
+    assert.ok(lines.some((line) => line.startsWith('nft add rule ip postal prerouting tcp dport 2525')));
+    assert.deepEqual(lines.filter((line) => line.startsWith('nft list table')), ['nft list table ip postal > /etc/nftables.d/postal-ip.nft']);
+    assert.ok(lines.indexOf('nft list table ip postal > /etc/nftables.d/postal-ip.nft') > lastRule);
+    assert.ok(lines.indexOf('systemctl enable nftables') > lastRule);
+  });
+
+  it('saves iptables rules with iptables-persistent, but never installs it where it would remove ufw', async () => {
+    const script = await altPortsScript(fakeCommands({ 'iptables-save -t nat': EMPTY_NAT, 'ip6tables-save -t nat': EMPTY_NAT }));
+    const programs = ['iptables', 'ip6tables', 'apt-get', 'netfilter-persistent'];
+    const plain = makeSandbox(programs);
+    const withUfw = makeSandbox([...programs, 'ufw']);
+    try {
+      const saved = plain.run(script);
+      assert.equal(saved.status, 0, saved.stderr);
+      const order = saved.calls.map((call) => call[0]);
+      assert.equal(order.filter((program) => program === 'iptables').length, 4, 'PREROUTING and OUTPUT for 587 and 2525');
+      assert.deepEqual(order.slice(-2), ['apt-get', 'netfilter-persistent']);
+      assert.deepEqual(saved.calls.at(-1), ['netfilter-persistent', 'save']);
+
+      const kept = withUfw.run(script);
+      assert.equal(kept.status, 0, kept.stderr);
+      assert.ok(!kept.calls.some((call) => call[0] === 'apt-get' || call[0] === 'netfilter-persistent'), JSON.stringify(kept.calls));
+      assert.equal(kept.calls.filter((call) => call[0] === 'iptables').length, 4);
+    } finally {
+      rmSync(plain.dir, { recursive: true, force: true });
+      rmSync(withUfw.dir, { recursive: true, force: true });
+    }
   });
 });
 
