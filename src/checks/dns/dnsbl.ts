@@ -10,6 +10,38 @@ const DELISTING: Record<string, (ip: string) => string> = {
   'bl.spamcop.net': (ip) => `https://www.spamcop.net/bl.shtml?${ip}`,
 };
 
+/**
+ * What Spamhaus ZEN's answers mean (Spamhaus DNSBL usage): SBL, CSS, XBL and DROP say the address sent spam or
+ * is compromised; the PBL only says the range is end-user space not meant to send mail directly.
+ */
+const ZEN_CODES: Record<string, { list: string; policy: boolean }> = {
+  '127.0.0.2': { list: 'SBL', policy: false },
+  '127.0.0.3': { list: 'SBL CSS', policy: false },
+  '127.0.0.4': { list: 'XBL', policy: false },
+  '127.0.0.5': { list: 'XBL', policy: false },
+  '127.0.0.6': { list: 'XBL', policy: false },
+  '127.0.0.7': { list: 'XBL', policy: false },
+  '127.0.0.9': { list: 'DROP', policy: false },
+  '127.0.0.10': { list: 'PBL, listed by the provider', policy: true },
+  '127.0.0.11': { list: 'PBL, listed by Spamhaus', policy: true },
+};
+
+/** ZEN itself or ZEN through a Data Query Service key (`<key>.zen.dq.spamhaus.net`). */
+function isZen(zone: string): boolean {
+  return zone === 'zen.spamhaus.org' || zone.endsWith('.zen.dq.spamhaus.net');
+}
+
+/** `127.0.0.10 PBL, listed by the provider` for ZEN; the bare code for other lists. */
+function describeCode(zone: string, code: string): string {
+  const meaning = isZen(zone) ? ZEN_CODES[code] : undefined;
+  return meaning ? `${code} ${meaning.list}` : code;
+}
+
+/** A listing that is only the Spamhaus PBL: policy, not a report of spam. */
+function isPolicyOnly(zone: string, codes: string[]): boolean {
+  return isZen(zone) && codes.every((code) => ZEN_CODES[code]?.policy === true);
+}
+
 type Verdict =
   | { zone: string; state: 'clear' }
   | { zone: string; state: 'listed'; codes: string[]; reasons: string[] }
@@ -44,6 +76,11 @@ export const dnsblCheck: CheckDefinition = {
       title: '{ip} is on a blocklist',
       message: '{ip} is listed on {listed}. Receivers that use these lists reject or junk mail from it until it is delisted.',
     },
+    'policy-listed': {
+      title: '{ip} is in the Spamhaus PBL',
+      message:
+        '{ip} is listed on {listed}: the PBL names end-user address ranges that should not send mail straight to other servers. It is no report of spam, but receivers that use Spamhaus ZEN reject mail from it.',
+    },
     refused: {
       title: 'Blocklists refused to answer for {ip}',
       message: '{refused} answered with a "query refused" code (127.255.255.x): the list does not answer queries that come through public or shared resolvers. This is not a listing, but the IP could not be checked.',
@@ -77,7 +114,7 @@ export const dnsblCheck: CheckDefinition = {
       const data = {
         ip,
         zones: joinList(zones),
-        listed: listed.map((verdict) => `${verdict.zone} (${verdict.codes.join(', ')})`).join(', '),
+        listed: listed.map((verdict) => `${verdict.zone} (${verdict.codes.map((code) => describeCode(verdict.zone, code)).join(', ')})`).join(', '),
         refused: refused.map((verdict) => verdict.zone).join(', '),
         failure: [
           failureText(of('error').map((verdict) => verdict.answer)),
@@ -86,9 +123,26 @@ export const dnsblCheck: CheckDefinition = {
           .filter((text) => text !== '')
           .join('; '),
       };
+      if (listed.length > 0 && listed.every((verdict) => isPolicyOnly(verdict.zone, verdict.codes))) {
+        const byProvider = listed.some((verdict) => verdict.codes.includes('127.0.0.10'));
+        return {
+          target: ip,
+          status: 'fail',
+          messageId: 'policy-listed',
+          data,
+          evidence,
+          fix: {
+            kind: 'manual',
+            summary: byProvider
+              ? `Ask the provider of ${ip} to take it out of the PBL ranges it registered (it is a mail server with its own address), or request removal at ${DELISTING['zen.spamhaus.org'](ip)}`
+              : `Request removal of ${ip} from the PBL at ${DELISTING['zen.spamhaus.org'](ip)}: a mail server with a static address and matching reverse DNS may leave it`,
+            commands: [],
+          },
+        };
+      }
       if (listed.length > 0) {
         const pages = listed.map((verdict) => {
-          const page = DELISTING[verdict.zone]?.(ip) ?? verdict.reasons.join(' ').match(/https?:\/\/\S+/)?.[0];
+          const page = (isZen(verdict.zone) ? DELISTING['zen.spamhaus.org'] : DELISTING[verdict.zone])?.(ip) ?? verdict.reasons.join(' ').match(/https?:\/\/\S+/)?.[0];
           return page ? `${verdict.zone}: ${page}` : `${verdict.zone}: see the list operator's removal page`;
         });
         return {
@@ -99,7 +153,7 @@ export const dnsblCheck: CheckDefinition = {
           evidence,
           fix: {
             kind: 'manual',
-            summary: `Find and stop what sent the spam from ${ip} (a compromised account or an open form), then request delisting — ${pages.join('; ')}`,
+            summary: `Find and stop what sent the spam from ${ip} (a compromised account, an open form, malware on the host), then request delisting — ${pages.join('; ')}`,
             commands: [],
           },
         };

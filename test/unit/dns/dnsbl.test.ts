@@ -33,9 +33,32 @@ describe('dns.dnsbl', () => {
     });
     const results = await runCheck(dnsblCheck, { yaml: postalYaml(), probes: { dns, host } });
     assert.deepEqual(brief(results), [{ target: '203.0.113.7', status: 'fail', messageId: 'listed' }]);
-    assert.match(results[0].message, /zen\.spamhaus\.org \(127\.0\.0\.2\)/);
+    assert.match(results[0].message, /zen\.spamhaus\.org \(127\.0\.0\.2 SBL\)/);
     assert.ok(results[0].evidence.some((item) => JSON.stringify(item.answer).includes('Listed by SBL')));
     assert.match(results[0].fix?.summary ?? '', /https:\/\/check\.spamhaus\.org\/results\/\?query=203\.0\.113\.7/);
+  });
+
+  it('tells a Spamhaus PBL entry (policy, not spam) from a listing for spam, and asks the right party to remove it', async () => {
+    const pbl = async (codes: string[], zones?: string[]) =>
+      runCheck(dnsblCheck, { yaml: postalYaml(), probes: { dns: countingDns({ 'A 7.113.0.203.zen.spamhaus.org': codes, 'A 7.113.0.203.bl.test': codes }), host }, ...(zones ? { options: { dnsblZones: zones } } : {}) });
+
+    const bySpamhaus = await pbl(['127.0.0.11']);
+    assert.deepEqual(brief(bySpamhaus), [{ target: '203.0.113.7', status: 'fail', messageId: 'policy-listed' }]);
+    assert.equal(bySpamhaus[0].fix?.kind, 'manual');
+    assert.doesNotMatch(bySpamhaus[0].fix?.summary ?? '', /spam from/);
+    assert.match(bySpamhaus[0].fix?.summary ?? '', /^Request removal of 203\.0\.113\.7 from the PBL at https:\/\/check\.spamhaus\.org\/results\/\?query=203\.0\.113\.7/);
+
+    const byProvider = await pbl(['127.0.0.10']);
+    assert.deepEqual(brief(byProvider).map((result) => result.messageId), ['policy-listed']);
+    assert.match(byProvider[0].fix?.summary ?? '', /^Ask the provider of 203\.0\.113\.7/);
+
+    const infected = await pbl(['127.0.0.4', '127.0.0.11']);
+    assert.deepEqual(brief(infected).map((result) => result.messageId), ['listed']);
+    assert.match(infected[0].fix?.summary ?? '', /^Find and stop what sent the spam from 203\.0\.113\.7/);
+
+    // The codes are Spamhaus's: another list answering 127.0.0.10 is an ordinary listing.
+    const other = await pbl(['127.0.0.10'], ['bl.test']);
+    assert.deepEqual(brief(other).map((result) => result.messageId), ['listed']);
   });
 
   it('treats 127.255.255.x as a refused query (unknown, use your own resolver), never as a listing', async () => {
