@@ -5,7 +5,7 @@ import { defaultHelo, ipPools, outboundIps, type SendingIp } from '../../core/fa
 import { containerNameFor, containersOf, postalContainers, type PostalContainer } from '../../core/facts/containers.js';
 import { configFilePath, fileValue, writtenPathOf } from '../../core/facts/config-files.js';
 import { parseVersion, postalVersion } from '../../core/facts/postal-version.js';
-import { poolHostnameSql } from '../dns/pool-hostname-fix.js';
+import { mainDbCommand, poolHostnameSql } from '../dns/pool-hostname-fix.js';
 import { isPlaceholder } from '../dns/lookups.js';
 
 type CauseId =
@@ -293,10 +293,7 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
   }
 
   if (input.poolMismatch.length > 0) {
-    const db = { host: ctx.config.get('main_db.host'), port: ctx.config.get('main_db.port'), user: ctx.config.get('main_db.username'), database: ctx.config.get('main_db.database') };
-    for (const { entry, ptr } of input.poolMismatch) {
-      commands.push(sh`mysql -h ${db.host} -P ${db.port} -u ${db.user} -p ${db.database} -e ${poolHostnameSql(entry.ip, ptr![0])}`);
-    }
+    for (const { entry, ptr } of input.poolMismatch) commands.push(mainDbCommand(ctx, poolHostnameSql(entry.ip, ptr![0])));
     const changes = input.poolMismatch.map(({ entry, helo, ptr }) => `${entry.ip} → ${ptr![0]} (now ${helo ?? 'empty'})`).join(', ');
     const pools = [...new Set(input.poolMismatch.map(({ entry }) => entry.pool ?? '?'))].join(', ');
     summary.push(`Set each pool IP's hostname to its PTR name: ${changes} — in the web interface under IP Pools → ${pools} → the IP → Hostname, or with the SQL shown (it asks for the main_db password)`);

@@ -6,6 +6,7 @@ import { ipPoolsCheck } from '../../../src/checks/postal/ip-pools.js';
 import { ptrCheck } from '../../../src/checks/dns/ptr.js';
 import { heloCheck } from '../../../src/checks/dns/helo.js';
 import { poolIpsBoundCheck } from '../../../src/checks/network/pool-ips-bound.js';
+import { poolHostnameSql } from '../../../src/checks/dns/pool-hostname-fix.js';
 import { outboundIps } from '../../../src/core/facts/outbound-ips.js';
 import { runChecks } from '../../../src/core/runner.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
@@ -123,6 +124,18 @@ describe('IP pools from a real MariaDB', { skip: missing ?? false }, () => {
       { target: '2001:db8::10', status: 'pass', messageId: 'bound' },
       { target: '192.0.2.11', status: 'pass', messageId: 'bound' },
     ]);
+  });
+
+  it('the printed UPDATE finds an address however Postal stored it (IPv6 with capitals or leading zeros)', async () => {
+    await db.sql("INSERT INTO ip_addresses (ip_pool_id, ipv4, ipv6, hostname, priority) VALUES (2, '198.51.100.6', '2001:0db8:0000::0006', 'old.postal.example', 100);", 'postal');
+    try {
+      await db.sql(poolHostnameSql('2001:db8::6', 'v6.postal.example'), 'postal');
+      await db.sql(poolHostnameSql('2001:db8::10', 'mx6.postal.example'), 'postal');
+      const rows = await db.sql("SELECT ipv6, hostname FROM ip_addresses WHERE ipv6 IS NOT NULL ORDER BY id;", 'postal');
+      assert.deepEqual(rows.trim().split('\n').slice(-2), ['2001:DB8::10\tmx6.postal.example', '2001:0db8:0000::0006\tv6.postal.example']);
+    } finally {
+      await db.sql("DELETE FROM ip_addresses WHERE ipv4 = '198.51.100.6'; UPDATE ip_addresses SET hostname = 'mx.postal.example' WHERE ipv4 = '192.0.2.10';", 'postal');
+    }
   });
 
   const failures: Array<{ name: string; config: () => string; status: string; messageId: string }> = [
