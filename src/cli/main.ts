@@ -36,15 +36,32 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv);
     return outcome.exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof DoctorError) {
-      await io.stderr(`postal-doctor: ${error.message}\n`);
-      return error.exitCode;
+    if (error instanceof CommanderError && error.exitCode === 0) return 0;
+    let reason: string;
+    if (error instanceof CommanderError) {
+      // Commander has printed the message and the usage hint already.
+      reason = error.message.replace(/^error: /, '');
+    } else if (error instanceof DoctorError) {
+      reason = error.message;
+      await io.stderr(`postal-doctor: ${reason}\n`);
+    } else {
+      reason = `internal error: ${error instanceof Error ? error.message : String(error)}`;
+      const detail = verbose && error instanceof Error && error.stack ? `internal error: ${error.stack}` : reason;
+      await io.stderr(`postal-doctor: ${detail}\n`);
     }
-    const detail = verbose && error instanceof Error && error.stack ? error.stack : error instanceof Error ? error.message : String(error);
-    await io.stderr(`postal-doctor: internal error: ${detail}\n`);
-    return 2;
+    if (!nagiosRequested(argv)) return 2;
+    await io.stdout(`POSTAL-DOCTOR UNKNOWN - ${reason.split('\n')[0]}\n`);
+    return 3;
   }
+}
+
+/**
+ * A Nagios plugin that cannot do its job reports UNKNOWN (exit 3) with a status line; exit 2 with
+ * nothing on stdout would read as CRITICAL "(No output)".
+ */
+function nagiosRequested(argv: string[]): boolean {
+  const args = argv.slice(2);
+  return args.some((arg, index) => arg === '--format=nagios' || (arg === '--format' && args[index + 1] === 'nagios'));
 }
 
 /** The only place that exits the process. */

@@ -54,15 +54,30 @@ function ipAddress(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** `ip`, `ip:port`, `[v6]` or `[v6]:port`. */
-function resolverAddress(value: string, previous: string[]): string[] {
+/** `host`, `host:port`, a bare IPv6 address, `[v6]` or `[v6]:port`, split; null when it is none of those. */
+function splitHostPort(value: string): { host: string; port?: string } | null {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  const plain = /^([^:]+)(?::(\d+))?$/.exec(value);
-  const host = bracketed?.[1] ?? (isIP(value) === 6 ? value : plain?.[1]);
-  const port = bracketed?.[2] ?? (isIP(value) === 6 ? undefined : plain?.[2]);
-  if (!host || !isIP(host) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
+  if (bracketed) return isIP(bracketed[1]) === 6 ? { host: bracketed[1], port: bracketed[2] } : null;
+  if (isIP(value) === 6) return { host: value };
+  const plain = /^([^:[\]]+)(?::(\d+))?$/.exec(value);
+  return plain ? { host: plain[1], port: plain[2] } : null;
+}
+
+const validPort = (port: string | undefined) => port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+
+function resolverAddress(value: string, previous: string[]): string[] {
+  const parts = splitHostPort(value);
+  if (!parts || !isIP(parts.host) || !validPort(parts.port)) {
     throw new InvalidArgumentError(`"${value}" is not a resolver address (ip, ip:port or [ipv6]:port)`);
   }
+  return [...previous, value];
+}
+
+/** A typo in a target is a usage error, not a result that reads "unknown" and lets the run pass. */
+function hostAndPort(value: string, previous: string[]): string[] {
+  const parts = splitHostPort(value);
+  const hostOk = parts !== null && (isIP(parts.host) !== 0 || /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9])?\.?$/.test(parts.host));
+  if (!hostOk || !validPort(parts.port)) throw new InvalidArgumentError(`"${value}" is not host, host:port or [ipv6]:port`);
   return [...previous, value];
 }
 
@@ -76,8 +91,8 @@ function addRunOptions(command: Command): Command {
     .option('--resolver <ip[:port]>', 'DNS server for ordinary lookups (repeatable; default: the system resolver)', resolverAddress, [])
     .option('--dnsbl-resolver <ip[:port]>', 'DNS server for blocklist lookups (default: --resolver)', resolverAddress, [])
     .option('--dnsbl-zone <zone>', 'blocklist zone to query (repeatable; default: zen.spamhaus.org, b.barracudacentral.org, bl.spamcop.net)', collect, [])
-    .option('--probe-target <host[:port]>', 'remote MX for the outbound port 25 test (repeatable)', collect, [])
-    .option('--smtp-target <host[:port]>', 'where to run the live STARTTLS probe (repeatable)', collect, [])
+    .option('--probe-target <host[:port]>', 'remote MX for the outbound port 25 test (repeatable)', hostAndPort, [])
+    .option('--smtp-target <host[:port]>', 'where to run the live STARTTLS probe (repeatable)', hostAndPort, [])
     .option('--offline', 'no network: config, files and local checks only', false)
     .option('--timeout <ms>', 'time limit of each network operation', positiveInteger('--timeout'), 5000)
     .option('--deadline <ms>', 'time limit of the whole run', positiveInteger('--deadline'), 60000)
@@ -85,7 +100,7 @@ function addRunOptions(command: Command): Command {
     .option('-o, --output <file>', 'write the report to a file')
     .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code 1').choices(['fail', 'warn']).default('fail'))
     .option('--no-color', 'no colour')
-    .option('-q, --quiet', 'print nothing on the terminal when writing to a file', false)
+    .option('-q, --quiet', 'only the problems; nothing on the terminal when writing to a file', false)
     .option('-v, --verbose', 'show passing details and evidence', false)
     .option('--host-root <dir>', 'prefix for every host path read', '/');
 }

@@ -1,10 +1,12 @@
 import type { FailOn } from '../core/exit-code.js';
-import type { Group, Result, Status, Summary } from '../core/types.js';
+import type { ConfigChange, Fix, Group, Result, Status, Summary } from '../core/types.js';
 import { GROUPS } from '../core/types.js';
 
 export interface ReporterOptions {
   color: boolean;
   verbose: boolean;
+  /** `--quiet`: the human report shows only the problems and the summary. */
+  quiet: boolean;
   /** `--fail-on`: decides whether a warning is a failing test case in JUnit. */
   failOn: FailOn;
 }
@@ -57,10 +59,29 @@ export function checkAndTarget(result: Result): string {
   return result.target === null ? result.check : `${result.check} ${result.target}`;
 }
 
+/** Commands that (re)start Postal or a container: they take effect only after the edits of the same fix. */
+const RESTART_COMMAND = /^\s*(docker\s+(restart|start)|postal\s+(restart|start)|systemctl\s+(restart|try-restart|reload|start))(\s|$)/;
+
+/** A fix in the order an operator carries it out: commands, records to publish, postal.yml edits, then restarts. */
+export function fixSteps(fix: Fix): { commands: string[]; records: string[]; configChanges: ConfigChange[]; restarts: string[] } {
+  return {
+    commands: fix.commands.filter((command) => !RESTART_COMMAND.test(command)),
+    records: fix.records ?? [],
+    configChanges: fix.configChanges ?? [],
+    restarts: fix.commands.filter((command) => RESTART_COMMAND.test(command)),
+  };
+}
+
+/** `in postal.yml: smtp.port: 2525 → 25`; labelled, so that nobody pastes it into a shell. */
+export function configChangeText(change: ConfigChange): string {
+  const to = change.to === undefined ? '(remove the key)' : formatConfigValue(change.to);
+  return `in postal.yml: ${change.path}: ${formatConfigValue(change.from)} → ${to}`;
+}
+
 const YAML_KEYWORDS = /^(true|false|yes|no|on|off|y|n|null)$/i;
 
 /** A postal.yml value as an operator would write it; strings are quoted only when plain text would be ambiguous. */
-export function formatConfigValue(value: unknown): string {
+function formatConfigValue(value: unknown): string {
   if (value === undefined) return '(not set)';
   if (typeof value === 'string' && /^[\w.@:/+-]+$/.test(value) && Number.isNaN(Number(value)) && !YAML_KEYWORDS.test(value)) {
     return value;

@@ -6,7 +6,8 @@ import {
   checkAndTarget,
   countsPhrase,
   formatAnswer,
-  formatConfigValue,
+  configChangeText,
+  fixSteps,
   formatSeconds,
   isProblem,
   oneLine,
@@ -43,13 +44,11 @@ function indentLines(text: string, indent: string): string[] {
 }
 
 function fixLines(fix: Fix, chalk: ChalkInstance): string[] {
+  const { commands, records, configChanges, restarts } = fixSteps(fix);
   const lines = [`${DETAIL_INDENT}${chalk.bold('Fix:')} ${oneLine(fix.summary)}`];
-  for (const command of fix.commands) lines.push(...indentLines(command, FIX_INDENT).map((line) => chalk.cyan(line)));
-  for (const record of fix.records ?? []) lines.push(...indentLines(record, FIX_INDENT).map((line) => chalk.cyan(line)));
-  for (const change of fix.configChanges ?? []) {
-    const edit = `${change.path}: ${formatConfigValue(change.from)} → ${formatConfigValue(change.to)}`;
-    lines.push(chalk.cyan(FIX_INDENT + oneLine(edit)));
-  }
+  for (const text of [...commands, ...records]) lines.push(...indentLines(text, FIX_INDENT).map((line) => chalk.cyan(line)));
+  for (const change of configChanges) lines.push(chalk.cyan(FIX_INDENT + oneLine(configChangeText(change))));
+  for (const command of restarts) lines.push(...indentLines(command, FIX_INDENT).map((line) => chalk.cyan(line)));
   return lines;
 }
 
@@ -74,7 +73,7 @@ function outboundIpsLine(report: Report): string | null {
   return `Outbound IPs: ${oneLine(ips.join(', '))}`;
 }
 
-/** The terminal report: grouped by area, problems with their message and fix, passes on one line each. */
+/** The terminal report: grouped by area, problems with their message and fix, passes on one line each (left out with --quiet). */
 export function renderHuman(report: Report, options: ReporterOptions): string {
   const chalk = new Chalk({ level: options.color ? 1 : 0 });
   const format = report.config.format === null ? 'unreadable' : `format ${report.config.format}`;
@@ -82,7 +81,8 @@ export function renderHuman(report: Report, options: ReporterOptions): string {
   const ips = outboundIpsLine(report);
   if (ips) lines.push(chalk.dim(ips));
 
-  for (const [group, results] of resultsByGroup(report.results)) {
+  const shown = options.quiet ? report.results.filter(isProblem) : report.results;
+  for (const [group, results] of resultsByGroup(shown)) {
     lines.push('', chalk.bold.underline(GROUP_HEADINGS[group]));
     for (const result of results) lines.push(...resultLines(result, chalk, options.verbose));
   }

@@ -1,5 +1,5 @@
 import type { Fix, Report, Result } from '../core/types.js';
-import { type ReporterOptions, formatAnswer, formatConfigValue, resultsByGroup } from './common.js';
+import { type ReporterOptions, configChangeText, fixSteps, formatAnswer, resultsByGroup } from './common.js';
 
 // Characters XML 1.0 does not allow at all, not even as character references.
 const INVALID_XML = /[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
@@ -35,12 +35,8 @@ function seconds(ms: number): string {
 }
 
 function fixText(fix: Fix): string[] {
-  const lines = [`Fix: ${fix.summary}`];
-  for (const line of [...fix.commands, ...(fix.records ?? [])]) lines.push(`  ${line}`);
-  for (const change of fix.configChanges ?? []) {
-    lines.push(`  ${change.path}: ${formatConfigValue(change.from)} → ${formatConfigValue(change.to)}`);
-  }
-  return lines;
+  const { commands, records, configChanges, restarts } = fixSteps(fix);
+  return [`Fix: ${fix.summary}`, ...[...commands, ...records, ...configChanges.map(configChangeText), ...restarts].map((line) => `  ${line}`)];
 }
 
 /** What a CI log shows for a result: the message, the evidence and the fix. */

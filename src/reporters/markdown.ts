@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type { ConfigChange, Fix, Report, Result, Status } from '../core/types.js';
-import { type ReporterOptions, countsPhrase, formatSeconds, oneLine, printable, problemsFirst } from './common.js';
+import { type ReporterOptions, countsPhrase, fixSteps, formatSeconds, oneLine, printable, problemsFirst } from './common.js';
 
 const STATUS_LABELS: Record<Status, string> = { pass: '✔ pass', warn: '▲ warn', fail: '✖ fail', unknown: '? unknown', skip: '- skip' };
 
@@ -54,10 +54,12 @@ function configChangeYaml(change: ConfigChange): string {
 }
 
 function fixBlocks(fix: Fix): string[] {
+  const { commands, records, configChanges, restarts } = fixSteps(fix);
   const blocks = [`**Fix:** ${paragraph(fix.summary)}`];
-  if (fix.commands.length > 0) blocks.push(fenced('sh', fix.commands.join('\n')));
-  if (fix.records?.length) blocks.push(fenced('dns', fix.records.join('\n')));
-  if (fix.configChanges?.length) blocks.push(fenced('yaml', `# postal.yml\n${fix.configChanges.map(configChangeYaml).join('\n')}`));
+  if (commands.length > 0) blocks.push(fenced('sh', commands.join('\n')));
+  if (records.length > 0) blocks.push(fenced('dns', records.join('\n')));
+  if (configChanges.length > 0) blocks.push(fenced('yaml', `# postal.yml\n${configChanges.map(configChangeYaml).join('\n')}`));
+  if (restarts.length > 0) blocks.push(fenced('sh', restarts.join('\n')));
   return blocks;
 }
 

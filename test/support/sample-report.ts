@@ -158,4 +158,4 @@ export function sampleReport(results: Result[] = sampleResults()): Report {
   };
 }
 
-export const PLAIN: ReporterOptions = { color: false, verbose: false, failOn: 'fail' };
+export const PLAIN: ReporterOptions = { color: false, verbose: false, quiet: false, failOn: 'fail' };

@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Report, RunOptions } from '../../core/types.js';
 import { defaultRunOptions, DEFAULT_CONFIG_PATH } from '../../core/options.js';
@@ -52,6 +52,7 @@ async function writeReportFile(path: string, text: string): Promise<void> {
     await writeFile(temporary, text);
     await rename(temporary, path);
   } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
     throw new DoctorError(`${path}: cannot write the report (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
@@ -106,7 +107,7 @@ export async function runCheckCommand(flags: RunFlags, mode: 'check' | 'report' 
   );
 
   const color = flags.color && io.interactive;
-  const reporterOptions = { verbose: flags.verbose, failOn: flags.failOn };
+  const reporterOptions = { verbose: flags.verbose, quiet: flags.quiet, failOn: flags.failOn };
   const text = mode === 'fix' ? renderFixScript(report) : REPORTERS[flags.format](report, { ...reporterOptions, color: flags.format === 'human' && color });
 
   if (flags.output) {

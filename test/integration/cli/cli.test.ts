@@ -101,6 +101,37 @@ describe('postal-doctor check', () => {
     assert.ok(validate(JSON.parse(readFileSync(target, 'utf8'))));
   });
 
+  it('leaves no temporary file behind when --output cannot be written', async () => {
+    const directory = join(scratch, 'a-directory');
+    mkdirSync(directory);
+    const run = await cli(['check', '--offline', '--output', directory, '--quiet', '--config', SAMPLE]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^postal-doctor: .*a-directory: cannot write the report \(EISDIR\)\n$/);
+    assert.deepEqual(readdirSync(scratch).filter((name) => name.endsWith('.tmp')), []);
+  });
+
+  it('with --quiet and no --output, the human report shows only the problems', async () => {
+    const full = await cli(['check', '--offline', '--config', SAMPLE]);
+    const quiet = await cli(['check', '--offline', '--quiet', '--config', SAMPLE]);
+    assert.equal(quiet.code, full.code);
+    assert.match(full.stdout, /^ {2}✔ .* config\.syntax /m);
+    assert.doesNotMatch(quiet.stdout, /^ {2}[✔-] /m, 'no pass or skip line');
+    const problemLines = (text: string) => text.split('\n').filter((line) => /^ {2}[✖▲?] /.test(line));
+    assert.deepEqual(problemLines(quiet.stdout), problemLines(full.stdout));
+    const counts = (text: string) => /\d+ passed, .* skipped/.exec(text)?.[0];
+    assert.equal(counts(quiet.stdout), counts(full.stdout));
+  });
+
+  it('a Nagios run that cannot do its job is UNKNOWN (exit 3) with a status line', async () => {
+    const missing = await cli(['check', '--format', 'nagios', '--config', join(scratch, 'absent.yml')]);
+    assert.equal(missing.code, 3);
+    assert.match(missing.stdout, /^POSTAL-DOCTOR UNKNOWN - .*absent\.yml: no such file/);
+    const usage = await cli(['check', '--format=nagios', '--timeout', 'soon']);
+    assert.equal(usage.code, 3);
+    assert.match(usage.stdout, /^POSTAL-DOCTOR UNKNOWN - option '--timeout <ms>'/);
+    assert.equal((await cli(['check', '--format', 'json', '--config', join(scratch, 'absent.yml')])).code, 2, 'other formats keep exit 2');
+  });
+
   it('makes report a redacted Markdown ticket', async () => {
     const run = await cli(['report', '--offline', '--config', SAMPLE]);
     assert.match(run.stdout, /^# postal-doctor report/m);
@@ -172,7 +203,7 @@ describe('bad input', () => {
   });
 
   it('unknown flags, check names and malformed values are usage errors, exit 2', async () => {
-    for (const args of [['check', '--nope'], ['check', '--only', 'dns.fcrnds'], ['check', '--ip', 'not-an-ip'], ['check', '--format', 'xml'], ['check', '--timeout', 'soon'], ['explain', 'dns.fcrnds']]) {
+    for (const args of [['check', '--nope'], ['check', '--only', 'dns.fcrnds'], ['check', '--ip', 'not-an-ip'], ['check', '--format', 'xml'], ['check', '--timeout', 'soon'], ['check', '--smtp-target', 'mx.example.com:smtp'], ['check', '--probe-target', 'gmail-smtp-in.l.google.com;id'], ['explain', 'dns.fcrnds']]) {
       const run = await cli(args);
       assert.equal(run.code, 2, args.join(' '));
       assert.equal(run.stdout, '');

@@ -41,8 +41,8 @@ test('problems show message and fix; passes stay on one line without evidence', 
   ]);
   const moved = lines.indexOf('  ▲ postal.helo_hostname is in the wrong group  config.unknown-keys postal.helo_hostname');
   assert.deepEqual(lines.slice(moved + 3, moved + 5), [
-    '        postal.helo_hostname: mta.example.com → (not set)',
-    '        dns.helo_hostname: (not set) → mta.example.com',
+    '        in postal.yml: postal.helo_hostname: mta.example.com → (remove the key)',
+    '        in postal.yml: dns.helo_hostname: (not set) → mta.example.com',
   ]);
   const pass = lines.indexOf('  ✔ Reverse DNS of 192.0.2.10 is set  dns.ptr 192.0.2.10');
   assert.ok(lines[pass + 1]!.startsWith('  ✖ '), 'nothing under a pass');

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FORMATS, REPORTERS } from '../../../src/reporters/index.js';
-import { PLAIN, sampleReport } from '../../support/sample-report.js';
+import { renderHuman } from '../../../src/reporters/human.js';
+import { PLAIN, sampleReport, sampleResult } from '../../support/sample-report.js';
 
 test('every --format has a reporter', () => {
   assert.deepEqual(Object.keys(REPORTERS).sort(), [...FORMATS].sort());
@@ -19,3 +20,28 @@ for (const format of FORMATS) {
     assert.ok(!first.includes('\u001b'), 'a control sequence from a DNS answer never reaches the output');
   });
 }
+
+test('a fix reads in the order it is carried out: commands, then the postal.yml edit, then the restart', () => {
+  const result = sampleResult({
+    check: 'config.app-smtp',
+    status: 'fail',
+    title: "Postal's own mail does not reach the SMTP server",
+    fix: {
+      summary: 'Set smtp.port to 25, then restart Postal',
+      commands: ['postal restart', "cp '/opt/postal/config/postal.yml' /root/postal.yml.bak"],
+      kind: 'config',
+      configChanges: [{ path: 'smtp.port', from: 2525, to: 25 }, { path: 'smtp.prot' }],
+    },
+  });
+  const report = sampleReport([result]);
+  const order = (text: string) =>
+    ['/root/postal.yml.bak', '2525', 'smtp.prot', 'postal restart'].map((needle) => text.indexOf(needle, text.indexOf('Set smtp.port to 25')));
+  for (const format of ['human', 'junit', 'markdown'] as const) {
+    const text = REPORTERS[format](report, PLAIN);
+    const positions = order(text);
+    assert.ok(positions.every((position) => position > 0), `${format}: ${positions}`);
+    assert.deepEqual([...positions].sort((a, b) => a - b), positions, `${format} keeps the order`);
+  }
+  const human = renderHuman(report, PLAIN);
+  assert.match(human, /^ {8}in postal\.yml: smtp\.port: 2525 → 25$/m, 'an edit is labelled, never a bare line that looks like a command');
+});
