@@ -2,7 +2,7 @@ import type { CheckContext, CheckDefinition, ConfigChange, Finding, Fix, Status 
 import type { ConfigKey } from '../../config/schema.js';
 import { ipFamily } from '../../core/ip.js';
 import { misplacedKeysFor, writtenPathFor } from '../../config/keys.js';
-import { originText } from './values.js';
+import { originText, writtenValue } from './values.js';
 
 /** Names Postal, the installer and the RFCs use as stand-ins, with what they are. */
 const PLACEHOLDERS: Array<{ suffix: string; what: 'default' | 'installer' | 'reserved' }> = [
@@ -145,7 +145,7 @@ function nameFinding(ctx: CheckContext, subject: Subject, value: string): Findin
   // `localhost` is a stand-in, not a typo: it is reported as a placeholder although it has no dot.
   const problem = key === 'smtp.from_address' && !value.includes('@') ? 'it is not an e-mail address' : placeholder && !name.includes('.') ? null : hostnameProblem(name);
   if (problem) {
-    return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix: replaceFix(ctx, key, value, null, `Set ${key} to a valid fully qualified host name`) };
+    return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix: replaceFix(ctx, key, null, `Set ${key} to a valid fully qualified host name`) };
   }
   if (!placeholder) return { target: key, status: 'pass', messageId: 'ok', data };
 
@@ -161,7 +161,7 @@ function nameFinding(ctx: CheckContext, subject: Subject, value: string): Findin
       status,
       messageId: 'placeholder-misplaced',
       data: { ...data, what: PLACEHOLDER_TEXT[placeholder.what], misplaced: misplaced.map((written) => `${written.path} (line ${written.line})`).join(', ') },
-      fix: replaceFix(ctx, key, value, intended, `Move ${first.path} to ${writtenPathFor(ctx.config, key) ?? key}`, { path: first.path, from: first.value }),
+      fix: replaceFix(ctx, key, intended, `Move ${first.path} to ${writtenPathFor(ctx.config, key) ?? key}`, { path: first.path, from: first.value }),
     };
   }
   const summary =
@@ -174,7 +174,7 @@ function nameFinding(ctx: CheckContext, subject: Subject, value: string): Findin
           : key === 'smtp.from_address'
             ? `Set smtp.from_address to an address of your own domain${suggestion ? ` (${suggestion})` : ''}`
             : `Set ${key} to a name under your own domain${suggestion ? ` (${suggestion}, following the installer's naming)` : ''} and publish its DNS records`;
-  return { target: key, status, messageId: 'placeholder', data: { ...data, what: PLACEHOLDER_TEXT[placeholder.what] }, fix: replaceFix(ctx, key, value, suggestion, summary) };
+  return { target: key, status, messageId: 'placeholder', data: { ...data, what: PLACEHOLDER_TEXT[placeholder.what] }, fix: replaceFix(ctx, key, suggestion, summary) };
 }
 
 function mxFinding(ctx: CheckContext, names: string[]): Finding {
@@ -185,7 +185,7 @@ function mxFinding(ctx: CheckContext, names: string[]): Finding {
   const invalid = names.map((name) => ({ name, problem: hostnameProblem(name) })).filter(({ problem }) => problem !== null);
   if (invalid.length > 0) {
     const problem = invalid.map(({ name, problem }) => `${name}: ${problem}`).join('; ');
-    return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix: replaceFix(ctx, key, names, null, 'Write each MX host as a bare, fully qualified host name') };
+    return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix: replaceFix(ctx, key, null, 'Write each MX host as a bare, fully qualified host name') };
   }
   const placeholders = names.map((name) => ({ name, placeholder: placeholderOf(name) })).filter(({ placeholder }) => placeholder !== null);
   if (placeholders.length > 0) {
@@ -200,7 +200,7 @@ function mxFinding(ctx: CheckContext, names: string[]): Finding {
         status: 'warn',
         messageId: 'placeholder-misplaced',
         data: { ...data, what, misplaced: misplaced.map((written) => `${written.path} (line ${written.line})`).join(', ') },
-        fix: replaceFix(ctx, key, names, Array.isArray(first.value) ? first.value : null, `Move ${first.path} to ${writtenPathFor(ctx.config, key) ?? key}`, { path: first.path, from: first.value }),
+        fix: replaceFix(ctx, key, Array.isArray(first.value) ? first.value : null, `Move ${first.path} to ${writtenPathFor(ctx.config, key) ?? key}`, { path: first.path, from: first.value }),
       };
     }
     return {
@@ -208,11 +208,11 @@ function mxFinding(ctx: CheckContext, names: string[]): Finding {
       status: 'warn',
       messageId: 'placeholder',
       data: { ...data, what },
-      fix: replaceFix(ctx, key, names, suggestion, `List the MX hosts of this server under your own domain${suggestion ? ` (${suggestion.join(', ')})` : ''}`),
+      fix: replaceFix(ctx, key, suggestion, `List the MX hosts of this server under your own domain${suggestion ? ` (${suggestion.join(', ')})` : ''}`),
     };
   }
   if (names.some((name) => name !== name.toLowerCase())) {
-    return { target: key, status: 'warn', messageId: 'mx-case', data, fix: replaceFix(ctx, key, names, names.map((name) => name.toLowerCase()), 'Write the MX host names in lower case') };
+    return { target: key, status: 'warn', messageId: 'mx-case', data, fix: replaceFix(ctx, key, names.map((name) => name.toLowerCase()), 'Write the MX host names in lower case') };
   }
   return { target: key, status: 'pass', messageId: 'ok', data };
 }
@@ -224,12 +224,12 @@ function replaceBase(value: string, placeholder: string, base: string): string {
 }
 
 /** The fix: the config change when the right value is known, in the file or the environment variable that set the value. */
-function replaceFix(ctx: CheckContext, key: ConfigKey, current: unknown, replacement: unknown, summary: string, extra?: ConfigChange): Fix {
+function replaceFix(ctx: CheckContext, key: ConfigKey, replacement: unknown, summary: string, extra?: ConfigChange): Fix {
   const entry = ctx.config.entry(key);
   if (entry.origin === 'env') {
     return { summary: `${summary}: the value comes from the environment variable ${entry.source} of the Postal containers, so change it there and recreate them (postal start)`, commands: [], kind: 'manual' };
   }
   const path = writtenPathFor(ctx.config, key) ?? key;
-  const changes: ConfigChange[] = [...(extra ? [extra] : []), ...(replacement !== null ? [{ path, from: current, to: replacement }] : [])];
+  const changes: ConfigChange[] = [...(extra ? [extra] : []), ...(replacement !== null ? [{ path, from: writtenValue(ctx.config, key), to: replacement }] : [])];
   return { summary: `${summary}, then restart Postal (postal restart)`, commands: [], kind: 'config', ...(changes.length > 0 ? { configChanges: changes } : {}) };
 }

@@ -5,7 +5,8 @@ import { sh } from '../../core/shell.js';
 import { probePath } from '../../core/facts/config-files.js';
 import { CONTAINER_CONFIG_DIR } from '../../config/load.js';
 import { writtenPathFor } from '../../config/keys.js';
-import { originText } from './values.js';
+import { originText, writtenValue } from './values.js';
+import { POSTAL_GID } from '../../core/postal-user.js';
 
 /** Where the installer puts postal.yml and its files on the host. */
 const INSTALLER_CONFIG_DIR = '/opt/postal/config';
@@ -77,7 +78,7 @@ function pathFinding(ctx: CheckContext, spec: (typeof PATH_KEYS)[number]): Findi
       status,
       messageId: 'relative',
       data: { ...data, resolved },
-      fix: changeFix(ctx, key, value, corrected, `Point ${key} at ${corrected}, the same file name in the config directory (${posix.join(directory, posix.basename(value))} on the host)`),
+      fix: changeFix(ctx, key, corrected, `Point ${key} at ${corrected}, the same file name in the config directory (${posix.join(directory, posix.basename(value))} on the host)`),
     };
   }
 
@@ -85,15 +86,15 @@ function pathFinding(ctx: CheckContext, spec: (typeof PATH_KEYS)[number]): Findi
   const hostDirectory = [directory, INSTALLER_CONFIG_DIR].find((dir) => normalised.startsWith(`${dir}/`));
   if (hostDirectory) {
     const corrected = posix.join(CONTAINER_CONFIG_DIR, normalised.slice(hostDirectory.length + 1));
-    return { target: key, status, messageId: 'host-path', data: { ...data, corrected }, fix: changeFix(ctx, key, value, corrected, `Write ${key} as the container path ${corrected}`) };
+    return { target: key, status, messageId: 'host-path', data: { ...data, corrected }, fix: changeFix(ctx, key, corrected, `Write ${key} as the container path ${corrected}`) };
   }
 
-  const permissions = spec.private ? [sh`chgrp 999 ${hostDestination}`, sh`chmod 640 ${hostDestination}`] : [sh`chmod 644 ${hostDestination}`];
+  // The copy belongs to root: a private file gets Postal's group, as postal bootstrap leaves it readable to the containers.
+  const permissions = spec.private ? [sh`chgrp ${POSTAL_GID} ${hostDestination}`, sh`chmod 640 ${hostDestination}`] : [sh`chmod 644 ${hostDestination}`];
   const mount = value.startsWith('/etc/letsencrypt/') ? '/etc/letsencrypt' : posix.dirname(normalised);
   const fix = changeFix(
     ctx,
     key,
-    value,
     containerPath,
     `Copy ${value} to ${hostDestination} and point ${key} at ${containerPath}; copy it again after every renewal (for example from a certbot --deploy-hook that also runs postal restart). Or instead add the volume ${mount}:${mount}:ro to every service in /opt/postal/install/docker-compose.yml${mount === '/etc/letsencrypt' ? " (the whole of /etc/letsencrypt: the live/ files are links into archive/)" : ''} and keep the path`,
   );
@@ -101,10 +102,10 @@ function pathFinding(ctx: CheckContext, spec: (typeof PATH_KEYS)[number]): Findi
 }
 
 /** The config change, made in the file or, when the value comes from the environment, there. */
-function changeFix(ctx: CheckContext, key: ConfigKey, from: string, to: string, summary: string): Fix {
+function changeFix(ctx: CheckContext, key: ConfigKey, to: string, summary: string): Fix {
   const entry = ctx.config.entry(key);
   if (entry.origin === 'env') {
     return { summary: `${summary}: the value comes from the environment variable ${entry.source} of the Postal containers, so change it there and recreate them (postal start)`, commands: [], kind: 'manual' };
   }
-  return { summary: `${summary}, then restart Postal (postal restart)`, commands: ['postal restart'], kind: 'config', configChanges: [{ path: writtenPathFor(ctx.config, key) ?? key, from, to }] };
+  return { summary: `${summary}, then restart Postal (postal restart)`, commands: ['postal restart'], kind: 'config', configChanges: [{ path: writtenPathFor(ctx.config, key) ?? key, from: writtenValue(ctx.config, key), to }] };
 }

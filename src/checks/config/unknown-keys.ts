@@ -136,7 +136,8 @@ function misplaced(ctx: CheckContext, written: WrittenKey, classification: Extra
   }
   const destination = writeAs ?? target;
   const how = classification.kind === 'v2-in-legacy' ? `In this format it is written ${destination}; or convert the file to version 2.` : '';
-  const changes: ConfigChange[] = setElsewhere ? [remove] : [remove, { path: destination, from: changeValue(target, entry.value), to: changeValue(target, intended) }];
+  // Not set elsewhere: the destination holds only the default, so the change adds it.
+  const changes: ConfigChange[] = setElsewhere ? [remove] : [remove, { path: destination, to: changeValue(target, intended) }];
   const summary = setElsewhere
     ? `Remove ${written.path}: Postal uses ${target}${entry.origin === 'env' ? ` from ${entry.source}` : ''}`
     : `Move ${written.path} to ${destination}`;

@@ -1,5 +1,6 @@
-import type { ConfigEntry } from '../../config/effective.js';
-import { keySpec } from '../../config/schema.js';
+import type { ConfigEntry, EffectiveConfig } from '../../config/effective.js';
+import { keySpec, type ConfigKey } from '../../config/schema.js';
+import { writtenPathFor } from '../../config/keys.js';
 import { looksSecret, NOT_SET, REDACTED, redactRelayUrl } from '../../config/secrets.js';
 
 /** True for settings whose values never appear in results. */
@@ -31,6 +32,13 @@ export function shownValue(path: string, value: unknown): string {
 export function changeValue(path: string, value: unknown): unknown {
   if (value === null || value === undefined) return undefined;
   return isSecretPath(path) ? REDACTED : masked(value);
+}
+
+/** The `from` of a change to `key`: the value postal.yml gives it, absent when the file does not set it (a default or the environment). */
+export function writtenValue(config: EffectiveConfig, key: ConfigKey): unknown {
+  const path = writtenPathFor(config, key);
+  const written = path === null ? undefined : config.writtenKeys().find((entry) => entry.path === path);
+  return written ? changeValue(path!, written.value) : undefined;
 }
 
 /** Where an effective value came from, in words: `postal.yml line 4`, `the default`, `environment DNS_HELO_HOSTNAME`. */

@@ -1,5 +1,7 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
 import { smtpRestart } from './smtp-container.js';
+import { writtenPathFor } from '../../config/keys.js';
+import { originText, writtenValue } from '../config/values.js';
 
 export const tlsEnabled: CheckDefinition = {
   id: 'tls.enabled',
@@ -27,7 +29,11 @@ export const tlsEnabled: CheckDefinition = {
   async run(ctx): Promise<Finding[]> {
     const smtp = await smtpRestart(ctx);
     const entry = ctx.config.entry('smtp_server.tls_enabled');
-    const origin = entry.origin === 'default' ? 'the default' : entry.origin === 'env' ? `environment ${entry.source}` : `postal.yml${entry.line ? ` line ${entry.line}` : ''}`;
+    const origin = originText(entry);
+    const key = 'smtp_server.tls_enabled';
+    const inFile = writtenValue(ctx.config, key);
+    // The edit that switches it on in postal.yml; none when the file says true already.
+    const configChanges = inFile === true ? [] : [{ path: writtenPathFor(ctx.config, key) ?? key, from: inFile, to: true }];
     const evidence = [{ query: 'smtp_server.tls_enabled', answer: { value: entry.value, origin: entry.origin, source: entry.source ?? null, line: entry.line ?? null } }];
     if (ctx.config.get('smtp_server.tls_enabled')) return [{ target: null, status: 'pass', messageId: 'enabled', data: { origin }, evidence }];
     if (entry.origin === 'env') {
@@ -40,10 +46,10 @@ export const tlsEnabled: CheckDefinition = {
           data: { variable, value: String(ctx.config.env[variable] ?? entry.value) },
           evidence,
           fix: {
-            summary: `Remove ${variable} from the Postal containers' environment (or set it to true), set smtp_server.tls_enabled: true in postal.yml, then recreate the containers`,
+            summary: `Remove ${variable} from the Postal containers' environment (or set it to true)${configChanges.length > 0 ? ', set smtp_server.tls_enabled: true in postal.yml' : ''}, then recreate the containers (postal start)`,
             commands: [],
             kind: 'config',
-            configChanges: [{ path: 'smtp_server.tls_enabled', from: entry.value, to: true }],
+            configChanges,
           },
         },
       ];
@@ -59,7 +65,7 @@ export const tlsEnabled: CheckDefinition = {
           summary: 'Set smtp_server.tls_enabled: true in postal.yml (with a certificate that covers smtp_hostname and every MX name), then restart the SMTP server',
           commands: [smtp.command],
           kind: 'config',
-          configChanges: [{ path: 'smtp_server.tls_enabled', from: entry.value, to: true }],
+          configChanges,
         },
       },
     ];

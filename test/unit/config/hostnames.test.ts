@@ -105,7 +105,7 @@ describe('config.hostnames', () => {
     assert.match(result.message, /dns\.smtp_server_hostname \(line 5\) is ignored by Postal/);
     assert.deepEqual(result.fix?.configChanges, [
       { path: 'dns.smtp_server_hostname', from: 'mail.acme.net' },
-      { path: 'postal.smtp_hostname', from: 'postal.example.com', to: 'mail.acme.net' },
+      { path: 'postal.smtp_hostname', to: 'mail.acme.net' },
     ]);
   });
 

@@ -14,7 +14,7 @@ describe('config.unknown-keys', () => {
     assert.equal(result.fix?.kind, 'config');
     assert.deepEqual(result.fix?.configChanges, [
       { path: 'dns.smtp_server_hostname', from: 'mail.example.net' },
-      { path: 'postal.smtp_hostname', from: 'postal.example.com', to: 'mail.example.net' },
+      { path: 'postal.smtp_hostname', to: 'mail.example.net' },
     ]);
   });
 
@@ -45,7 +45,7 @@ describe('config.unknown-keys', () => {
     assert.deepEqual(brief([moved]), [{ target: 'postal.smtp_hostname', status: 'fail', messageId: 'v2-in-legacy' }]);
     assert.deepEqual(moved.fix?.configChanges, [
       { path: 'postal.smtp_hostname', from: 'mail.example.net' },
-      { path: 'dns.smtp_server_hostname', from: 'postal.example.com', to: 'mail.example.net' },
+      { path: 'dns.smtp_server_hostname', to: 'mail.example.net' },
     ]);
     const [v2Only] = await run('postal:\n  signing_key_path: /config/other.key\n');
     assert.deepEqual(brief([v2Only]), [{ target: 'postal.signing_key_path', status: 'fail', messageId: 'v2-in-legacy' }]);

@@ -55,13 +55,16 @@ describe('tls.enabled', () => {
     assert.deepEqual(result.fix?.commands, ['docker restart postal-smtp-1']);
   });
 
-  it('fails on the default (off) too', async () => {
-    assert.deepEqual(brief(await runCheck(tlsEnabled, { yaml: 'version: 2\n' })), [{ target: null, status: 'fail', messageId: 'disabled' }]);
+  it('fails on the default (off) too; the change adds the key, which the file does not set', async () => {
+    const [result] = await runCheck(tlsEnabled, { yaml: 'version: 2\n' });
+    assert.deepEqual(brief([result]), [{ target: null, status: 'fail', messageId: 'disabled' }]);
+    assert.deepEqual(result.fix?.configChanges, [{ path: 'smtp_server.tls_enabled', to: true }]);
   });
 
-  it('names the environment variable that switches it off', async () => {
+  it('names the environment variable that switches it off; postal.yml needs no edit when it says true', async () => {
     const results = await runCheck(tlsEnabled, { yaml: tlsYaml(pki), env: { SMTP_SERVER_TLS_ENABLED: 'false' } });
     assert.deepEqual(brief(results), [{ target: null, status: 'fail', messageId: 'disabled-by-env' }]);
+    assert.deepEqual(results[0].fix?.configChanges, []);
   });
 
   it('passes when on', async () => {
