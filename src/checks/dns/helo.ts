@@ -1,13 +1,24 @@
 import type { CheckContext, CheckDefinition, Finding, Fix } from '../../core/types.js';
-import type { SendingIp } from '../../core/facts/outbound-ips.js';
-import { reverseName } from '../../core/ip.js';
-import { PER_IP_MESSAGES, addressRecords, addressType, evidenceOf, failureText, isFailure, isFqdn, joinList, lookup, perOutboundIp, recordsOf } from './lookups.js';
+import { outboundIps, type SendingIp } from '../../core/facts/outbound-ips.js';
+import { isGlobalAddress, reverseName } from '../../core/ip.js';
+import { PER_IP_MESSAGES, addressRecords, addressType, evidenceOf, failureText, isFailure, isFqdn, isPlaceholder, joinList, lookup, perOutboundIp, recordsOf } from './lookups.js';
 import { poolHostnameFix } from './pool-hostname-fix.js';
 import { ptrRequest } from './ptr.js';
 
 /** Where the HELO name of this IP comes from, for messages. */
 function heloSource(entry: SendingIp): string {
   return entry.source === 'db' ? `the hostname of this IP in pool ${entry.pool ?? ''}` : 'dns.helo_hostname, or postal.smtp_hostname when that is unset';
+}
+
+/**
+ * Whether the HELO name may follow this IP's PTR: always for a pool IP (its own row), otherwise only when no
+ * other sending IP shares dns.helo_hostname, as changing it for one would break the others. A placeholder
+ * HELO is no name to keep.
+ */
+async function heloMayFollowPtr(ctx: CheckContext, entry: SendingIp): Promise<boolean> {
+  if (entry.source === 'db' || isPlaceholder(entry.helo)) return true;
+  const sharing = (await outboundIps(ctx)).filter((other) => other.source !== 'db' && isGlobalAddress(other.ip));
+  return sharing.length <= 1;
 }
 
 /** Make Postal say HELO with `name` from this IP: the pool row for pool IPs, the config otherwise. */
@@ -77,7 +88,7 @@ export const heloCheck: CheckDefinition = {
       // The simplest fix: send as a PTR name that already resolves back; otherwise change the PTR to the HELO name.
       const confirmedName = ptrForward.find(({ answer }) => recordsOf(answer).includes(ip))?.name;
       let fix: Fix;
-      if (confirmedName) {
+      if (confirmedName && (await heloMayFollowPtr(ctx, entry))) {
         fix = useName(ctx, entry, confirmedName);
       } else {
         const request = ptrRequest(entry, 'change its reverse DNS');

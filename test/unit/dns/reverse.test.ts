@@ -92,10 +92,24 @@ describe('dns.helo', () => {
 
   it('without pools: a PTR that confirms but differs from helo_hostname → set dns.helo_hostname to it', async () => {
     const dns = fakeDns({ ...healthy, 'PTR 7.113.0.203.in-addr.arpa': ['vps-7.provider.example'], 'A vps-7.provider.example': ['203.0.113.7'] });
-    const results = await runCheck(heloCheck, { yaml: postalYaml(), probes: { dns, host } });
-    assert.deepEqual(brief(results)[0], { target: '203.0.113.7', status: 'fail', messageId: 'mismatch' });
+    const results = await runCheck(heloCheck, { yaml: postalYaml(), probes: { dns, host: hostWith('203.0.113.7') } });
+    assert.deepEqual(brief(results), [{ target: '203.0.113.7', status: 'fail', messageId: 'mismatch' }]);
     assert.equal(results[0].fix?.kind, 'config');
     assert.deepEqual(results[0].fix?.configChanges, [{ path: 'dns.helo_hostname', from: 'mta.example.net', to: 'vps-7.provider.example' }]);
+  });
+
+  it('without pools, when other sending IPs share the HELO name: asks for the PTR rather than a HELO that breaks them', async () => {
+    // The IPv6 address's provider-made PTR resolves back; dns.helo_hostname set to it would break IPv4, which matches.
+    const generic = 'static.7.0.0.0.db8.provider.example';
+    const dns = fakeDns({ ...healthy, 'PTR 7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa': [generic], [`AAAA ${generic}`]: ['2001:db8::7'] });
+    const results = await runCheck(heloCheck, { yaml: postalYaml(), probes: { dns, host } });
+    assert.deepEqual(brief(results), [
+      { target: '203.0.113.7', status: 'pass', messageId: 'matches' },
+      { target: '2001:db8::7', status: 'fail', messageId: 'mismatch' },
+    ]);
+    assert.equal(results[1].fix?.kind, 'provider');
+    assert.equal(results[1].fix?.configChanges, undefined);
+    assert.deepEqual(results[1].fix?.records, ['7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. 3600 IN PTR mta.example.net.']);
   });
 
   it('without pools: a PTR that does not confirm → ask the provider for PTR → HELO name', async () => {
