@@ -231,5 +231,5 @@ function replaceFix(ctx: CheckContext, key: ConfigKey, replacement: unknown, sum
   }
   const path = writtenPathFor(ctx.config, key) ?? key;
   const changes: ConfigChange[] = [...(extra ? [extra] : []), ...(replacement !== null ? [{ path, from: writtenValue(ctx.config, key), to: replacement }] : [])];
-  return { summary: `${summary}, then restart Postal (postal restart)`, commands: [], kind: 'config', ...(changes.length > 0 ? { configChanges: changes } : {}) };
+  return { summary: `${summary}, then restart Postal (postal restart)`, commands: ['postal restart'], kind: 'config', ...(changes.length > 0 ? { configChanges: changes } : {}) };
 }

@@ -122,7 +122,7 @@ export const configSecrets: CheckDefinition = {
         status: 'fail',
         messageId: 'directory-closed',
         data: { file: directory, ...ownership(info) },
-        fix: { summary: `Let uid 999 pass through ${directory}, then restart Postal (postal restart)`, commands: [sh`chmod o+x ${directory}`], kind: 'file' },
+        fix: { summary: `Let uid 999 pass through ${directory}, then restart Postal (postal restart)`, commands: [sh`chmod o+x ${directory}`, 'postal restart'], kind: 'file' },
       });
     }
     const files: Array<{ role: Role; path: string | null; key?: ConfigKey }> = [
@@ -159,7 +159,7 @@ function secretKeyFinding(ctx: CheckContext): Finding {
   const written = entry.origin === 'env' ? undefined : ctx.config.writtenKeys().find((key) => key.path === writtenPath);
   const newKey: Fix = {
     summary: 'Generate a new key with openssl rand -hex 128 and write it as rails.secret_key, then restart Postal (postal restart); everyone has to log in again',
-    commands: ['openssl rand -hex 128'],
+    commands: ['openssl rand -hex 128', 'postal restart'],
     kind: 'config',
     configChanges: [{ path: writtenPath, ...(entry.value === null ? {} : { from: '[redacted]' }), to: '<the output of: openssl rand -hex 128>' }],
   };
@@ -200,9 +200,9 @@ function canSearch(directory: FileInfo): boolean {
   return (postalAccessBits(directory) & 1) !== 0;
 }
 
-/** Only root and uid/gid 999 may read the file afterwards. */
-function tightenFix(path: string, info: FileInfo, summary: string): Fix {
-  return { summary, commands: postalReadCommands(path, info, 'private'), kind: 'file' };
+/** Only root and uid/gid 999 may read the file afterwards; a file Postal could not read needs a restart to be read. */
+function tightenFix(path: string, info: FileInfo, summary: string, restart = false): Fix {
+  return { summary, commands: [...postalReadCommands(path, info, 'private'), ...(restart ? ['postal restart'] : [])], kind: 'file' };
 }
 
 async function fileFinding(ctx: CheckContext, role: Role, path: string, key?: ConfigKey): Promise<Finding> {
@@ -234,7 +234,7 @@ async function fileFinding(ctx: CheckContext, role: Role, path: string, key?: Co
   const evidence = [{ query: `stat ${path}`, answer: { mode: mode(info), uid: info.uid, gid: info.gid } }];
   const otherBits = info.mode & 7;
   if (!readableByPostal(info)) {
-    return { target: path, status: 'fail', messageId: 'unreadable', data, evidence, fix: tightenFix(path, info, `Let the Postal containers (uid/gid 999) read ${path}, and nobody else but root, then restart Postal (postal restart)`) };
+    return { target: path, status: 'fail', messageId: 'unreadable', data, evidence, fix: tightenFix(path, info, `Let the Postal containers (uid/gid 999) read ${path}, and nobody else but root, then restart Postal (postal restart)`, true) };
   }
   if (otherBits & 2) {
     return { target: path, status: 'fail', messageId: 'world-writable', data, evidence, fix: tightenFix(path, info, `Let only root and the Postal containers (uid/gid 999) read ${path}`) };

@@ -236,7 +236,7 @@ function legacyFinding(ctx: CheckContext): Finding {
     data: { renames: parts.join('') },
     fix: {
       summary: `Convert ${path} to the version 2 format: add version: 2 at the top${renames.length > 0 ? ` and rename ${renames.length} key${renames.length === 1 ? '' : 's'}` : ''}, then restart Postal (postal restart)`,
-      commands: [sh`cp ${path} ${`${path}.v1`}`],
+      commands: [sh`cp ${path} ${`${path}.v1`}`, 'postal restart'],
       kind: 'config',
       configChanges: changes,
     },

@@ -146,7 +146,7 @@ function misplaced(ctx: CheckContext, written: WrittenKey, classification: Extra
     status,
     messageId: classification.kind,
     data: { ...data, how },
-    fix: { summary: `${summary}, then restart Postal (postal restart)`, commands: [], kind: 'config', configChanges: changes },
+    fix: { summary: `${summary}, then restart Postal (postal restart)`, commands: ['postal restart'], kind: 'config', configChanges: changes },
   };
 }
 

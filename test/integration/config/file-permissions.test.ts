@@ -46,7 +46,7 @@ describe('config.secrets on real files', { skip: isRoot ? undefined : 'needs roo
     await chmod(join(configDir, 'smtp.key'), 0o600);
     const result = (await check()).find((item) => item.target === '/opt/postal/config/smtp.key')!;
     assert.equal(result.messageId, 'unreadable');
-    assert.deepEqual(result.fix?.commands, ['chgrp 999 /opt/postal/config/smtp.key', 'chmod 640 /opt/postal/config/smtp.key']);
+    assert.deepEqual(result.fix?.commands, ['chgrp 999 /opt/postal/config/smtp.key', 'chmod 640 /opt/postal/config/smtp.key', 'postal restart']);
   });
 
   it('after the suggested commands (group 999, mode 640) every file passes', async () => {

@@ -43,7 +43,7 @@ describe('config.secrets: rails.secret_key', () => {
     assert.deepEqual(brief([short]), [{ target: 'rails.secret_key', status: 'warn', messageId: 'secret-key-short' }]);
     assert.match(short.message, /only 11 characters/);
     assert.doesNotMatch(JSON.stringify(short), /tooshort123/);
-    assert.deepEqual(short.fix?.commands, ['openssl rand -hex 128']);
+    assert.deepEqual(short.fix?.commands, ['openssl rand -hex 128', 'postal restart']);
   });
 
   it("a key published in Postal's repository fails", { skip: fixturesMissing }, async () => {
@@ -60,7 +60,7 @@ describe('config.secrets: file permissions', () => {
   it('root-owned mode 600 is unreadable by Postal (uid 999): fail, fixed with chgrp 999 and chmod 640', async () => {
     const result = await fileResult(safeInstallation({ [TLS_KEY]: { mode: 0o600 } }), TLS_KEY);
     assert.deepEqual(brief([result]), [{ target: TLS_KEY, status: 'fail', messageId: 'unreadable' }]);
-    assert.deepEqual(result.fix?.commands, [`chgrp 999 ${TLS_KEY}`, `chmod 640 ${TLS_KEY}`]);
+    assert.deepEqual(result.fix?.commands, [`chgrp 999 ${TLS_KEY}`, `chmod 640 ${TLS_KEY}`, 'postal restart']);
   });
 
   it('world-readable: a warning for postal.yml and the private keys alike (mail still flows)', async () => {
@@ -85,7 +85,7 @@ describe('config.secrets: file permissions', () => {
   it('a config directory uid 999 cannot enter fails', async () => {
     const result = await fileResult(safeInstallation({ '/opt/postal/config': { mode: 0o700, directory: true } }), '/opt/postal/config');
     assert.deepEqual(brief([result]), [{ target: '/opt/postal/config', status: 'fail', messageId: 'directory-closed' }]);
-    assert.deepEqual(result.fix?.commands, ['chmod o+x /opt/postal/config']);
+    assert.deepEqual(result.fix?.commands, ['chmod o+x /opt/postal/config', 'postal restart']);
   });
 
   it('a missing signing key fails; a missing TLS key is left to tls.files; a failed stat is unknown', async () => {
@@ -110,7 +110,7 @@ describe('config.secrets: file permissions', () => {
     const files = fakeFiles({ "/srv/post'al conf": { mode: 0o755, directory: true }, [path]: { mode: 0o600 } });
     const result = (await run(GOOD, files, { path })).find((item) => item.target === path)!;
     assert.equal(result.messageId, 'unreadable');
-    assert.deepEqual(result.fix?.commands, [`chgrp 999 '/srv/post'\\''al conf/postal.yml'`, `chmod 640 '/srv/post'\\''al conf/postal.yml'`]);
+    assert.deepEqual(result.fix?.commands, [`chgrp 999 '/srv/post'\\''al conf/postal.yml'`, `chmod 640 '/srv/post'\\''al conf/postal.yml'`, 'postal restart']);
   });
 
   it('under --host-root the probe and the results use host paths', async () => {
