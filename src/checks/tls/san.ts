@@ -2,6 +2,7 @@ import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../cor
 import { asciiHostname, coveringName, formatSan, subjectAltNames } from './certificates.js';
 import { bannerName, certificateInput, liveProbes, NO_CERTIFICATE_MESSAGE } from './material.js';
 import { smtpRestart } from './smtp-container.js';
+import { sh } from '../../core/shell.js';
 
 /** Why a peer may verify a name against the certificate. */
 type Role = 'smtp_hostname' | 'banner' | 'mx';
@@ -86,8 +87,9 @@ export const tlsSan: CheckDefinition = {
       { query: 'names a peer may verify', answer: [...required.values()].map(({ written, name, roles }) => ({ name: name ?? written, required_as: [...roles].map((role) => ROLE_TEXT[role]) })) },
       banners.evidence,
     ];
+    const names = [...required.values()].flatMap(({ name }) => (name ? [name] : []));
     const fix = {
-      summary: 'Get a certificate whose subjectAltName lists smtp_hostname and every MX name (e.g. certbot certonly -d <each name>), install the full chain, then restart the SMTP server',
+      summary: `Get a certificate whose subjectAltName lists ${names.join(', ')} (e.g. ${sh`certbot certonly ${names.flatMap((name) => ['-d', name])}`} with the authenticator you use), install the full chain, then restart the SMTP server`,
       commands: [smtp.command],
       kind: 'file' as const,
     };

@@ -233,6 +233,7 @@ describe('tls.san (files only, as with --offline)', () => {
     assert.deepEqual(brief(results).at(-1), { target: mx2, status: 'warn', messageId: 'not-covered' });
     assert.deepEqual(results.at(-1)?.evidence[0], { query: `subjectAltName of ${CERT}`, answer: [`DNS:${smtp}`, `DNS:${mx1}`] });
     assert.deepEqual((results.at(-1)?.evidence[1].answer as Array<{ name: string }>).map((entry) => entry.name), [smtp, mx1, mx2]);
+    assert.ok(results.at(-1)?.fix?.summary.includes(`certbot certonly -d ${smtp} -d ${mx1} -d ${mx2}`), 'the fix names every name the certificate needs');
   });
 
   it('fails when smtp_hostname is not covered', async () => {
