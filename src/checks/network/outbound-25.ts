@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import type { CheckContext, CheckDefinition, Evidence, Finding, Fix } from '../../core/types.js';
 import type { DnsAnswer, TcpAttempt } from '../../probes/types.js';
-import { outboundIps } from '../../core/facts/outbound-ips.js';
-import { canonicalIp } from '../../core/ip.js';
+import { hostAddresses, outboundIps, type SendingIp } from '../../core/facts/outbound-ips.js';
+import { canonicalIp, isGlobalAddress } from '../../core/ip.js';
 import { sh } from '../../core/shell.js';
 import { hostPort } from './postal-banner.js';
 import type { Family } from './nat-model.js';
@@ -134,6 +134,8 @@ interface Probed {
   target: ProbeTarget;
   address: string;
   attempt: TcpAttempt;
+  /** The local address the connection was bound to; null when the kernel chose it. */
+  source: string | null;
 }
 
 const OUTCOME_WORDS: Record<TcpAttempt['outcome'], string> = {
@@ -145,10 +147,10 @@ const OUTCOME_WORDS: Record<TcpAttempt['outcome'], string> = {
   error: 'error',
 };
 
-function attemptEvidence(ip: string, probed: Probed): Evidence {
+function attemptEvidence(probed: Probed): Evidence {
   const { attempt } = probed;
   return {
-    query: `TCP ${ip} -> ${hostPort(probed.address, probed.target.port)} (${probed.target.label})`,
+    query: `TCP ${probed.source ?? 'this host'} -> ${hostPort(probed.address, probed.target.port)} (${probed.target.label})`,
     answer: { outcome: attempt.outcome, ms: attempt.ms, ...(attempt.code ? { code: attempt.code } : {}), ...(attempt.banner ? { banner: attempt.banner } : {}) },
   };
 }
@@ -168,49 +170,73 @@ function blockedFix(ip: string, why: 'timeout' | 'refused' | 'no-route'): Fix {
   return { kind: why === 'refused' ? 'firewall' : 'provider', summary: summaries[why], commands: [verifyCommand(ip)], configChanges: [relayChange] };
 }
 
-async function probeFrom(ctx: CheckContext, ip: string, targets: ProbeTarget[]): Promise<Finding> {
+/** One connection per target, from `source` (null: the kernel chooses, as Postal does for mail without a pool IP). */
+function connectAll(ctx: CheckContext, targets: ProbeTarget[], family: Family, source: string | null): Promise<Probed[]> {
+  return Promise.all(
+    targets.map(async (target) => {
+      const address = target.addresses[family][0];
+      const attempt = await ctx.probes.tcp.connect({ host: address, port: target.port, ...(source ? { localAddress: source } : {}), readBanner: true, timeoutMs: ctx.options.timeoutMs });
+      return { target, address, attempt, source };
+    }),
+  );
+}
+
+/**
+ * An address given with --ip that this host does not have, while the host has no public address of that family
+ * either: the host is behind NAT and the address is its public face, so the test goes from the address the
+ * kernel picks. A pool address must be on the host itself (network.pool-ips-bound), so it is never stood in for.
+ */
+async function isNatFace(ctx: CheckContext, entry: SendingIp): Promise<boolean> {
+  if (entry.source !== 'option') return false;
+  const family = isIP(entry.ip);
+  return !(await hostAddresses(ctx)).some((address) => !address.internal && isIP(address.address) === family && isGlobalAddress(address.address));
+}
+
+function throughNatNote(ip: string): string {
+  return ` This host does not have ${ip} and has no public address of its own, so it is taken to be behind NAT: the connections left from the address the kernel chose, as Postal sends without IP pools.`;
+}
+
+async function probeFrom(ctx: CheckContext, entry: SendingIp, targets: ProbeTarget[]): Promise<Finding> {
+  const ip = entry.ip;
   const family = isIP(ip) as Family;
   const usable = targets.filter((target) => target.addresses[family].length > 0);
   if (usable.length === 0) {
     return { target: ip, status: 'unknown', messageId: 'no-targets', data: { ip, family: FAMILY_NAME[family] } };
   }
-  const probed: Probed[] = await Promise.all(
-    usable.map(async (target) => {
-      const address = target.addresses[family][0];
-      const attempt = await ctx.probes.tcp.connect({ host: address, port: target.port, localAddress: ip, readBanner: true, timeoutMs: ctx.options.timeoutMs });
-      return { target, address, attempt };
-    }),
-  );
-  const evidence = probed.map((entry) => attemptEvidence(ip, entry));
-  const count = (...outcomes: TcpAttempt['outcome'][]) => probed.filter((entry) => outcomes.includes(entry.attempt.outcome)).length;
+  let probed = await connectAll(ctx, usable, family, ip);
+  const notHere = probed.every((attempt) => attempt.attempt.code === 'EADDRNOTAVAIL');
+  const throughNat = notHere && (await isNatFace(ctx, entry));
+  if (notHere && !throughNat) return { target: ip, status: 'skip', messageId: 'not-local', data: { ip }, evidence: probed.map(attemptEvidence) };
+  if (throughNat) probed = await connectAll(ctx, usable, family, null);
+  const evidence = probed.map(attemptEvidence);
+
+  const count = (...outcomes: TcpAttempt['outcome'][]) => probed.filter((attempt) => outcomes.includes(attempt.attempt.outcome)).length;
   const total = probed.length;
   const reached = count('banner', 'connected');
-  const data = { ip, total, reached };
+  const via = throughNat ? throughNatNote(ip) : '';
+  const data = { ip, total, reached, via };
 
   if (reached === total) return { target: ip, status: 'pass', messageId: 'open', data, evidence };
   if (reached > 0) {
     const failed = probed
-      .filter((entry) => !['banner', 'connected'].includes(entry.attempt.outcome))
-      .map((entry) => `${entry.target.label}: ${OUTCOME_WORDS[entry.attempt.outcome]}`)
+      .filter((attempt) => !['banner', 'connected'].includes(attempt.attempt.outcome))
+      .map((attempt) => `${attempt.target.label}: ${OUTCOME_WORDS[attempt.attempt.outcome]}`)
       .join(', ');
     return { target: ip, status: 'warn', messageId: 'partial', data: { ...data, failed }, evidence };
-  }
-  if (probed.every((entry) => entry.attempt.code === 'EADDRNOTAVAIL')) {
-    return { target: ip, status: 'skip', messageId: 'not-local', data: { ip }, evidence };
   }
   const relays = relayHosts(ctx);
   const refused = count('refused');
   const unreachable = count('unreachable');
   const errors = count('error');
   if (errors > 0 && count('timeout') + refused + unreachable === 0) {
-    const codes = [...new Set(probed.map((entry) => entry.attempt.code ?? 'unknown error'))].join(', ');
-    return { target: ip, status: 'unknown', messageId: 'error', data: { ip, codes }, evidence };
+    const codes = [...new Set(probed.map((attempt) => attempt.attempt.code ?? 'unknown error'))].join(', ');
+    return { target: ip, status: 'unknown', messageId: 'error', data: { ip, codes, via }, evidence };
   }
-  if (relays.length > 0) return { target: ip, status: 'pass', messageId: 'relayed', data: { ip, relays: relays.join(', ') }, evidence };
+  if (relays.length > 0) return { target: ip, status: 'pass', messageId: 'relayed', data: { ip, relays: relays.join(', '), via }, evidence };
   if (count('timeout') === total) return { target: ip, status: 'fail', messageId: 'timeout', data, evidence, fix: blockedFix(ip, 'timeout') };
   if (refused > 0) return { target: ip, status: 'fail', messageId: 'refused', data: { ...data, refused }, evidence, fix: blockedFix(ip, 'refused') };
-  const codes = [...new Set(probed.map((entry) => entry.attempt.code ?? OUTCOME_WORDS[entry.attempt.outcome]))].join(', ');
-  return { target: ip, status: 'fail', messageId: 'no-route', data: { ip, codes }, evidence, fix: blockedFix(ip, 'no-route') };
+  const codes = [...new Set(probed.map((attempt) => attempt.attempt.code ?? OUTCOME_WORDS[attempt.attempt.outcome]))].join(', ');
+  return { target: ip, status: 'fail', messageId: 'no-route', data: { ip, codes, via }, evidence, fix: blockedFix(ip, 'no-route') };
 }
 
 export const outbound25: CheckDefinition = {
@@ -223,30 +249,30 @@ export const outbound25: CheckDefinition = {
   messages: {
     open: {
       title: 'Outbound port 25 is open from {ip}',
-      message: 'All {total} probe targets answered on port 25 when connected to from {ip}.',
+      message: 'All {total} probe targets answered on port 25 when connected to from {ip}.{via}',
     },
     partial: {
       title: 'Outbound port 25 from {ip}: some probe targets did not answer',
       message:
-        '{reached} of {total} probe targets answered from {ip}; no answer from {failed}. Port 25 is not blocked outright: one remote server being down is normal, but if the same targets keep failing, ask your provider whether it filters them.',
+        '{reached} of {total} probe targets answered from {ip}; no answer from {failed}. Port 25 is not blocked outright: one remote server being down is normal, but if the same targets keep failing, ask your provider whether it filters them.{via}',
     },
     timeout: {
       title: 'Outbound port 25 is blocked from {ip}',
       message:
-        'Every probe target ({total}) timed out from {ip}: connections to port 25 are silently dropped, which is how providers block outbound mail. Postal cannot deliver mail from this address until the block is lifted or mail goes through a relay.',
+        'Every probe target ({total}) timed out from {ip}: connections to port 25 are silently dropped, which is how providers block outbound mail. Postal cannot deliver mail from this address until the block is lifted or mail goes through a relay.{via}',
     },
     refused: {
       title: 'Outbound port 25 is refused from {ip}',
       message:
-        'No probe target answered from {ip}; {refused} of {total} connections were actively refused. A firewall (on this host or upstream) rejects connections to port 25.',
+        'No probe target answered from {ip}; {refused} of {total} connections were actively refused. A firewall (on this host or upstream) rejects connections to port 25.{via}',
     },
     'no-route': {
       title: 'No route from {ip} to the probe targets',
-      message: 'Connections to port 25 from {ip} could not leave this host ({codes}).',
+      message: 'Connections to port 25 from {ip} could not leave this host ({codes}).{via}',
     },
     relayed: {
       title: 'Outbound port 25 is blocked from {ip}, but Postal sends through a relay',
-      message: 'No probe target answered on port 25 from {ip}. Postal delivers through postal.smtp_relays ({relays}), so direct delivery is not needed.',
+      message: 'No probe target answered on port 25 from {ip}. Postal delivers through postal.smtp_relays ({relays}), so direct delivery is not needed.{via}',
     },
     'not-local': {
       title: '{ip} is not configured on this host',
@@ -258,7 +284,7 @@ export const outbound25: CheckDefinition = {
     },
     error: {
       title: 'Outbound port 25 from {ip} could not be tested',
-      message: 'The connections failed for another reason: {codes}.',
+      message: 'The connections failed for another reason: {codes}.{via}',
     },
     'no-family-ip': {
       title: 'Outbound port 25 over {family}: not tested',
@@ -274,15 +300,15 @@ export const outbound25: CheckDefinition = {
     },
   },
   async run(ctx) {
-    const ips = (await outboundIps(ctx)).map((entry) => entry.ip).filter((ip) => isIP(ip));
-    if (ips.length === 0) return [{ target: null, status: 'unknown', messageId: 'no-ips' }];
+    const entries = await outboundIps(ctx);
+    if (entries.length === 0) return [{ target: null, status: 'unknown', messageId: 'no-ips' }];
     const { targets, problems, evidence } = await probeTargets(ctx);
     if (targets.length === 0) {
       return [{ target: null, status: 'unknown', messageId: 'no-probe-targets', data: { problems: problems.join('; ') || 'none given' }, evidence }];
     }
-    const findings = await Promise.all(ips.map((ip) => probeFrom(ctx, ip, targets)));
+    const findings = await Promise.all(entries.map((entry) => probeFrom(ctx, entry, targets)));
     for (const finding of findings) finding.evidence = [...evidence, ...(finding.evidence ?? [])];
-    const families = new Set(ips.map((ip) => isIP(ip) as Family));
+    const families = new Set(entries.map((entry) => isIP(entry.ip) as Family));
     for (const family of [4, 6] as const) {
       if (!families.has(family)) findings.push({ target: null, status: 'skip', messageId: 'no-family-ip', data: { family: FAMILY_NAME[family] } });
     }

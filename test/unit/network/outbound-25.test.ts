@@ -4,6 +4,7 @@ import { outbound25, parseProbeTarget } from '../../../src/checks/network/outbou
 import { brief, runCheck } from '../../support/check-tester.js';
 import { fakeDns } from '../../support/fakes.js';
 import { fakeTcp, type TcpCall } from '../../support/network-fakes.js';
+import { hostWith, poolRow, poolsDb } from '../../support/sending.js';
 
 const YAML = 'version: 2\npostal:\n  smtp_hostname: postal.example.org\n';
 
@@ -87,14 +88,31 @@ describe('network.outbound-25', () => {
     assert.match(result.message, /ENETUNREACH/);
   });
 
+  const notHere = (ip: string) =>
+    Object.fromEntries(['198.51.100.10', '198.51.100.20', '198.51.100.30'].map((mx) => [`${ip}->${mx}:25`, { outcome: 'unreachable' as const, code: 'EADDRNOTAVAIL' }]));
+
   it('skips an IP this host does not have instead of calling it blocked', async () => {
-    const tcp = fakeTcp({
-      '198.51.100.10:25': { outcome: 'unreachable', code: 'EADDRNOTAVAIL' },
-      '198.51.100.20:25': { outcome: 'unreachable', code: 'EADDRNOTAVAIL' },
-      '198.51.100.30:25': { outcome: 'unreachable', code: 'EADDRNOTAVAIL' },
+    const tcp = fakeTcp(notHere('192.0.2.77'));
+    const host = hostWith('192.0.2.5');
+    const given = await runCheck(outbound25, { yaml: YAML, options: { ips: ['192.0.2.77'] }, probes: { dns: MX_DNS, tcp, host } });
+    assert.deepEqual(brief(given)[0], { target: '192.0.2.77', status: 'skip', messageId: 'not-local' });
+
+    // A pool address must be on the worker's host itself: it is never tested from another address.
+    const pool = await runCheck(outbound25, {
+      yaml: `${YAML}  use_ip_pools: true\n`,
+      probes: { dns: MX_DNS, tcp: fakeTcp(notHere('192.0.2.78')), host: hostWith('10.0.0.5'), database: poolsDb([poolRow('192.0.2.78', 'mta78.example.org')]) },
     });
-    const results = await runCheck(outbound25, { yaml: YAML, options: { ips: ['192.0.2.77'] }, probes: { dns: MX_DNS, tcp } });
-    assert.deepEqual(brief(results)[0], { target: '192.0.2.77', status: 'skip', messageId: 'not-local' });
+    assert.deepEqual(brief(pool)[0], { target: '192.0.2.78', status: 'skip', messageId: 'not-local' });
+  });
+
+  it('behind NAT, tests the public address given with --ip from the address the kernel picks', async () => {
+    const calls: TcpCall[] = [];
+    const tcp = fakeTcp({ ...notHere('203.0.113.9'), '198.51.100.10:25': 'timeout', '198.51.100.20:25': 'timeout', '198.51.100.30:25': 'timeout' }, calls);
+    const results = await runCheck(outbound25, { yaml: YAML, options: { ips: ['203.0.113.9'] }, probes: { dns: MX_DNS, tcp, host: hostWith('172.31.5.6') } });
+    assert.deepEqual(brief(results)[0], { target: '203.0.113.9', status: 'fail', messageId: 'timeout' });
+    assert.deepEqual(calls.filter((call) => call.localAddress === undefined).map((call) => call.host).sort(), ['198.51.100.10', '198.51.100.20', '198.51.100.30']);
+    assert.ok(results[0].evidence.some((entry) => entry.query.startsWith('TCP this host -> 198.51.100.10:25')));
+    assert.match(results[0].message, /behind NAT/);
   });
 
   it('passes a blocked IP when Postal sends through smtp_relays, never showing relay credentials', async () => {
