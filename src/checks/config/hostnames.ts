@@ -116,8 +116,8 @@ export const configHostnames: CheckDefinition = {
 };
 
 const USES: Partial<Record<ConfigKey, string>> = {
-  'postal.smtp_hostname': "the SMTP banner, the outbound HELO (unless dns.helo_hostname is set) and the DNS records Postal tells you to publish",
-  'postal.web_hostname': 'every link of the web interface, the tracking and the API',
+  'postal.smtp_hostname': 'the SMTP banner, the server name it tells SMTP clients to connect to, and the HELO of mail sent without an IP pool (unless dns.helo_hostname is set)',
+  'postal.web_hostname': 'the links of the web interface and of its own mail (invitations, password resets)',
   'dns.helo_hostname': 'the HELO/EHLO of every message it sends without an IP pool',
   'dns.mx_records': 'the MX records it tells domain owners to publish and checks for',
   'dns.spf_include': 'the SPF include it tells domain owners to publish and checks for',

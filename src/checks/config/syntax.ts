@@ -96,7 +96,7 @@ export const configSyntax: CheckDefinition = {
     'legacy-format': {
       title: 'postal.yml is in the legacy (version 1) format',
       message:
-        'The file has no "version: 2", so Postal 3 reads it through its legacy mapping and prints a deprecation warning at every start; support for this format ends in Postal 4. To convert it, add version: 2{renames}.',
+        'The file has no "version: 2", so Postal 3 reads it through its legacy mapping and prints "WARNING: Using legacy config file format" at every start, and version 2 settings written into it are ignored. To convert it, add version: 2{renames}.',
     },
   },
   async run(ctx): Promise<Finding[]> {
