@@ -1,6 +1,6 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding, Status } from '../../core/types.js';
 import type { TcpAttempt } from '../../probes/types.js';
-import { readGreeting } from './postal-banner.js';
+import { readGreeting, tcpAnswer } from './postal-banner.js';
 import {
   describeOutcome,
   hostView,
@@ -92,10 +92,7 @@ async function checkPort(ctx: CheckContext, view: NatView, host: HostView, liste
   let live: TcpAttempt | null = null;
   if (!ctx.options.offline) {
     live = await ctx.probes.tcp.connect({ host: '127.0.0.1', port, readBanner: true, timeoutMs: ctx.options.timeoutMs });
-    evidence.push({
-      query: `TCP 127.0.0.1:${port}`,
-      answer: { outcome: live.outcome, ms: live.ms, ...(live.code ? { code: live.code } : {}), ...(live.banner ? { banner: live.banner } : {}) },
-    });
+    evidence.push({ query: `TCP 127.0.0.1:${port}`, answer: tcpAnswer(live) });
   }
   const greeting = live?.outcome === 'banner' ? readGreeting(live.banner) : null;
   if (greeting?.postal) {

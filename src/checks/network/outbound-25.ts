@@ -1,10 +1,11 @@
 import { isIP } from 'node:net';
 import type { CheckContext, CheckDefinition, Evidence, Finding, Fix } from '../../core/types.js';
-import type { DnsAnswer, TcpAttempt } from '../../probes/types.js';
+import type { TcpAttempt } from '../../probes/types.js';
 import { hostAddresses, outboundIps, type SendingIp } from '../../core/facts/outbound-ips.js';
 import { canonicalIp, isGlobalAddress } from '../../core/ip.js';
 import { sh } from '../../core/shell.js';
-import { hostPort } from './postal-banner.js';
+import { hostPort, tcpAnswer } from './postal-banner.js';
+import { addressesOf, evidenceOf, lookup, recordsOf } from '../dns/lookups.js';
 import type { Family } from './nat-model.js';
 
 /** Mail domains whose MX hosts are probed by default: big receivers that are always up and answer on 25. */
@@ -51,22 +52,12 @@ export function parseProbeTarget(spec: string): { host: string; port: number } |
   return { host: isIP(host) ? canonicalIp(host) : host.toLowerCase().replace(/\.$/, ''), port };
 }
 
-function records(answer: DnsAnswer): string[] {
-  return answer.status === 'answer' ? answer.records : [];
-}
-
-function answerText(answer: DnsAnswer): unknown {
-  if (answer.status === 'answer') return answer.records;
-  if (answer.status === 'error') return { error: answer.code, detail: answer.detail };
-  return answer.status;
-}
-
-async function addressesOf(ctx: CheckContext, host: string, evidence: Evidence[]): Promise<Record<Family, string[]>> {
+async function addressesByFamily(ctx: CheckContext, host: string, evidence: Evidence[]): Promise<Record<Family, string[]>> {
   if (isIP(host) === 4) return { 4: [host], 6: [] };
   if (isIP(host) === 6) return { 4: [], 6: [host] };
-  const [a, aaaa] = await Promise.all([ctx.probes.dns.query(host, 'A'), ctx.probes.dns.query(host, 'AAAA')]);
-  evidence.push({ query: a.query, answer: answerText(a) }, { query: aaaa.query, answer: answerText(aaaa) });
-  return { 4: records(a), 6: records(aaaa).map(canonicalIp) };
+  const found = await addressesOf(ctx, host);
+  evidence.push(...found.answers.map(evidenceOf));
+  return { 4: recordsOf(found.answers[0]), 6: recordsOf(found.answers[1]) };
 }
 
 /** What resolving one probe target gave: the target, or why not; with the lookups made. */
@@ -77,7 +68,7 @@ interface Resolved {
 }
 
 async function resolveTarget(ctx: CheckContext, label: string, host: string, port: number, evidence: Evidence[]): Promise<Resolved> {
-  const addresses = await addressesOf(ctx, host, evidence);
+  const addresses = await addressesByFamily(ctx, host, evidence);
   if (addresses[4].length + addresses[6].length === 0) return { target: null, problem: `${label}: no address`, evidence };
   return { target: { label, port, addresses }, problem: null, evidence };
 }
@@ -90,9 +81,9 @@ async function resolveGiven(ctx: CheckContext, spec: string): Promise<Resolved> 
 
 /** A default probe domain: its most preferred MX host. */
 async function resolveDomain(ctx: CheckContext, domain: string): Promise<Resolved> {
-  const mx = await ctx.probes.dns.query(domain, 'MX');
-  const evidence: Evidence[] = [{ query: mx.query, answer: answerText(mx) }];
-  const exchanges = records(mx)
+  const mx = await lookup(ctx, domain, 'MX');
+  const evidence: Evidence[] = [evidenceOf(mx)];
+  const exchanges = recordsOf(mx)
     .map((record) => {
       const [priority, exchange] = record.split(/\s+/);
       return { priority: Number(priority), exchange };
@@ -148,11 +139,7 @@ const OUTCOME_WORDS: Record<TcpAttempt['outcome'], string> = {
 };
 
 function attemptEvidence(probed: Probed): Evidence {
-  const { attempt } = probed;
-  return {
-    query: `TCP ${probed.source ?? 'this host'} -> ${hostPort(probed.address, probed.target.port)} (${probed.target.label})`,
-    answer: { outcome: attempt.outcome, ms: attempt.ms, ...(attempt.code ? { code: attempt.code } : {}), ...(attempt.banner ? { banner: attempt.banner } : {}) },
-  };
+  return { query: `TCP ${probed.source ?? 'this host'} -> ${hostPort(probed.address, probed.target.port)} (${probed.target.label})`, answer: tcpAnswer(probed.attempt) };
 }
 
 function verifyCommand(ip: string): string {

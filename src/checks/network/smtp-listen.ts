@@ -1,48 +1,29 @@
 import { isIP } from 'node:net';
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
-import type { DnsAnswer, TcpAttempt } from '../../probes/types.js';
-import { hostAddresses } from '../../core/facts/outbound-ips.js';
-import { canonicalIp, isGlobalAddress, reverseName } from '../../core/ip.js';
-import { hostPort, readGreeting } from './postal-banner.js';
+import { reachableHostAddresses } from '../../core/facts/outbound-ips.js';
+import { canonicalIp, isGlobalAddress, normaliseHostname, reverseName } from '../../core/ip.js';
+import { evidenceOf, lookup, recordsOf, zoneRecord } from '../dns/lookups.js';
+import { hostPort, readGreeting, tcpAnswer } from './postal-banner.js';
 import { isLoopbackAddress, isWildcard, smtpListener } from './firewall.js';
 
-function normaliseName(name: string): string {
-  return name.toLowerCase().replace(/\.$/, '');
-}
-
-/** The addresses remote servers deliver to: this host's global ones (its private ones when it has nothing else). */
+/** The addresses remote servers deliver to: the bound address, or this host's reachable ones when Postal binds every address. */
 async function listenAddresses(ctx: CheckContext, bind: string): Promise<string[]> {
-  if (!isWildcard(bind)) return [canonicalIp(bind)];
-  const usable = (await hostAddresses(ctx)).filter((address) => !address.internal && !address.address.startsWith('fe80:'));
-  const global = usable.filter((address) => isGlobalAddress(address.address));
-  const chosen = (global.length > 0 ? global : usable).map((address) => canonicalIp(address.address));
-  return [...new Set(chosen)];
-}
-
-function attemptEvidence(address: string, port: number, attempt: TcpAttempt): Evidence {
-  return {
-    query: `TCP ${hostPort(address, port)}`,
-    answer: { outcome: attempt.outcome, ms: attempt.ms, ...(attempt.code ? { code: attempt.code } : {}), ...(attempt.banner ? { banner: attempt.banner } : {}) },
-  };
-}
-
-function ptrEvidence(answer: DnsAnswer): Evidence {
-  return { query: answer.query, answer: answer.status === 'answer' ? answer.records : answer.status === 'error' ? { error: answer.code } : answer.status };
+  return isWildcard(bind) ? reachableHostAddresses(ctx) : [canonicalIp(bind)];
 }
 
 async function checkPtr(ctx: CheckContext, address: string, port: number, hostname: string, target: string, evidence: Evidence[]): Promise<Finding> {
   const data = { address, endpoint: hostPort(address, port), hostname };
   if (!isGlobalAddress(address)) return { target, status: 'pass', messageId: 'ok-private', data, evidence };
-  const answer = await ctx.probes.dns.query(reverseName(address), 'PTR');
-  evidence.push(ptrEvidence(answer));
+  const answer = await lookup(ctx, reverseName(address), 'PTR');
+  evidence.push(evidenceOf(answer));
   if (answer.status === 'error') return { target, status: 'unknown', messageId: 'ptr-unknown', data: { ...data, reason: answer.code }, evidence };
-  const names = answer.status === 'answer' ? answer.records.map(normaliseName) : [];
+  const names = recordsOf(answer);
   if (names.includes(hostname)) return { target, status: 'pass', messageId: 'ok', data, evidence };
   const fix = {
     kind: 'provider' as const,
     summary: `Ask the provider of ${address} to set its PTR to ${hostname} (the name Postal's banner gives)`,
     commands: [],
-    records: [`${reverseName(address)}. IN PTR ${hostname}.`],
+    records: [zoneRecord(reverseName(address), 'PTR', `${hostname}.`)],
   };
   if (names.length === 0) return { target, status: 'warn', messageId: 'ptr-missing', data, evidence, fix };
   return { target, status: 'warn', messageId: 'ptr-mismatch', data: { ...data, ptr: names.join(', ') }, evidence, fix };
@@ -52,7 +33,7 @@ async function checkAddress(ctx: CheckContext, address: string, port: number, ho
   const target = hostPort(address, port);
   const data = { address, endpoint: target, hostname };
   const attempt = await ctx.probes.tcp.connect({ host: address, port, readBanner: true, timeoutMs: ctx.options.timeoutMs });
-  const evidence = [attemptEvidence(address, port, attempt)];
+  const evidence: Evidence[] = [{ query: `TCP ${target}`, answer: tcpAnswer(attempt) }];
   switch (attempt.outcome) {
     case 'refused':
       return { target, status: 'fail', messageId: 'refused', data, evidence };
@@ -158,7 +139,7 @@ export const smtpListen: CheckDefinition = {
   },
   async run(ctx) {
     const listener = smtpListener(ctx);
-    const hostname = normaliseName(ctx.config.get('postal.smtp_hostname'));
+    const hostname = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
     const bind = listener.bindAddress;
     if (isLoopbackAddress(bind)) {
       return [

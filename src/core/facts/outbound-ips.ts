@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { CheckContext, OutboundIp } from '../types.js';
 import type { HostAddress, PoolQueryResult } from '../../probes/types.js';
-import { canonicalIp, isGlobalAddress, normaliseHostname } from '../ip.js';
+import { canonicalIp, ipInCidr, isGlobalAddress, normaliseHostname } from '../ip.js';
 
 /** An outbound IP with the name Postal announces in HELO when it sends from it. */
 export interface SendingIp extends OutboundIp {
@@ -33,6 +33,16 @@ export function ipPools(ctx: CheckContext): Promise<PoolsState> {
 /** The host's own addresses, read once per run. */
 export function hostAddresses(ctx: CheckContext): Promise<HostAddress[]> {
   return ctx.memo('host-addresses', () => ctx.probes.host.addresses());
+}
+
+/**
+ * The host's addresses other servers can reach it on: its global ones, or its private ones when it has nothing
+ * else (a host behind NAT); never loopback or link-local. Canonical, without duplicates.
+ */
+export async function reachableHostAddresses(ctx: CheckContext): Promise<string[]> {
+  const usable = (await hostAddresses(ctx)).filter((address) => !address.internal && !ipInCidr(address.address, 'fe80::/10'));
+  const global = usable.filter((address) => isGlobalAddress(address.address));
+  return [...new Set((global.length > 0 ? global : usable).map((address) => canonicalIp(address.address)))];
 }
 
 /** The HELO name Postal sends when no pool IP is chosen: `dns.helo_hostname || postal.smtp_hostname`. */
@@ -68,11 +78,7 @@ export function outboundIps(ctx: CheckContext): Promise<SendingIp[]> {
     for (const ip of ctx.options.ips) add(fromPools.get(canonicalIp(ip)) ?? { ip: canonicalIp(ip), source: 'option', hostname: null, pool: null, helo });
     for (const entry of fromPools.values()) add(entry);
     if (found.size === 0) {
-      const usable = (await hostAddresses(ctx)).filter((address) => !address.internal && !address.address.startsWith('fe80:'));
-      const global = usable.filter((address) => isGlobalAddress(address.address));
-      for (const address of global.length > 0 ? global : usable) {
-        add({ ip: canonicalIp(address.address), source: 'host', hostname: null, pool: null, helo });
-      }
+      for (const ip of await reachableHostAddresses(ctx)) add({ ip, source: 'host', hostname: null, pool: null, helo });
     }
     return [...found.values()];
   });

@@ -33,7 +33,7 @@ describe('network.smtp-listen in a network namespace, with the real TCP and DNS 
       { target: '192.0.2.1:25', status: 'pass', messageId: 'ok' },
       { target: '[2001:db8::1]:25', status: 'warn', messageId: 'ptr-mismatch' },
     ]);
-    assert.deepEqual(results[1].fix!.records, [`${reverseName('2001:db8::1')}. IN PTR postal.test.`]);
+    assert.deepEqual(results[1].fix!.records, [`${reverseName('2001:db8::1')}. 3600 IN PTR postal.test.`]);
   });
 
   it('finds a server that listens on IPv4 only while Postal should accept on both, and a stale banner', async () => {

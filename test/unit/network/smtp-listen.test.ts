@@ -39,7 +39,7 @@ describe('network.smtp-listen', () => {
     const mismatch = results[1];
     assert.match(mismatch.message, /PTR of 2001:db8::5 is host-2001-db8--5\.provider\.example/);
     assert.equal(mismatch.fix!.kind, 'provider');
-    assert.deepEqual(mismatch.fix!.records, [`${reverseName('2001:db8::5')}. IN PTR postal.example.org.`]);
+    assert.deepEqual(mismatch.fix!.records, [`${reverseName('2001:db8::5')}. 3600 IN PTR postal.example.org.`]);
   });
 
   it('uses the configured port, and tests IPv4 only when bound to 0.0.0.0', async () => {
