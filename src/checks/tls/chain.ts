@@ -1,6 +1,6 @@
-import type { CheckDefinition, Finding } from '../../core/types.js';
+import type { CheckContext, CheckDefinition, Finding } from '../../core/types.js';
 import { buildChain, formatUtc, summarize, validity } from './certificates.js';
-import { certificateInput, NO_CERTIFICATE_MESSAGE, trustRoots } from './material.js';
+import { certificateInput, NO_CERTIFICATE_MESSAGE, trustRoots, latentWhileTlsOff } from './material.js';
 import { smtpRestart } from './smtp-container.js';
 
 const oneLine = (name: string) => name.replace(/\n/g, ', ');
@@ -39,70 +39,75 @@ export const tlsChain: CheckDefinition = {
     },
   },
   async run(ctx): Promise<Finding[]> {
-    const smtp = await smtpRestart(ctx);
-    const input = await certificateInput(ctx);
-    if (!input.ok) return [input.finding];
-    const { target, certificates } = input;
-    const roots = await trustRoots(ctx);
-    const verdict = buildChain(certificates, roots.certificates);
-    const links = verdict.kind === 'trusted' && verdict.root !== verdict.path.at(-1) ? [...verdict.path, verdict.root] : verdict.path;
-    const evidence = [
-      { query: `chain built from ${target}`, answer: links.map(summarize) },
-      ...(verdict.unused.length > 0 ? [{ query: `certificates in ${target} not in the chain`, answer: verdict.unused.map(summarize) }] : []),
-      { query: 'trusted roots', answer: roots.certificates.length },
-    ];
-    const fullChainFix = {
-      summary: 'Point smtp_server.tls_certificate_path at the full chain (server certificate first, then the intermediates, e.g. certbot\'s fullchain.pem), then restart the SMTP server',
-      commands: [smtp.command],
-      kind: 'file' as const,
-    };
-    const subject = oneLine(certificates[0].subject);
-
-    if (verdict.kind === 'incomplete') {
-      const last = verdict.path.at(-1)!;
-      const issuerUrl = last.infoAccess?.match(/CA Issuers - URI:(\S+)/)?.[1];
-      return [{
-        target,
-        status: 'fail',
-        messageId: 'incomplete',
-        data: { last: oneLine(last.subject), issuer: oneLine(last.issuer) },
-        evidence: issuerUrl ? [...evidence, { query: `issuer certificate of ${oneLine(last.subject)} (Authority Information Access)`, answer: issuerUrl }] : evidence,
-        fix: fullChainFix,
-      }];
-    }
-    const now = ctx.probes.clock.now();
-    // The leaf's own dates are tls.expiry's business; here only the links above it count.
-    const stale = links.slice(1).find((certificate) => {
-      const { notBefore, notAfter } = validity(certificate);
-      return now < notBefore || now > notAfter;
-    });
-    if (stale) {
-      const { notBefore, notAfter } = validity(stale);
-      return [{
-        target,
-        status: 'fail',
-        messageId: 'expired-link',
-        data: { subject: oneLine(stale.subject), notBefore: formatUtc(notBefore), notAfter: formatUtc(notAfter) },
-        evidence,
-        fix: { ...fullChainFix, summary: 'Replace the chain with the current one from your CA (e.g. certbot\'s fullchain.pem), then restart the SMTP server' },
-      }];
-    }
-    if (verdict.kind === 'untrusted-root') {
-      return [{
-        target,
-        status: 'warn',
-        messageId: 'untrusted-root',
-        data: { root: oneLine(verdict.path.at(-1)!.subject) },
-        evidence,
-        fix: {
-          summary: 'Use a certificate from a public CA (e.g. Let\'s Encrypt) for smtp_hostname and every MX name, then restart the SMTP server',
-          commands: [smtp.command],
-          kind: 'file',
-        },
-      }];
-    }
-    const data = { count: certificates.length, subject, root: oneLine(verdict.root.subject) };
-    if (verdict.outOfOrder) return [{ target, status: 'warn', messageId: 'out-of-order', data, evidence, fix: fullChainFix }];
-    return [{ target, status: 'pass', messageId: 'trusted', data, evidence }];
+    return latentWhileTlsOff(ctx, await examine(ctx));
   },
 };
+
+/** How the chain in the file links up to a root, judged as if STARTTLS were on. */
+async function examine(ctx: CheckContext): Promise<Finding[]> {
+  const smtp = await smtpRestart(ctx);
+  const input = await certificateInput(ctx);
+  if (!input.ok) return [input.finding];
+  const { target, certificates } = input;
+  const roots = await trustRoots(ctx);
+  const verdict = buildChain(certificates, roots.certificates);
+  const links = verdict.kind === 'trusted' && verdict.root !== verdict.path.at(-1) ? [...verdict.path, verdict.root] : verdict.path;
+  const evidence = [
+    { query: `chain built from ${target}`, answer: links.map(summarize) },
+    ...(verdict.unused.length > 0 ? [{ query: `certificates in ${target} not in the chain`, answer: verdict.unused.map(summarize) }] : []),
+    { query: 'trusted roots', answer: roots.certificates.length },
+  ];
+  const fullChainFix = {
+    summary: 'Point smtp_server.tls_certificate_path at the full chain (server certificate first, then the intermediates, e.g. certbot\'s fullchain.pem), then restart the SMTP server',
+    commands: [smtp.command],
+    kind: 'file' as const,
+  };
+  const subject = oneLine(certificates[0].subject);
+
+  if (verdict.kind === 'incomplete') {
+    const last = verdict.path.at(-1)!;
+    const issuerUrl = last.infoAccess?.match(/CA Issuers - URI:(\S+)/)?.[1];
+    return [{
+      target,
+      status: 'fail',
+      messageId: 'incomplete',
+      data: { last: oneLine(last.subject), issuer: oneLine(last.issuer) },
+      evidence: issuerUrl ? [...evidence, { query: `issuer certificate of ${oneLine(last.subject)} (Authority Information Access)`, answer: issuerUrl }] : evidence,
+      fix: fullChainFix,
+    }];
+  }
+  const now = ctx.probes.clock.now();
+  // The leaf's own dates are tls.expiry's business; here only the links above it count.
+  const stale = links.slice(1).find((certificate) => {
+    const { notBefore, notAfter } = validity(certificate);
+    return now < notBefore || now > notAfter;
+  });
+  if (stale) {
+    const { notBefore, notAfter } = validity(stale);
+    return [{
+      target,
+      status: 'fail',
+      messageId: 'expired-link',
+      data: { subject: oneLine(stale.subject), notBefore: formatUtc(notBefore), notAfter: formatUtc(notAfter) },
+      evidence,
+      fix: { ...fullChainFix, summary: 'Replace the chain with the current one from your CA (e.g. certbot\'s fullchain.pem), then restart the SMTP server' },
+    }];
+  }
+  if (verdict.kind === 'untrusted-root') {
+    return [{
+      target,
+      status: 'warn',
+      messageId: 'untrusted-root',
+      data: { root: oneLine(verdict.path.at(-1)!.subject) },
+      evidence,
+      fix: {
+        summary: 'Use a certificate from a public CA (e.g. Let\'s Encrypt) for smtp_hostname and every MX name, then restart the SMTP server',
+        commands: [smtp.command],
+        kind: 'file',
+      },
+    }];
+  }
+  const data = { count: certificates.length, subject, root: oneLine(verdict.root.subject) };
+  if (verdict.outOfOrder) return [{ target, status: 'warn', messageId: 'out-of-order', data, evidence, fix: fullChainFix }];
+  return [{ target, status: 'pass', messageId: 'trusted', data, evidence }];
+}

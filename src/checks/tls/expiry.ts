@@ -1,6 +1,6 @@
-import type { CheckDefinition, Finding } from '../../core/types.js';
+import type { CheckContext, CheckDefinition, Finding } from '../../core/types.js';
 import { formatUtc, summarize, validity } from './certificates.js';
-import { certificateInput, NO_CERTIFICATE_MESSAGE } from './material.js';
+import { certificateInput, NO_CERTIFICATE_MESSAGE, latentWhileTlsOff } from './material.js';
 import { smtpRestart } from './smtp-container.js';
 
 /** Under this many days left the certificate is worth a warning: automated renewal should have happened by now. */
@@ -37,24 +37,29 @@ export const tlsExpiry: CheckDefinition = {
     },
   },
   async run(ctx): Promise<Finding[]> {
-    const smtp = await smtpRestart(ctx);
-    const input = await certificateInput(ctx);
-    if (!input.ok) return [input.finding];
-    const [leaf] = input.certificates;
-    const { notBefore, notAfter } = validity(leaf);
-    const now = ctx.probes.clock.now();
-    const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
-    const data = { notBefore: formatUtc(notBefore), notAfter: formatUtc(notAfter), notBeforeDay: day(notBefore), notAfterDay: day(notAfter), days };
-    const evidence = [{ query: `validity of ${input.target}`, answer: { ...summarize(leaf), now: now.toISOString(), daysLeft: days } }];
-    const renew = {
-      summary: 'Renew the certificate (e.g. certbot renew), copy the new fullchain and key into place, then restart the SMTP server',
-      commands: [smtp.command],
-      kind: 'file' as const,
-    };
-    const target = input.target;
-    if (now < notBefore) return [{ target, status: 'fail', messageId: 'not-yet-valid', data, evidence }];
-    if (now > notAfter) return [{ target, status: 'fail', messageId: 'expired', data, evidence, fix: renew }];
-    if (days < EXPIRY_WARNING_DAYS) return [{ target, status: 'warn', messageId: 'expiring', data, evidence, fix: renew }];
-    return [{ target, status: 'pass', messageId: 'valid', data, evidence }];
+    return latentWhileTlsOff(ctx, await examine(ctx));
   },
 };
+
+/** The validity of the certificate Postal serves, judged as if STARTTLS were on. */
+async function examine(ctx: CheckContext): Promise<Finding[]> {
+  const smtp = await smtpRestart(ctx);
+  const input = await certificateInput(ctx);
+  if (!input.ok) return [input.finding];
+  const [leaf] = input.certificates;
+  const { notBefore, notAfter } = validity(leaf);
+  const now = ctx.probes.clock.now();
+  const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
+  const data = { notBefore: formatUtc(notBefore), notAfter: formatUtc(notAfter), notBeforeDay: day(notBefore), notAfterDay: day(notAfter), days };
+  const evidence = [{ query: `validity of ${input.target}`, answer: { ...summarize(leaf), now: now.toISOString(), daysLeft: days } }];
+  const renew = {
+    summary: 'Renew the certificate (e.g. certbot renew), copy the new fullchain and key into place, then restart the SMTP server',
+    commands: [smtp.command],
+    kind: 'file' as const,
+  };
+  const target = input.target;
+  if (now < notBefore) return [{ target, status: 'fail', messageId: 'not-yet-valid', data, evidence }];
+  if (now > notAfter) return [{ target, status: 'fail', messageId: 'expired', data, evidence, fix: renew }];
+  if (days < EXPIRY_WARNING_DAYS) return [{ target, status: 'warn', messageId: 'expiring', data, evidence, fix: renew }];
+  return [{ target, status: 'pass', messageId: 'valid', data, evidence }];
+}

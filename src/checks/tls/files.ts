@@ -1,7 +1,7 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding, Fix } from '../../core/types.js';
 import { sh } from '../../core/shell.js';
 import { certificatesOf, describeKey, formatSan, keyMatches, misplacedLeaf, subjectAltNames, summarize, type CertificateFileContent, type KeyFileContent } from './certificates.js';
-import { fileTarget, tlsFiles, type LoadedFile } from './material.js';
+import { fileTarget, latentWhileTlsOff, tlsFiles, type LoadedFile } from './material.js';
 import { smtpRestart, type SmtpRestart } from './smtp-container.js';
 import { POSTAL_GID, POSTAL_UID, postalReadCommands, readableByPostal } from '../../core/postal-user.js';
 
@@ -282,6 +282,6 @@ export const tlsFilesCheck: CheckDefinition = {
     const smtp = await smtpRestart(ctx);
     const { certificate, key } = await tlsFiles(ctx);
     const tlsOn = ctx.config.get('smtp_server.tls_enabled');
-    return [certificateFinding(ctx, smtp, certificate, key, tlsOn), keyFinding(ctx, smtp, key, certificate, tlsOn)];
+    return latentWhileTlsOff(ctx, [certificateFinding(ctx, smtp, certificate, key, tlsOn), keyFinding(ctx, smtp, key, certificate, tlsOn)]);
   },
 };

@@ -54,6 +54,15 @@ export function trustRoots(ctx: CheckContext): Promise<{ pems: string[]; certifi
   });
 }
 
+/**
+ * With STARTTLS switched off nobody is served the certificate yet: tls.enabled is the failure, and what
+ * is wrong with the files is a warning to clear before switching it on.
+ */
+export function latentWhileTlsOff(ctx: CheckContext, findings: Finding[]): Finding[] {
+  if (ctx.config.get('smtp_server.tls_enabled')) return findings;
+  return findings.map((finding) => (finding.status === 'fail' ? { ...finding, status: 'warn' } : finding));
+}
+
 /** Shared by tls.expiry, tls.chain and tls.san: nothing to look at without a readable certificate. */
 export const NO_CERTIFICATE_MESSAGE: Record<string, MessageTemplate> = {
   'no-certificate': {

@@ -1,6 +1,6 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
 import { asciiHostname, coveringName, formatSan, subjectAltNames } from './certificates.js';
-import { bannerName, certificateInput, liveProbes, NO_CERTIFICATE_MESSAGE } from './material.js';
+import { bannerName, certificateInput, liveProbes, NO_CERTIFICATE_MESSAGE, latentWhileTlsOff } from './material.js';
 import { smtpRestart } from './smtp-container.js';
 import { sh } from '../../core/shell.js';
 
@@ -57,54 +57,59 @@ export const tlsSan: CheckDefinition = {
     },
   },
   async run(ctx): Promise<Finding[]> {
-    const smtp = await smtpRestart(ctx);
-    const input = await certificateInput(ctx);
-    if (!input.ok) return [input.finding];
-    const [leaf] = input.certificates;
-
-    const required = new Map<string, RequiredName>();
-    const add = (written: string, role: Role) => {
-      const name = asciiHostname(written);
-      const key = name ?? `invalid:${written}`;
-      const entry = required.get(key) ?? { written, name, roles: new Set<Role>() };
-      entry.roles.add(role);
-      required.set(key, entry);
-    };
-    add(ctx.config.get('postal.smtp_hostname'), 'smtp_hostname');
-    let banners: { names: string[]; evidence: Evidence };
-    try {
-      banners = await bannerNames(ctx);
-    } catch (error) {
-      banners = { names: [], evidence: { query: 'names in the live SMTP banners', answer: `not read: ${(error as Error).message}` } };
-    }
-    for (const name of banners.names) add(name, 'banner');
-    for (const mx of ctx.config.get('dns.mx_records')) add(String(mx), 'mx');
-
-    const sans = subjectAltNames(leaf);
-    const dnsNames = sans.filter((entry) => entry.type === 'DNS').map(formatSan);
-    const evidence: Evidence[] = [
-      { query: `subjectAltName of ${input.target}`, answer: sans.map(formatSan) },
-      { query: 'names a peer may verify', answer: [...required.values()].map(({ written, name, roles }) => ({ name: name ?? written, required_as: [...roles].map((role) => ROLE_TEXT[role]) })) },
-      banners.evidence,
-    ];
-    const names = [...required.values()].flatMap(({ name }) => (name ? [name] : []));
-    const fix = {
-      summary: `Get a certificate whose subjectAltName lists ${names.join(', ')} (e.g. ${sh`certbot certonly ${names.flatMap((name) => ['-d', name])}`} with the authenticator you use), install the full chain, then restart the SMTP server`,
-      commands: [smtp.command],
-      kind: 'file' as const,
-    };
-
-    return [...required.values()].map(({ written, name, roles }): Finding => {
-      const rolesText = [...roles].map((role) => ROLE_TEXT[role]).join(', ');
-      // Clients submitting mail are told to use smtp_hostname and verify it; MX and banner names matter to verifying senders.
-      const missStatus = roles.has('smtp_hostname') ? 'fail' : 'warn';
-      if (!name) return { target: written, status: 'fail', messageId: 'invalid-name', data: { name: written, roles: rolesText }, evidence };
-      const entry = coveringName(leaf, name);
-      if (entry) return { target: name, status: 'pass', messageId: 'covered', data: { name, roles: rolesText, entry: `DNS:${entry}` }, evidence };
-      if (dnsNames.length === 0) {
-        return { target: name, status: missStatus, messageId: 'no-dns-names', data: { name, roles: rolesText, subject: leaf.subject.replace(/\n/g, ', ') }, evidence, fix };
-      }
-      return { target: name, status: missStatus, messageId: 'not-covered', data: { name, roles: rolesText, sans: dnsNames.join(', ') }, evidence, fix };
-    });
+    return latentWhileTlsOff(ctx, await examine(ctx));
   },
 };
+
+/** Each name a peer may verify against the certificate, judged as if STARTTLS were on. */
+async function examine(ctx: CheckContext): Promise<Finding[]> {
+  const smtp = await smtpRestart(ctx);
+  const input = await certificateInput(ctx);
+  if (!input.ok) return [input.finding];
+  const [leaf] = input.certificates;
+
+  const required = new Map<string, RequiredName>();
+  const add = (written: string, role: Role) => {
+    const name = asciiHostname(written);
+    const key = name ?? `invalid:${written}`;
+    const entry = required.get(key) ?? { written, name, roles: new Set<Role>() };
+    entry.roles.add(role);
+    required.set(key, entry);
+  };
+  add(ctx.config.get('postal.smtp_hostname'), 'smtp_hostname');
+  let banners: { names: string[]; evidence: Evidence };
+  try {
+    banners = await bannerNames(ctx);
+  } catch (error) {
+    banners = { names: [], evidence: { query: 'names in the live SMTP banners', answer: `not read: ${(error as Error).message}` } };
+  }
+  for (const name of banners.names) add(name, 'banner');
+  for (const mx of ctx.config.get('dns.mx_records')) add(String(mx), 'mx');
+
+  const sans = subjectAltNames(leaf);
+  const dnsNames = sans.filter((entry) => entry.type === 'DNS').map(formatSan);
+  const evidence: Evidence[] = [
+    { query: `subjectAltName of ${input.target}`, answer: sans.map(formatSan) },
+    { query: 'names a peer may verify', answer: [...required.values()].map(({ written, name, roles }) => ({ name: name ?? written, required_as: [...roles].map((role) => ROLE_TEXT[role]) })) },
+    banners.evidence,
+  ];
+  const names = [...required.values()].flatMap(({ name }) => (name ? [name] : []));
+  const fix = {
+    summary: `Get a certificate whose subjectAltName lists ${names.join(', ')} (e.g. ${sh`certbot certonly ${names.flatMap((name) => ['-d', name])}`} with the authenticator you use), install the full chain, then restart the SMTP server`,
+    commands: [smtp.command],
+    kind: 'file' as const,
+  };
+
+  return [...required.values()].map(({ written, name, roles }): Finding => {
+    const rolesText = [...roles].map((role) => ROLE_TEXT[role]).join(', ');
+    // Clients submitting mail are told to use smtp_hostname and verify it; MX and banner names matter to verifying senders.
+    const missStatus = roles.has('smtp_hostname') ? 'fail' : 'warn';
+    if (!name) return { target: written, status: 'fail', messageId: 'invalid-name', data: { name: written, roles: rolesText }, evidence };
+    const entry = coveringName(leaf, name);
+    if (entry) return { target: name, status: 'pass', messageId: 'covered', data: { name, roles: rolesText, entry: `DNS:${entry}` }, evidence };
+    if (dnsNames.length === 0) {
+      return { target: name, status: missStatus, messageId: 'no-dns-names', data: { name, roles: rolesText, subject: leaf.subject.replace(/\n/g, ', ') }, evidence, fix };
+    }
+    return { target: name, status: missStatus, messageId: 'not-covered', data: { name, roles: rolesText, sans: dnsNames.join(', ') }, evidence, fix };
+  });
+}

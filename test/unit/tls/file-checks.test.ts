@@ -180,6 +180,17 @@ describe('tls.expiry', () => {
     });
   }
 
+  it('with STARTTLS off, what would fail is a warning: nobody is served the certificate yet', async () => {
+    const off = tlsYaml(pki, { tlsEnabled: false });
+    assert.deepEqual(brief(await check(tlsExpiry, { cert: 'expired-chain.pem', key: 'rsa.key', yaml: off })), [{ target: CERT, status: 'warn', messageId: 'expired' }]);
+    assert.deepEqual(brief(await check(tlsFilesCheck, { cert: 'chain.pem', key: 'other-rsa.key', yaml: off }))[1], { target: KEY, status: 'warn', messageId: 'key-mismatch' });
+    assert.deepEqual(brief(await check(tlsSan, { cert: 'wildcard-chain.pem', key: 'rsa.key', yaml: tlsYaml(pki, { tlsEnabled: false, smtpHostname: 'postal.example' }) }))[0], {
+      target: 'postal.example',
+      status: 'warn',
+      messageId: 'not-covered',
+    });
+  });
+
   it('skips when there is no certificate to read, or a CA certificate stands where the server certificate belongs', async () => {
     assert.deepEqual(brief(await check(tlsExpiry, {})), [{ target: CERT, status: 'skip', messageId: 'no-certificate' }]);
     assert.deepEqual(brief(await check(tlsExpiry, { cert: 'reversed-chain.pem', key: 'rsa.key' })), [{ target: CERT, status: 'skip', messageId: 'no-certificate' }]);
