@@ -6,7 +6,7 @@ import { canonicalIp } from '../../core/ip.js';
 import { sh } from '../../core/shell.js';
 import { iptablesBaseChains, iptablesRuleCount, parseIptablesSave, type IptablesDump } from './iptables-rules.js';
 import { hasNativeTables, nftBaseChains, parseNftRuleset, type NftRuleset } from './nft-rules.js';
-import { isContainerBridge, traceConnection, type BaseChain, type Family, type Hook, type HookOutcome, type Listener, type Scenario } from './nat-model.js';
+import { isContainerBridge, isLoopbackAddress, isWildcard, traceConnection, type BaseChain, type Family, type Hook, type HookOutcome, type Listener, type Scenario } from './nat-model.js';
 
 /** The host's nat rules as read once per run from iptables-save, ip6tables-save and nft. */
 export interface NatView {
@@ -106,14 +106,7 @@ export function smtpListener(ctx: CheckContext): Listener {
   return { port: ctx.config.get('smtp_server.default_port'), bindAddress: String(ctx.config.get('smtp_server.default_bind_address') ?? '::').trim() };
 }
 
-export function isWildcard(address: string): boolean {
-  return address === '::' || address === '0.0.0.0' || address === '';
-}
-
-export function isLoopbackAddress(address: string): boolean {
-  if (isIP(address) === 4) return address.startsWith('127.');
-  return isIP(address) === 6 && canonicalIp(address) === '::1';
-}
+export { isLoopbackAddress, isWildcard };
 
 /** What remote clients and this host's own clients look like, from the host's addresses. */
 export interface HostView {

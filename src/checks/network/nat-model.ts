@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { canonicalIp, ipv6Nibbles } from '../../core/ip.js';
+import { canonicalIp, ipInCidr } from '../../core/ip.js';
 
 /**
  * One model for nat rules, whatever tool wrote them (iptables-save text or `nft -j` JSON),
@@ -102,23 +102,14 @@ export function isContainerBridge(name: string): boolean {
   return CONTAINER_BRIDGE.test(name);
 }
 
-function isLoopback(address: string): boolean {
-  return isIP(address) === 4 ? address.startsWith('127.') : canonicalIp(address) === '::1';
+export function isLoopbackAddress(address: string): boolean {
+  if (isIP(address) === 4) return address.startsWith('127.');
+  return isIP(address) === 6 && canonicalIp(address) === '::1';
 }
 
-function addressBits(address: string): string {
-  if (isIP(address) === 4) return address.split('.').map((octet) => Number(octet).toString(2).padStart(8, '0')).join('');
-  return ipv6Nibbles(address).map((nibble) => parseInt(nibble, 16).toString(2).padStart(4, '0')).join('');
-}
-
-/** Whether `address` lies in `prefix` (`10.0.0.0/8`, `::1/128`, a bare address); false across families. */
-export function prefixContains(prefix: string, address: string): boolean {
-  const [base, lengthText] = prefix.split('/');
-  if (!isIP(base) || isIP(base) !== isIP(address)) return false;
-  const bits = isIP(base) === 4 ? 32 : 128;
-  const length = lengthText === undefined ? bits : Number(lengthText);
-  if (!Number.isInteger(length) || length < 0 || length > bits) return false;
-  return addressBits(base).slice(0, length) === addressBits(address).slice(0, length);
+/** A bind address that listens on every address of the host. */
+export function isWildcard(address: string): boolean {
+  return address === '::' || address === '0.0.0.0' || address === '';
 }
 
 function interfaceMatches(pattern: string, name: string): boolean {
@@ -142,15 +133,15 @@ const inRanges = (ranges: PortRange[], port: number) => ranges.some((range) => p
 
 function matchAddress(prefixes: string[], scenario: Scenario, which: 'daddr' | 'saddr'): Certainty {
   if (which === 'daddr') {
-    if (scenario.daddr) return prefixes.some((prefix) => prefixContains(prefix, scenario.daddr!)) ? 'yes' : 'no';
+    if (scenario.daddr) return prefixes.some((prefix) => ipInCidr(scenario.daddr!, prefix)) ? 'yes' : 'no';
     // Remote clients reach one of this host's own (non-loopback) addresses.
-    const candidates = scenario.localAddresses.filter((address) => !isLoopback(address));
-    if (candidates.length === 0) return prefixes.every((prefix) => isLoopback(prefix.split('/')[0])) ? 'no' : 'maybe';
-    return share(candidates, (address) => prefixes.some((prefix) => prefixContains(prefix, address)));
+    const candidates = scenario.localAddresses.filter((address) => !isLoopbackAddress(address));
+    if (candidates.length === 0) return prefixes.every((prefix) => isLoopbackAddress(prefix.split('/')[0])) ? 'no' : 'maybe';
+    return share(candidates, (address) => prefixes.some((prefix) => ipInCidr(address, prefix)));
   }
   // A local client talking to a loopback address speaks from a loopback address too; remote sources are anyone.
-  if (scenario.hook === 'output' && scenario.daddr && isLoopback(scenario.daddr)) {
-    return prefixes.some((prefix) => prefixContains(prefix, scenario.daddr!)) ? 'yes' : 'no';
+  if (scenario.hook === 'output' && scenario.daddr && isLoopbackAddress(scenario.daddr)) {
+    return prefixes.some((prefix) => ipInCidr(scenario.daddr!, prefix)) ? 'yes' : 'no';
   }
   return prefixes.some((prefix) => /\/0$/.test(prefix)) ? 'yes' : 'maybe';
 }
@@ -294,20 +285,19 @@ function classifyNat(
   via: string,
 ): HookOutcome {
   const port = target.ports ? target.ports : { from: scenario.port, to: scenario.port };
-  const bindIsWildcard = ['::', '0.0.0.0', ''].includes(listener.bindAddress);
   if (!portsInclude(port, listener.port) || port.from !== port.to) {
     const where = target.kind === 'dnat' && target.address ? `${target.address}:${formatPorts(port)}` : `port ${formatPorts(port)}`;
     return { kind: 'elsewhere', rule, via, destination: where };
   }
   if (target.kind === 'redirect' || !target.address) return { kind: 'redirected', rule, via };
   const address = target.address;
-  if (isLoopback(address)) {
+  if (isLoopbackAddress(address)) {
     if (scenario.hook === 'prerouting') return { kind: 'loopback-dnat', rule, via };
     return { kind: 'redirected', rule, via };
   }
   const local = scenario.localAddresses.some((local) => canonicalIp(local) === canonicalIp(address));
   const bound = canonicalIp(listener.bindAddress) === canonicalIp(address);
-  if (bound || (bindIsWildcard && local)) return { kind: 'redirected', rule, via };
+  if (bound || (isWildcard(listener.bindAddress) && local)) return { kind: 'redirected', rule, via };
   return { kind: 'elsewhere', rule, via, destination: `${address}:${listener.port}` };
 }
 

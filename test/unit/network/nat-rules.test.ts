@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { iptablesBaseChains, parseIptablesSave, parseNatDestination, parsePortRange, tokenize } from '../../../src/checks/network/iptables-rules.js';
 import { hasNativeTables, nftBaseChains, NftParseError, parseNftRuleset } from '../../../src/checks/network/nft-rules.js';
-import { prefixContains, traceConnection, type BaseChain, type Family, type Hook, type Listener, type Scenario } from '../../../src/checks/network/nat-model.js';
+import { ipInCidr } from '../../../src/core/ip.js';
+import { traceConnection, type BaseChain, type Family, type Hook, type Listener, type Scenario } from '../../../src/checks/network/nat-model.js';
 import { DOCKER_IPTABLES_SAVE, NFT_IPTABLES_COMPAT_JSON, NFT_NATIVE_JSON, UFW_BEFORE_RULES_NAT } from '../../support/nat-samples.js';
 
 const POSTAL: Listener = { port: 25, bindAddress: '::' };
@@ -203,11 +204,11 @@ describe('nft -j parsing', () => {
 
 describe('nat evaluation', () => {
   it('checks prefixes of both families', () => {
-    assert.ok(prefixContains('127.0.0.0/8', '127.0.0.1'));
-    assert.ok(!prefixContains('127.0.0.0/8', '::1'));
-    assert.ok(prefixContains('2001:db8::/32', '2001:db8:1::5'));
-    assert.ok(prefixContains('::1', '::1'));
-    assert.ok(!prefixContains('10.0.0.0/8', '11.0.0.1'));
+    assert.ok(ipInCidr('127.0.0.1', '127.0.0.0/8'));
+    assert.ok(!ipInCidr('::1', '127.0.0.0/8'));
+    assert.ok(ipInCidr('2001:db8:1::5', '2001:db8::/32'));
+    assert.ok(ipInCidr('::1', '::1'));
+    assert.ok(!ipInCidr('11.0.0.1', '10.0.0.0/8'));
   });
 
   it('runs base chains in priority order: the first NAT decision wins, an accept elsewhere does not stop it', () => {
