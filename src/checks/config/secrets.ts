@@ -25,9 +25,9 @@ type Role = 'config' | 'tls-key' | 'signing-key';
 
 const ROLE_TEXT: Record<Role, { what: string; unreadable: string; readable: string }> = {
   config: {
-    what: 'postal.yml, which holds the database passwords and rails.secret_key,',
+    what: 'The config file',
     unreadable: 'Postal cannot load its config',
-    readable: ' and read the passwords in it',
+    readable: ' and with it the database passwords and rails.secret_key',
   },
   'tls-key': {
     what: 'The SMTP TLS private key',
