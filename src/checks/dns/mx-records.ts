@@ -12,9 +12,9 @@ export const mxRecordsCheck: CheckDefinition = {
   messages: {
     ...POINTING_MESSAGES,
     uppercase: {
-      title: '{name} points at this server, but is written with capitals',
+      title: '{name} points at this server, but is not written as {name}',
       message:
-        '{name} has {addresses}, all of them addresses of this server. dns.mx_records has "{written}": Postal compares the MX records of customer domains with it without lower-casing, so write it in lower case.',
+        '{name} has {addresses}, all of them addresses of this server. dns.mx_records has "{written}": Postal compares the MX records of customer domains with it letter for letter (they arrive lower case, without a trailing dot), so their MX check never passes. Write it as {name}.',
     },
     placeholder: {
       title: 'dns.mx_records still lists the placeholder {name}',
@@ -42,7 +42,7 @@ export const mxRecordsCheck: CheckDefinition = {
           return { target: name, status: 'warn', messageId: 'placeholder', data: { name }, ...(fix ? { fix } : {}) };
         }
         const finding = await pointingFinding(ctx, name, 'the MX host');
-        if (finding.status === 'pass' && String(entry).trim().replace(/\.$/, '') !== name) {
+        if (finding.status === 'pass' && String(entry) !== name) {
           return {
             ...finding,
             status: 'warn',
@@ -50,7 +50,7 @@ export const mxRecordsCheck: CheckDefinition = {
             data: { ...finding.data, written: String(entry) },
             fix: {
               kind: 'config',
-              summary: `Write ${name} in lower case in dns.mx_records, then restart Postal`,
+              summary: `Write ${name} in dns.mx_records exactly so (lower case, no trailing dot), then restart Postal`,
               commands: ['postal restart'],
               configChanges: [{ path: 'dns.mx_records', from: written, to: written.map((item) => normaliseHostname(String(item))) }],
             },
