@@ -4,7 +4,7 @@ import { normaliseHostname } from '../../core/ip.js';
 import { defaultHelo, ipPools, outboundIps, type SendingIp } from '../../core/facts/outbound-ips.js';
 import { containerNameFor, containersOf, postalContainers, type PostalContainer } from '../../core/facts/containers.js';
 import { configFilePath, fileValue, writtenPathOf } from '../../core/facts/config-files.js';
-import { parseVersion, postalVersion } from '../../core/facts/postal-version.js';
+import { COMPOSE_FILE, parseVersion, postalVersion } from '../../core/facts/postal-version.js';
 import { mainDbCommand, poolHostnameSql } from '../dns/pool-hostname-fix.js';
 import { isPlaceholder } from '../dns/lookups.js';
 
@@ -272,7 +272,9 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
   const wanted = input.wantedPtr ?? (input.misplaced[0] ? normaliseHostname(String(input.misplaced[0].value)) : null);
 
   if (has(input, 'env-override') && input.fallback.variable) {
-    summary.push(`Remove ${input.fallback.variable} from the environment of ${workerNames.join(', ')} (the worker's environment: in /opt/postal/install/docker-compose.yml) and recreate it with postal start, so that postal.yml decides`);
+    summary.push(`Remove ${input.fallback.variable} from the environment of ${workerNames.join(', ')} (the worker's environment: in ${COMPOSE_FILE}) and recreate it with postal start, so that postal.yml decides`);
+    // A restart keeps a container's environment; only recreating it from the edited compose file drops the variable.
+    commands.push('postal start');
   }
   if (input.misplaced.length > 0) {
     for (const entry of input.misplaced) configChanges.push({ path: entry.path, from: entry.value });

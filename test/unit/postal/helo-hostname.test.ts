@@ -95,6 +95,7 @@ describe('postal.helo-hostname against the Postal fixtures and each docker scena
     assert.match(result.message, /DNS_HELO_HOSTNAME=relay\.example\.net in the environment of postal-worker-1 overrides dns\.helo_hostname: helo\.postal\.llamas\.com/);
     assert.match(result.message, /From 192\.0\.2\.10 Postal says HELO relay\.example\.net/);
     assert.match(result.fix!.summary, /Remove DNS_HELO_HOSTNAME from the environment of postal-worker-1/);
+    assert.ok(result.fix!.commands.includes('postal start'), 'a restart keeps the environment; recreating the container drops it');
     const comments = commentLines(result);
     assert.ok(comments.some((line) => line.includes('1. In postal.yml set dns.smtp_server_hostname: helo.postal.llamas.com')), 'a legacy file names the legacy key');
     assert.ok(comments.some((line) => line.includes("Pointless here: DNS_HELO_HOSTNAME in the worker's environment")));
