@@ -1,7 +1,7 @@
 import type { CheckContext, CheckDefinition, Finding } from '../../core/types.js';
 import { buildChain, formatUtc, summarize, validity } from './certificates.js';
-import { certificateInput, NO_CERTIFICATE_MESSAGE, trustRoots, latentWhileTlsOff } from './material.js';
-import { smtpRestart } from './smtp-container.js';
+import { NO_CERTIFICATE_MESSAGE, trustRoots, judgeCertificate, type UsableCertificate } from './material.js';
+import type { SmtpRestart } from './smtp-container.js';
 
 const oneLine = (name: string) => name.replace(/\n/g, ', ');
 
@@ -38,16 +38,11 @@ export const tlsChain: CheckDefinition = {
       message: '{subject} in the chain is valid from {notBefore} to {notAfter}; clients that verify certificates refuse the chain.',
     },
   },
-  async run(ctx): Promise<Finding[]> {
-    return latentWhileTlsOff(ctx, await examine(ctx));
-  },
+  run: (ctx) => judgeCertificate(ctx, (input, smtp) => examine(ctx, input, smtp)),
 };
 
 /** How the chain in the file links up to a root, judged as if STARTTLS were on. */
-async function examine(ctx: CheckContext): Promise<Finding[]> {
-  const smtp = await smtpRestart(ctx);
-  const input = await certificateInput(ctx);
-  if (!input.ok) return [input.finding];
+async function examine(ctx: CheckContext, input: UsableCertificate, smtp: SmtpRestart): Promise<Finding[]> {
   const { target, certificates } = input;
   const roots = await trustRoots(ctx);
   const verdict = buildChain(certificates, roots.certificates);

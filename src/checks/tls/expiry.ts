@@ -1,7 +1,7 @@
 import type { CheckContext, CheckDefinition, Finding } from '../../core/types.js';
 import { formatUtc, summarize, validity } from './certificates.js';
-import { certificateInput, NO_CERTIFICATE_MESSAGE, latentWhileTlsOff } from './material.js';
-import { smtpRestart } from './smtp-container.js';
+import { NO_CERTIFICATE_MESSAGE, judgeCertificate, type UsableCertificate } from './material.js';
+import type { SmtpRestart } from './smtp-container.js';
 
 /** Under this many days left the certificate is worth a warning: automated renewal should have happened by now. */
 export const EXPIRY_WARNING_DAYS = 21;
@@ -36,16 +36,11 @@ export const tlsExpiry: CheckDefinition = {
       message: 'The certificate Postal serves is not valid until {notBefore}; check the clock of this host and the certificate.',
     },
   },
-  async run(ctx): Promise<Finding[]> {
-    return latentWhileTlsOff(ctx, await examine(ctx));
-  },
+  run: (ctx) => judgeCertificate(ctx, (input, smtp) => examine(ctx, input, smtp)),
 };
 
 /** The validity of the certificate Postal serves, judged as if STARTTLS were on. */
-async function examine(ctx: CheckContext): Promise<Finding[]> {
-  const smtp = await smtpRestart(ctx);
-  const input = await certificateInput(ctx);
-  if (!input.ok) return [input.finding];
+async function examine(ctx: CheckContext, input: UsableCertificate, smtp: SmtpRestart): Promise<Finding[]> {
   const [leaf] = input.certificates;
   const { notBefore, notAfter } = validity(leaf);
   const now = ctx.probes.clock.now();

@@ -4,6 +4,7 @@ import type { CheckContext, Evidence, Finding, MessageTemplate } from '../../cor
 import type { DnsAnswer, FileErrorCode, FileInfo, SmtpSession } from '../../probes/types.js';
 import { canonicalIp } from '../../core/ip.js';
 import { probePath } from '../../core/facts/config-files.js';
+import { smtpRestart, type SmtpRestart } from './smtp-container.js';
 import { asciiHostname, misplacedLeaf, parseRoots, readCertificateFile, readKeyFile, certificatesOf, type CertificateFileContent, type KeyFileContent } from './certificates.js';
 
 /** A TLS file as the doctor found it on the host. */
@@ -72,6 +73,20 @@ export const NO_CERTIFICATE_MESSAGE: Record<string, MessageTemplate> = {
 };
 
 export type CertificateInput = { ok: true; certificates: X509Certificate[]; target: string } | { ok: false; finding: Finding };
+export type UsableCertificate = Extract<CertificateInput, { ok: true }>;
+
+/**
+ * The frame of tls.expiry, tls.chain and tls.san: a `skip` without a usable certificate, else the
+ * check's judgement of it, with its failures made warnings while STARTTLS is off.
+ */
+export async function judgeCertificate(
+  ctx: CheckContext,
+  judge: (input: UsableCertificate, smtp: SmtpRestart) => Promise<Finding[]>,
+): Promise<Finding[]> {
+  const input = await certificateInput(ctx);
+  if (!input.ok) return [input.finding];
+  return latentWhileTlsOff(ctx, await judge(input, await smtpRestart(ctx)));
+}
 
 /** The certificates of the file, leaf first, or the `skip` finding a check reports instead. */
 export async function certificateInput(ctx: CheckContext): Promise<CertificateInput> {

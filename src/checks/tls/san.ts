@@ -1,7 +1,7 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
 import { asciiHostname, coveringName, formatSan, subjectAltNames } from './certificates.js';
-import { bannerName, certificateInput, liveProbes, NO_CERTIFICATE_MESSAGE, latentWhileTlsOff } from './material.js';
-import { smtpRestart } from './smtp-container.js';
+import { bannerName, liveProbes, NO_CERTIFICATE_MESSAGE, judgeCertificate, type UsableCertificate } from './material.js';
+import type { SmtpRestart } from './smtp-container.js';
 import { sh } from '../../core/shell.js';
 
 /** Why a peer may verify a name against the certificate. */
@@ -56,16 +56,11 @@ export const tlsSan: CheckDefinition = {
       message: '"{name}" ({roles}) is not a valid hostname, so no certificate can cover it (see config.hostnames).',
     },
   },
-  async run(ctx): Promise<Finding[]> {
-    return latentWhileTlsOff(ctx, await examine(ctx));
-  },
+  run: (ctx) => judgeCertificate(ctx, (input, smtp) => examine(ctx, input, smtp)),
 };
 
 /** Each name a peer may verify against the certificate, judged as if STARTTLS were on. */
-async function examine(ctx: CheckContext): Promise<Finding[]> {
-  const smtp = await smtpRestart(ctx);
-  const input = await certificateInput(ctx);
-  if (!input.ok) return [input.finding];
+async function examine(ctx: CheckContext, input: UsableCertificate, smtp: SmtpRestart): Promise<Finding[]> {
   const [leaf] = input.certificates;
 
   const required = new Map<string, RequiredName>();
