@@ -113,7 +113,7 @@ export function createDnsProbe(options: Pick<RunOptions, 'resolvers' | 'dnsblRes
       const mapped = ERROR_CODES[code] ?? 'other';
       const detail =
         mapped === 'timeout' ? `no answer from ${via.label} within ${timeoutMs} ms`
-        : mapped === 'unreachable' ? `nothing answers DNS at ${via.label} (connection refused)`
+        : mapped === 'unreachable' ? `connection refused by ${via.label}`
         : `${code} from ${via.label}`;
       return { query, status: 'error', code: mapped, detail };
     } finally {

@@ -32,12 +32,17 @@ export function evidenceOf(answer: DnsAnswer): Evidence {
   }
 }
 
-/** Why a lookup gave no usable answer, in one line, e.g. "AAAA mx.example.com: timeout (no answer from …)". */
+/**
+ * Why lookups gave no usable answer, in one line, questions that failed alike grouped:
+ * "A mx.example.com, AAAA mx.example.com: timeout (no answer from 127.0.0.53 within 5000 ms)".
+ */
 export function failureText(answers: DnsAnswer[]): string {
-  return answers
-    .filter(isFailure)
-    .map((answer) => `${answer.query}: ${answer.code}`)
-    .join('; ');
+  const groups = new Map<string, string[]>();
+  for (const answer of answers.filter(isFailure)) {
+    const why = answer.detail && answer.detail !== answer.code ? `${answer.code} (${answer.detail})` : answer.code;
+    groups.set(why, [...(groups.get(why) ?? []), answer.query]);
+  }
+  return [...groups].map(([why, queries]) => `${queries.join(', ')}: ${why}`).join('; ');
 }
 
 /** The A and AAAA answers of a name. */

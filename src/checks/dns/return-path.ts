@@ -1,4 +1,5 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
+import type { DnsAnswer } from '../../probes/types.js';
 import { outboundIps } from '../../core/facts/outbound-ips.js';
 import { isGlobalAddress, normaliseHostname } from '../../core/ip.js';
 import { addressRecords, addressesOf, evidenceOf, failureText, isPlaceholder, lookup, publishedAddresses, recordsOf, zoneRecord } from './lookups.js';
@@ -9,8 +10,10 @@ import { withAddresses } from './spf-eval.js';
 /** One thing the return-path domain needs, as found. */
 interface Part {
   state: 'ok' | 'problem' | 'lookup-failed';
-  /** For problems: what is wrong, one clause; for failed lookups: which query failed. */
+  /** For problems: what is wrong, one clause; for a failed SPF evaluation: why. */
   text: string;
+  /** For failed lookups: the answers that failed, so the message can group them. */
+  failed?: DnsAnswer[];
   records: string[];
   commands: string[];
   evidence: Evidence[];
@@ -70,7 +73,7 @@ export const returnPathCheck: CheckDefinition = {
     const address = async (): Promise<Part> => {
       const found = await addressesOf(ctx, domain);
       const evidence = found.answers.map(evidenceOf);
-      if (found.failed) return { state: 'lookup-failed', text: failureText(found.answers), records: [], commands: [], evidence };
+      if (found.failed) return { state: 'lookup-failed', text: '', failed: found.answers, records: [], commands: [], evidence };
       if (found.addresses.length > 0) return ok(evidence);
       return { state: 'problem', text: 'it has no A or AAAA record', records: addressRecords(domain, await publishedAddresses(ctx)), commands: [], evidence };
     };
@@ -78,7 +81,7 @@ export const returnPathCheck: CheckDefinition = {
     const mx = async (): Promise<Part> => {
       const answer = await lookup(ctx, domain, 'MX');
       const evidence = [evidenceOf(answer)];
-      if (answer.status === 'error') return { state: 'lookup-failed', text: failureText([answer]), records: [], commands: [], evidence };
+      if (answer.status === 'error') return { state: 'lookup-failed', text: '', failed: [answer], records: [], commands: [], evidence };
       if (recordsOf(answer).some((record) => !record.endsWith(' .'))) return ok(evidence);
       return { state: 'problem', text: 'it has no MX record, so bounces cannot come back', records: [zoneRecord(domain, 'MX', `10 ${smtp}.`)], commands: [], evidence };
     };
@@ -88,7 +91,7 @@ export const returnPathCheck: CheckDefinition = {
       if (ips.length === 0) {
         const answer = await lookup(ctx, domain, 'TXT');
         const evidence = [evidenceOf(answer)];
-        if (answer.status === 'error') return { state: 'lookup-failed', text: failureText([answer]), records: [], commands: [], evidence };
+        if (answer.status === 'error') return { state: 'lookup-failed', text: '', failed: [answer], records: [], commands: [], evidence };
         const count = recordsOf(answer).filter((record) => /^v=spf1(\s|$)/i.test(record)).length;
         if (count === 1) return ok(evidence);
         const text = count === 0 ? 'it has no SPF record' : `it has ${count} SPF records (receivers treat that as an error)`;
@@ -118,7 +121,7 @@ export const returnPathCheck: CheckDefinition = {
     const dkim = async (): Promise<Part> => {
       const [answer, expected] = await Promise.all([lookup(ctx, dkimName, 'TXT'), signingKeyRecord(ctx)]);
       const evidence = [evidenceOf(answer)];
-      if (answer.status === 'error') return { state: 'lookup-failed', text: failureText([answer]), records: [], commands: [], evidence };
+      if (answer.status === 'error') return { state: 'lookup-failed', text: '', failed: [answer], records: [], commands: [], evidence };
       // With signing.key readable the exact record is known; otherwise `postal default-dkim-record` prints it.
       const publish = expected
         ? { records: [zoneRecord(dkimName, 'TXT', expected)], commands: [] }
@@ -155,7 +158,10 @@ export const returnPathCheck: CheckDefinition = {
       ];
     }
     const failed = parts.filter((part) => part.state === 'lookup-failed');
-    if (failed.length > 0) return [{ target: domain, status: 'unknown', messageId: 'lookup-failed', data: { ...data, failure: failed.map((part) => part.text).join('; ') }, evidence }];
+    if (failed.length > 0) {
+      const failure = [failureText(failed.flatMap((part) => part.failed ?? [])), ...failed.map((part) => part.text)].filter((text) => text !== '').join('; ');
+      return [{ target: domain, status: 'unknown', messageId: 'lookup-failed', data: { ...data, failure }, evidence }];
+    }
     return [{ target: domain, status: 'pass', messageId: 'complete', data, evidence }];
   },
 };

@@ -5,6 +5,7 @@ import { webHostnameCheck } from '../../../src/checks/dns/web-hostname.js';
 import { mxRecordsCheck } from '../../../src/checks/dns/mx-records.js';
 import { routeDomainCheck } from '../../../src/checks/dns/route-domain.js';
 import { trackDomainCheck } from '../../../src/checks/dns/track-domain.js';
+import { failureText } from '../../../src/checks/dns/lookups.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { fakeDns } from '../../support/fakes.js';
 import { hostWith, postalYaml } from '../../support/sending.js';
@@ -171,5 +172,18 @@ describe('placeholder domains from the default config', () => {
     const track = await runCheck(trackDomainCheck, { yaml, probes: { dns: fakeDns({}), host } });
     assert.deepEqual(brief(track), [{ target: 'track.postal.example.com', status: 'warn', messageId: 'placeholder' }]);
     assert.deepEqual(track[0].fix?.records, ['track.postal.example.net. 3600 IN A 203.0.113.7', 'track.postal.example.net. 3600 IN AAAA 2001:db8::7']);
+  });
+});
+
+describe('failed lookups in messages', () => {
+  it('names the resolver once for the questions that failed alike', () => {
+    const timeout = (query: string) => ({ query, status: 'error' as const, code: 'timeout' as const, detail: 'no answer from 127.0.0.53 within 5000 ms' });
+    const text = failureText([
+      timeout('A rp.example.net'),
+      { query: 'MX rp.example.net', status: 'nxdomain' },
+      timeout('AAAA rp.example.net'),
+      { query: 'TXT rp.example.net', status: 'error', code: 'refused', detail: 'EREFUSED from 127.0.0.53' },
+    ]);
+    assert.equal(text, 'A rp.example.net, AAAA rp.example.net: timeout (no answer from 127.0.0.53 within 5000 ms); TXT rp.example.net: refused (EREFUSED from 127.0.0.53)');
   });
 });
