@@ -109,6 +109,10 @@ export const returnPathCheck: CheckDefinition = {
       const failing = outcomes.filter(({ outcome }) => outcome.result !== 'pass').map(({ ip }) => ip);
       if (failing.length === 0) return ok(evidence);
       const own = first.records.find((record) => record.domain === domain)?.record ?? null;
+      // The installation's records include spf_include: the addresses belong there (dns.spf prints that record), not here.
+      if (own !== null && own.toLowerCase().split(/\s+/).some((term) => term.replace(/^\+/, '') === `include:${spfInclude}`)) {
+        return { state: 'problem', text: `its SPF record does not authorise ${failing.join(', ')}: it relies on include:${spfInclude}, which does not (see dns.spf)`, records: [], commands: [], evidence };
+      }
       return {
         state: 'problem',
         text: `its SPF record does not authorise ${failing.join(', ')}`,
@@ -150,7 +154,14 @@ export const returnPathCheck: CheckDefinition = {
           evidence,
           fix: {
             kind: 'dns',
-            summary: `Publish the records ${domain} is missing${problems.some((part) => part.commands.length > 0) ? `; the DKIM record for ${dkimName} is the value postal default-dkim-record prints` : ''}`,
+            summary: [
+              problems.some((part) => part.records.length + part.commands.length > 0) ? `Publish the records ${domain} is missing` : '',
+              problems.some((part) => part.commands.length > 0) ? `the DKIM record for ${dkimName} is the value postal default-dkim-record prints` : '',
+              problems.some((part) => part.records.length + part.commands.length === 0) ? `authorise the outbound IPs in the SPF record of ${spfInclude}, which ${domain} includes (dns.spf prints it)` : '',
+            ]
+              .filter((text) => text !== '')
+              .join('; ')
+              .replace(/^a/, 'A'),
             commands: problems.flatMap((part) => part.commands),
             records: problems.flatMap((part) => part.records),
           },

@@ -121,6 +121,12 @@ describe('dns.return-path', () => {
     const results = await runCheck(returnPathCheck, { yaml: postalYaml(), probes: { dns: narrow, host, files }, options });
     assert.deepEqual(brief(results), [{ target: 'rp.example.net', status: 'fail', messageId: 'incomplete' }]);
     assert.match(results[0].message, /does not authorise 203\.0\.113\.8/);
+    // It includes spf_include: the address belongs in that record (dns.spf's fix), not in a second one here.
+    assert.deepEqual(results[0].fix?.records, []);
+    assert.match(results[0].fix?.summary ?? '', /^Authorise the outbound IPs in the SPF record of spf\.example\.net/);
+    const own = await runCheck(returnPathCheck, { yaml: postalYaml(), probes: { dns: fakeDns({ ...completeReturnPath, 'TXT rp.example.net': ['v=spf1 ip4:203.0.113.7 -all'] }), host, files }, options });
+    assert.deepEqual(brief(own), [{ target: 'rp.example.net', status: 'fail', messageId: 'incomplete' }]);
+    assert.deepEqual(own[0].fix?.records, ['rp.example.net. 3600 IN TXT "v=spf1 ip4:203.0.113.7 ip4:203.0.113.8 -all"']);
     const slow = fakeDns({ ...completeReturnPath, 'MX rp.example.net': { error: 'timeout' } });
     assert.deepEqual(brief(await runCheck(returnPathCheck, { yaml: postalYaml(), probes: { dns: slow, host, files }, options })), [
       { target: 'rp.example.net', status: 'unknown', messageId: 'lookup-failed' },
