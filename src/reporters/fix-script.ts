@@ -208,7 +208,8 @@ export function renderFixScript(report: Report): string {
       else if (kind === 'firewall' && PERSIST_COMMAND.test(command) && isSingleCommand(command)) persistence.add(command, result);
       else commands.push(command);
     }
-    if ((fix.records?.length ?? 0) > 0 && kind !== 'provider') records.push({ result, fix });
+    // A DNS fix is listed with the records even without any of its own (it may point at another result's record).
+    if (kind === 'dns' || ((fix.records?.length ?? 0) > 0 && kind !== 'provider')) records.push({ result, fix });
     // A DNS fix is its records and a restart fix its restarts: both are printed in their own blocks already.
     const shownElsewhere = (kind === 'dns' || kind === 'restart') && commands.length === 0 && !fix.configChanges?.length;
     if (!shownElsewhere) blocks.get(kind)!.push({ result, fix, commands });

@@ -345,6 +345,13 @@ describe('fix script', () => {
     assert.match(text, /^# {5}smtp\.port: 2525 -> 25$/m);
   });
 
+  it('lists a DNS fix that has no record of its own in the DNS block, by its summary', () => {
+    const text = renderFixScript(
+      reportOf([sampleResult({ check: 'dns.return-path', status: 'fail', target: 'rp.example.com', title: 'Return-path domain rp.example.com is incomplete', fix: { kind: 'dns', summary: 'Authorise the outbound IPs in the SPF record of spf.example.com', commands: [], records: [] } })]),
+    );
+    assert.match(text, /^# For dns\.return-path rp\.example\.com: Return-path domain rp\.example\.com is incomplete\n# {3}Authorise the outbound IPs in the SPF record of spf\.example\.com$/m);
+  });
+
   it('says nothing about results that pass, and lists problems without a scripted fix', () => {
     assert.doesNotMatch(script, /never shown|should-not-appear|never\.example\.com/);
     const withoutFix = renderFixScript(reportOf([sampleResult({ check: 'tls.chain', status: 'fail', title: 'The chain is incomplete' })]));
