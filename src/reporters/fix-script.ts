@@ -196,7 +196,7 @@ export function renderFixScript(report: Report): string {
   const withoutFix = problems.filter((result) => result.fix === null);
 
   const blocks = new Map<FixKind, Block[]>(FIX_KINDS.map((kind) => [kind, []]));
-  const records: Array<{ result: Result; fix: Fix }> = [];
+  const records: Block[] = [];
   const restarts = new Restarts();
   const persistence = new Deferred();
   for (const result of withFix) {
@@ -209,9 +209,9 @@ export function renderFixScript(report: Report): string {
       else commands.push(command);
     }
     // A DNS fix is listed with the records even without any of its own (it may point at another result's record).
-    if (kind === 'dns' || ((fix.records?.length ?? 0) > 0 && kind !== 'provider')) records.push({ result, fix });
-    // A DNS fix is its records and a restart fix its restarts: both are printed in their own blocks already.
-    const shownElsewhere = (kind === 'dns' || kind === 'restart') && commands.length === 0 && !fix.configChanges?.length;
+    if (kind === 'dns' || ((fix.records?.length ?? 0) > 0 && kind !== 'provider')) records.push({ result, fix, commands: kind === 'dns' ? commands : [] });
+    // A DNS fix is its records (with what prints them) and a restart fix its restarts: both are printed in their own blocks already.
+    const shownElsewhere = (kind === 'dns' || (kind === 'restart' && commands.length === 0)) && !fix.configChanges?.length;
     if (!shownElsewhere) blocks.get(kind)!.push({ result, fix, commands });
   }
 
@@ -233,7 +233,7 @@ export function renderFixScript(report: Report): string {
     const recordBlocks = kind === 'dns' ? records : [];
     if (kindBlocks.length === 0 && deferredCommands.length === 0 && recordBlocks.length === 0) continue;
     script.heading(kind);
-    for (const { result, fix } of recordBlocks) printRecords(script, result, fix);
+    for (const block of recordBlocks) printRecords(script, block);
     for (const block of kindBlocks) printBlock(script, block, kind, report);
     if (deferred && deferredCommands.length > 0) {
       script.blank();
@@ -254,11 +254,12 @@ export function renderFixScript(report: Report): string {
   return `${script.lines.join('\n')}\n`;
 }
 
-function printRecords(script: Script, result: Result, fix: Fix): void {
+function printRecords(script: Script, { result, fix, commands }: Block): void {
   script.blank();
   script.comment(`For ${resultName(result)}`);
   script.comment(`  ${fix.summary}`);
   for (const record of fix.records ?? []) script.record(record);
+  for (const command of commands) script.comment(`  Run: ${command}`);
 }
 
 function printBlock(script: Script, block: Block, kind: FixKind, report: Report): void {

@@ -345,6 +345,22 @@ describe('fix script', () => {
     assert.match(text, /^# {5}smtp\.port: 2525 -> 25$/m);
   });
 
+  it('prints a DNS fix once, its records and the command that prints a record together', () => {
+    const text = renderFixScript(
+      reportOf([
+        sampleResult({
+          check: 'dns.return-path',
+          status: 'fail',
+          target: 'rp.example.com',
+          title: 'Return-path domain rp.example.com is incomplete',
+          fix: { kind: 'dns', summary: 'Publish the records rp.example.com is missing', commands: ['postal default-dkim-record'], records: ['rp.example.com. 3600 IN MX 10 mail.example.com.'] },
+        }),
+      ]),
+    );
+    assert.equal(text.split('\n').filter((line) => line.includes('dns.return-path rp.example.com')).length, 1);
+    assert.match(text, /^# {3}rp\.example\.com\. 3600 IN MX 10 mail\.example\.com\.\n# {3}Run: postal default-dkim-record$/m);
+  });
+
   it('lists a DNS fix that has no record of its own in the DNS block, by its summary', () => {
     const text = renderFixScript(
       reportOf([sampleResult({ check: 'dns.return-path', status: 'fail', target: 'rp.example.com', title: 'Return-path domain rp.example.com is incomplete', fix: { kind: 'dns', summary: 'Authorise the outbound IPs in the SPF record of spf.example.com', commands: [], records: [] } })]),
