@@ -86,14 +86,18 @@ function isPostalCandidate(name: string, labels: Record<string, string>): boolea
   return match !== null && match[2] !== 'runner';
 }
 
-/** Container names from `docker ps -a --format '{{json .}}'` (one JSON object per line) that belong to Postal. */
+/**
+ * Container names from `docker ps -a --format '{{json .}}'` (one JSON object per line) that belong to Postal.
+ * Docker prints Names and Labels as comma-separated text; Podman's docker command prints a list and an object.
+ */
 function candidateNames(stdout: string): string[] {
   const names: string[] = [];
   for (const line of stdout.split('\n')) {
     if (!line.trim()) continue;
-    const row = JSON.parse(line) as { Names?: string; Labels?: string };
-    const name = (row.Names ?? '').split(',')[0].trim();
-    if (name && isPostalCandidate(name, parseLabelList(row.Labels ?? ''))) names.push(name);
+    const row = JSON.parse(line) as { Names?: string | string[]; Labels?: string | Record<string, string> | null };
+    const name = (Array.isArray(row.Names) ? (row.Names[0] ?? '') : (row.Names ?? '').split(',')[0]).trim();
+    const labels = typeof row.Labels === 'string' ? parseLabelList(row.Labels) : (row.Labels ?? {});
+    if (name && isPostalCandidate(name, labels)) names.push(name);
   }
   return names;
 }

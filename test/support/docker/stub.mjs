@@ -53,10 +53,11 @@ function container(service, replica, options = {}) {
       CreatedAt: '2026-11-20 08:00:00 +0000 UTC',
       ID: id,
       Image: image,
-      Labels: Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(','),
+      // Podman's docker command prints the labels as an object and the names as a list.
+      Labels: options.podman ? labels : Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(','),
       LocalVolumes: '0',
       Mounts: '/opt/postal/config',
-      Names: name,
+      Names: options.podman ? [name] : name,
       Networks: 'host',
       Ports: '',
       RunningFor: '7 days ago',
@@ -152,6 +153,7 @@ const SCENARIOS = {
   ],
   'image-paths': () => ['web', 'smtp', 'worker'].map((service) => container(service, 1, { tag: '3.0.1', oldImage: true })),
   floating: () => ['web', 'smtp', 'worker'].map((service) => container(service, 1, { tag: 'latest', versionFile: '3.3.6\n' })),
+  podman: () => ['web', 'smtp', 'worker'].map((service) => container(service, 1, { podman: true })),
   'no-daemon': SOCKET_DOWN,
   'permission-denied': SOCKET_DENIED,
 };

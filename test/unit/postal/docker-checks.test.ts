@@ -83,6 +83,15 @@ describe('postal.containers with the docker stand-in', () => {
     assert.equal(results.at(-1)!.fix?.kind, 'restart');
   });
 
+  it("finds the containers through Podman's docker command, which prints names as a list and labels as an object", async () => {
+    const results = await run(postalContainersCheck, 'podman', V2_CONFIG);
+    assert.deepEqual(brief(results), [
+      { target: 'postal-web-1', status: 'pass', messageId: 'running' },
+      { target: 'postal-smtp-1', status: 'pass', messageId: 'running' },
+      { target: 'postal-worker-1', status: 'pass', messageId: 'running' },
+    ]);
+  });
+
   it('finds docker-compose v1 names, with and without compose labels', async () => {
     const results = await run(postalContainersCheck, 'legacy-names', V2_CONFIG);
     assert.deepEqual(
@@ -252,6 +261,8 @@ describe('postal.version', () => {
     const results = await run(postalVersionCheck, 'no-daemon', V2_CONFIG, compose('latest'));
     assert.deepEqual(brief(results), [{ target: null, status: 'warn', messageId: 'floating-tag' }]);
     assert.equal(results[0].title, 'Postal runs the floating image tag latest');
+    // The release is the operator's choice: no command with a placeholder that would break when pasted.
+    assert.deepEqual(results[0].fix?.commands, []);
   });
 
   it('warns when the compose file names another release than the running containers', { skip }, async () => {
