@@ -116,8 +116,10 @@ export const postalVersionCheck: CheckDefinition = {
           data: { tag: found.tag, source: found.source ?? 'compose file', notes: mismatch },
           evidence,
           fix: {
-            summary: 'Pin a release: postal upgrade <version> sets that version in the compose file, pulls it, migrates the database and recreates the containers',
-            commands: ['postal upgrade <version>'],
+            // No command: the release to pin is the operator's choice, and a placeholder would not survive a paste.
+            summary:
+              'Pin a release: postal upgrade followed by the release you want (e.g. the newest at https://github.com/postalserver/postal/releases) sets it in the compose file, pulls it, migrates the database and recreates the containers',
+            commands: [],
             kind: 'manual',
           },
         },
