@@ -3,6 +3,7 @@ import type { HostAddress } from '../../probes/types.js';
 import { hostAddresses, ipPools } from '../../core/facts/outbound-ips.js';
 import { canonicalIp, ipFamily, isGlobalAddress } from '../../core/ip.js';
 import { sh } from '../../core/shell.js';
+import { mainDbCommand, sqlQuote } from '../dns/pool-hostname-fix.js';
 
 /** The interface a new address most likely belongs on: the one with the host's other public address of that family. */
 function interfaceFor(ip: string, host: HostAddress[]): string {
@@ -24,6 +25,11 @@ export const poolIpsBoundCheck: CheckDefinition = {
   network: false,
   messages: {
     bound: { title: '{ip} is configured on this host', message: '{ip} (pool {pool}) is on interface {interface}; the worker can send from it.' },
+    'not-canonical': {
+      title: '{ip} is written as {stored} in the pool',
+      message:
+        "{ip} (pool {pool}) is on interface {interface}, but ip_addresses stores it as {stored}. The worker looks for its host's addresses as the system writes them ({ip}), so mail assigned to this address stays Pending.",
+    },
     'not-bound': {
       title: '{ip} is not configured on this host',
       message:
@@ -48,6 +54,19 @@ export const poolIpsBoundCheck: CheckDefinition = {
         const ip = canonicalIp(raw);
         seen.add(ip);
         const bound = host.find((address) => address.address === ip);
+        // The worker matches ip_addresses against its interface addresses as text (case aside: MySQL compares without it).
+        if (bound && raw.toLowerCase() !== ip) {
+          const column = ipFamily(ip) === 6 ? 'ipv6' : 'ipv4';
+          const sql = `UPDATE ip_addresses SET ${column} = ${sqlQuote(ip)} WHERE ${column} = ${sqlQuote(raw)};`;
+          findings.push({
+            target: ip,
+            status: 'fail',
+            messageId: 'not-canonical',
+            data: { ip, stored: raw, pool: row.pool, interface: bound.interface },
+            fix: { kind: 'database', summary: `Change the address ${raw} to ${ip} in pool ${row.pool} (IP Pools in the web interface), or with ${sql}`, commands: [mainDbCommand(ctx, sql)] },
+          });
+          continue;
+        }
         if (bound) {
           findings.push({ target: ip, status: 'pass', messageId: 'bound', data: { ip, pool: row.pool, interface: bound.interface } });
           continue;
@@ -62,8 +81,9 @@ export const poolIpsBoundCheck: CheckDefinition = {
           evidence: [{ query: 'addresses of this host', answer: host.map((address) => `${address.address} (${address.interface})`) }],
           fix: {
             kind: 'manual',
-            summary: `Configure ${ip} on ${device} (also in the network configuration, e.g. netplan, so it survives a reboot), then restart Postal; behind NAT, put the private address configured here into the pool instead`,
-            commands: [sh`ip addr add ${`${ip}/${prefix}`} dev ${device}`, 'postal restart'],
+            // No restart: the worker reads the host's addresses each time it looks for messages to send.
+            summary: `Configure ${ip} on ${device} (also in the network configuration, e.g. netplan, so it survives a reboot); behind NAT, put the private address configured here into the pool instead`,
+            commands: [sh`ip addr add ${`${ip}/${prefix}`} dev ${device}`],
           },
         });
       }

@@ -17,10 +17,24 @@ describe('network.pool-ips-bound', () => {
       { target: '203.0.113.9', status: 'fail', messageId: 'not-bound' },
       { target: '2001:db8::9', status: 'fail', messageId: 'not-bound' },
     ]);
-    assert.deepEqual(results[2].fix?.commands, ['ip addr add 203.0.113.9/32 dev eth0', 'postal restart']);
-    assert.deepEqual(results[3].fix?.commands, ['ip addr add 2001:db8::9/128 dev eth0', 'postal restart']);
+    assert.deepEqual(results[2].fix?.commands, ['ip addr add 203.0.113.9/32 dev eth0']);
+    assert.deepEqual(results[3].fix?.commands, ['ip addr add 2001:db8::9/128 dev eth0']);
     assert.match(results[2].message, /stays Pending/);
     assert.match(results[2].message, /NAT/);
+  });
+
+  it('fails an address stored in another spelling than the system gives it, which the worker never matches', async () => {
+    const database = poolsDb([poolRow('203.0.113.7', 'mta7.example.net', { ipv6: '2001:0db8::7' }), poolRow('203.0.113.8', 'mta8.example.net', { ipv6: '2001:DB8::8' })]);
+    const results = await runCheck(poolIpsBoundCheck, { yaml: pools, probes: { database, host: hostWith('203.0.113.7', '2001:db8::7', '203.0.113.8', '2001:db8::8') } });
+    assert.deepEqual(brief(results), [
+      { target: '203.0.113.7', status: 'pass', messageId: 'bound' },
+      { target: '2001:db8::7', status: 'fail', messageId: 'not-canonical' },
+      { target: '203.0.113.8', status: 'pass', messageId: 'bound' },
+      // MySQL compares without case, so capitals alone are no problem.
+      { target: '2001:db8::8', status: 'pass', messageId: 'bound' },
+    ]);
+    assert.equal(results[1].fix?.kind, 'database');
+    assert.deepEqual(results[1].fix?.commands, [`mysql -h 127.0.0.1 -P 3306 -u postal -p postal -e 'UPDATE ip_addresses SET ipv6 = '\\''2001:db8::7'\\'' WHERE ipv6 = '\\''2001:0db8::7'\\'';'`]);
   });
 
   it('skips when pools are off, not read, or unreadable', async () => {
