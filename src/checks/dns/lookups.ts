@@ -1,7 +1,7 @@
 import type { CheckContext, Evidence, Finding, MessageTemplate } from '../../core/types.js';
 import type { DnsAnswer, DnsType } from '../../probes/types.js';
 import { hostAddresses, outboundIps, serverIps, type SendingIp } from '../../core/facts/outbound-ips.js';
-import { canonicalIp, ipFamily, isGlobalAddress, normaliseHostname } from '../../core/ip.js';
+import { canonicalIp, ipFamily, ipInCidr, isGlobalAddress, normaliseHostname } from '../../core/ip.js';
 
 /** One DNS question, asked once per run whichever check asks it first. */
 export function lookup(ctx: CheckContext, name: string, type: DnsType, purpose: 'default' | 'dnsbl' = 'default'): Promise<DnsAnswer> {
@@ -127,9 +127,23 @@ export const PER_IP_MESSAGES: Record<'no-ips' | 'private-ip', MessageTemplate> =
   },
 };
 
+/** Cloudflare's published proxy ranges (cloudflare.com/ips): a proxied name only carries HTTP(S), never SMTP. */
+export const HTTP_PROXY_RANGES: ReadonlyArray<{ provider: string; cidr: string }> = [
+  '173.245.48.0/20', '103.21.244.0/22', '103.22.200.0/22', '103.31.4.0/22', '141.101.64.0/18', '108.162.192.0/18',
+  '190.93.240.0/20', '188.114.96.0/20', '197.234.240.0/22', '198.41.128.0/17', '162.158.0.0/15', '104.16.0.0/13',
+  '104.24.0.0/14', '172.64.0.0/13', '131.0.72.0/22', '2400:cb00::/32', '2606:4700::/32', '2803:f800::/32',
+  '2405:b500::/32', '2405:8100::/32', '2a06:98c0::/29', '2c0f:f248::/32',
+].map((cidr) => ({ provider: 'Cloudflare', cidr }));
+
+/** The HTTP proxy an address belongs to, if any. */
+export function proxyOf(ip: string): string | undefined {
+  return HTTP_PROXY_RANGES.find((range) => ipInCidr(ip, range.cidr))?.provider;
+}
+
 /** Where a name's addresses lead, judged against this server's IPs. */
 export type Pointing =
   | { verdict: 'here'; lookup: AddressLookup }
+  | { verdict: 'proxied'; lookup: AddressLookup; elsewhere: string[]; provider: string }
   | { verdict: 'partly' | 'elsewhere'; lookup: AddressLookup; elsewhere: string[] }
   | { verdict: 'private'; lookup: AddressLookup; private: string[] }
   | { verdict: 'behind-nat'; lookup: AddressLookup }
@@ -144,6 +158,8 @@ export async function pointing(ctx: CheckContext, name: string): Promise<Pointin
   if (privateOnes.length > 0) return { verdict: 'private', lookup: found, private: privateOnes };
   const elsewhere = found.addresses.filter((ip) => !mine.includes(ip));
   if (elsewhere.length === 0) return { verdict: 'here', lookup: found };
+  const provider = elsewhere.map(proxyOf).find((name) => name !== undefined);
+  if (provider) return { verdict: 'proxied', lookup: found, elsewhere, provider };
   // Behind NAT the host only knows its private addresses, so "not ours" cannot be told from "not known".
   if (!mine.some(isGlobalAddress)) return { verdict: 'behind-nat', lookup: found };
   return { verdict: elsewhere.length < found.addresses.length ? 'partly' : 'elsewhere', lookup: found, elsewhere };
@@ -152,6 +168,11 @@ export async function pointing(ctx: CheckContext, name: string): Promise<Pointin
 /** Message templates for a hostname that should lead to this server; `{name}` is the host name. */
 export const POINTING_MESSAGES: Record<Pointing['verdict'], MessageTemplate> = {
   here: { title: '{name} points at this server', message: '{name} has {addresses}, all of them addresses of this server.' },
+  proxied: {
+    title: '{name} points at the {provider} HTTP proxy',
+    message:
+      '{name} has {addresses}; {elsewhere} belongs to the {provider} HTTP proxy, which carries only HTTP(S): mail servers connecting to {name} on port 25 never reach Postal. The record must be DNS only (not proxied).',
+  },
   partly: {
     title: '{name} also points away from this server',
     message: '{name} has {addresses}; {elsewhere} is not an address of this server ({server}), so some peers connect elsewhere.',
@@ -181,6 +202,7 @@ export async function pointingFinding(ctx: CheckContext, name: string, what: str
     server: joinList(mine),
     elsewhere: 'elsewhere' in result ? joinList(result.elsewhere) : '',
     private: 'private' in result ? joinList(result.private) : '',
+    provider: 'provider' in result ? result.provider : '',
     failure: failureText(result.lookup.answers),
   };
   const evidence = result.lookup.answers.map(evidenceOf);
@@ -200,6 +222,15 @@ export async function pointingFinding(ctx: CheckContext, name: string, what: str
       return { target: name, status: 'pass', messageId: 'here', data, evidence };
     case 'partly':
       return { target: name, status: 'warn', messageId: 'partly', data, evidence, fix: pointHere };
+    case 'proxied':
+      return {
+        target: name,
+        status: 'fail',
+        messageId: 'proxied',
+        data,
+        evidence,
+        fix: { ...pointHere, summary: `Switch the record of ${name} to DNS only (in Cloudflare: the grey cloud) and point it at this server: ${records.length > 0 ? joinList(published) : 'its public addresses (none is known here: pass them with --ip)'}` },
+      };
     case 'elsewhere':
     case 'private':
     case 'missing':

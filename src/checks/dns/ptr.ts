@@ -25,7 +25,7 @@ export const ptrCheck: CheckDefinition = {
     present: { title: '{ip} has a PTR record', message: 'PTR {ip} -> {names}.' },
     several: {
       title: '{ip} has several PTR records',
-      message: 'PTR {ip} -> {names}. Receivers pick one of them at random when they compare it with the HELO name ({helo}); keep only that one.',
+      message: 'PTR {ip} -> {names}. Receivers take whichever one their resolver returns first when they compare it with the HELO name; keep only {helo}.',
     },
     missing: {
       title: '{ip} has no PTR record',

@@ -43,7 +43,7 @@ export const spfCheck: CheckDefinition = {
     },
     'not-authorised': {
       title: 'SPF of {domain} does not authorise every outbound IP',
-      message: `The SPF record of {domain} does not give "pass" for {failing}. Mail from those IPs fails SPF for every domain that includes {domain}. ${POSTAL_CHECK}`,
+      message: `The SPF record of {domain} does not give "pass" for {failing}. Mail from those IPs does not pass SPF for any domain that includes {domain}. ${POSTAL_CHECK}`,
     },
     missing: {
       title: '{domain} publishes no SPF record',

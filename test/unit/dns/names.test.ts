@@ -94,6 +94,17 @@ describe('dns.web-hostname', () => {
   });
 });
 
+describe('names behind an HTTP proxy', () => {
+  it('fails smtp_hostname and an MX host that point at Cloudflare, asking for a DNS-only record', async () => {
+    const dns = fakeDns({ 'A postal.example.net': ['104.16.5.5'], 'AAAA postal.example.net': ['2606:4700::6810:505'], 'A mx1.example.net': ['203.0.113.7', '172.67.1.1'] });
+    const smtp = await runCheck(smtpHostnameCheck, { yaml: postalYaml(), probes: { dns, host } });
+    assert.deepEqual(brief(smtp), [{ target: 'postal.example.net', status: 'fail', messageId: 'proxied' }]);
+    assert.deepEqual(smtp[0].fix?.records, ['postal.example.net. 3600 IN A 203.0.113.7', 'postal.example.net. 3600 IN AAAA 2001:db8::7']);
+    const mx = await runCheck(mxRecordsCheck, { yaml: postalYaml(), probes: { dns, host } });
+    assert.deepEqual(brief(mx), [{ target: 'mx1.example.net', status: 'fail', messageId: 'proxied' }]);
+  });
+});
+
 describe('dns.mx-records', () => {
   const yaml = postalYaml().replace('    - mx1.example.net', '    - mx1.example.net\n    - MX2.Example.net\n    - mx3.example.net\n    - mx4.example.net.');
 
