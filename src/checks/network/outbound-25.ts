@@ -263,7 +263,7 @@ export const outbound25: CheckDefinition = {
     },
     'not-local': {
       title: '{ip} is not configured on this host',
-      message: 'Cannot test outbound port 25 from an address this host does not have (see network.pool-ips-bound); test it on the host that has it.',
+      message: '{ip} is not an address of this host, so outbound port 25 cannot be tested from it here: run the check on the host that has it. A pool address must be on the host of the worker that sends from it (see network.pool-ips-bound).',
     },
     'no-targets': {
       title: 'Outbound port 25 from {ip} could not be tested',

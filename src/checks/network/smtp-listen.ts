@@ -36,7 +36,18 @@ async function checkAddress(ctx: CheckContext, address: string, port: number, ho
   const evidence: Evidence[] = [{ query: `TCP ${target}`, answer: tcpAnswer(attempt) }];
   switch (attempt.outcome) {
     case 'refused':
-      return { target, status: 'fail', messageId: 'refused', data, evidence };
+      return {
+        target,
+        status: 'fail',
+        messageId: 'refused',
+        data,
+        evidence,
+        fix: {
+          kind: 'manual',
+          summary: "Find out why Postal's SMTP server does not accept here: whether its container runs, and what its log says (a port already taken, a bind address that is not this host's)",
+          commands: ['postal status', 'postal logs --tail 50 smtp'],
+        },
+      };
     case 'timeout':
       return { target, status: 'unknown', messageId: 'timeout', data, evidence };
     case 'unreachable':

@@ -67,6 +67,7 @@ describe('network.smtp-listen', () => {
     });
     assert.deepEqual(brief(results), [{ target: '203.0.113.5:25', status: 'fail', messageId: 'refused' }]);
     assert.deepEqual(calls.map((call) => call.host), ['203.0.113.5']);
+    assert.deepEqual(results[0].fix?.commands, ['postal status', 'postal logs --tail 50 smtp']);
   });
 
   it("tells another server, a stale name, silence and a timeout apart", async () => {
