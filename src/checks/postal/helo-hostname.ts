@@ -315,8 +315,11 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
   const publicName = normaliseHostname(fileValue(ctx.config, 'postal.smtp_hostname').text ?? '');
   if (heloName && heloName !== publicName && (heloName !== input.fallback.name || input.mode === 'on')) commands.push(...workaround(ctx, input, heloName));
   if (summary.length === 0 && commands.length === 0) return null;
-  const kind = configChanges.length > 0 ? 'config' : input.poolMismatch.length > 0 ? 'database' : input.stale.length > 0 ? 'restart' : 'manual';
-  return { summary: summary.join('; '), commands, kind, ...(configChanges.length > 0 ? { configChanges } : {}) };
+  // An edit of the compose file is work for a person: as a restart fix it would show only its restart commands.
+  const byHand = has(input, 'env-override');
+  const kind = configChanges.length > 0 ? 'config' : input.poolMismatch.length > 0 ? 'database' : !byHand && input.stale.length > 0 ? 'restart' : 'manual';
+  const sentence = summary.map((part, index) => (index === 0 ? part : part.charAt(0).toLowerCase() + part.slice(1))).join('; ');
+  return { summary: sentence, commands, kind, ...(configChanges.length > 0 ? { configChanges } : {}) };
 }
 
 /**
