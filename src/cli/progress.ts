@@ -6,10 +6,19 @@ export interface Progress {
   stop(): void;
 }
 
+/**
+ * Whether a spinner can be drawn on the stream: a terminal that reports its width. A pseudo-terminal
+ * of width 0 (`script` without a terminal, some `docker exec -t` and serial consoles) would make ora
+ * clear an infinite number of lines, and the run would never end.
+ */
+export function canDrawSpinner(stream: Pick<NodeJS.WriteStream, 'isTTY' | 'columns'>): boolean {
+  return Boolean(stream.isTTY) && (stream.columns ?? 0) > 0;
+}
+
 /** A spinner on stderr while checks run; nothing at all when not on an interactive terminal. */
-export function startProgress(io: Io, wanted: boolean): Progress {
-  if (!wanted || !io.interactive) return { update: () => undefined, stop: () => undefined };
-  const spinner = ora({ text: 'Starting checks', stream: process.stderr }).start();
+export function startProgress(io: Io, wanted: boolean, stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (!wanted || !io.interactive || !canDrawSpinner(stream)) return { update: () => undefined, stop: () => undefined };
+  const spinner = ora({ text: 'Starting checks', stream }).start();
   return {
     update(finished, total, running) {
       const current = running.length > 0 ? ` — ${running.slice(0, 3).join(', ')}${running.length > 3 ? ' …' : ''}` : '';
