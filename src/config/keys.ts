@@ -54,6 +54,20 @@ function nearest<T>(name: string, candidates: T[], nameOf: (candidate: T) => str
   return found;
 }
 
+/** Nearest names by leaf, per format: a file repeats leaves across groups, and each search compares with every name. */
+const nearestByLeaf = new Map<string, Name[]>();
+
+function nearestInAnyGroup(leaf: string, format: 1 | 2, names: Name[]): Name[] {
+  const key = `${format}:${leaf}`;
+  let found = nearestByLeaf.get(key);
+  if (!found) {
+    found = nearest(leaf, names, (name) => leafOf(name.path));
+    // Bounded: a hostile file must not grow it without end.
+    if (nearestByLeaf.size < 10_000) nearestByLeaf.set(key, found);
+  }
+  return found;
+}
+
 /** Classifies one written key path of a file in `format` the way Postal 3 treats it. */
 export function classifyKey(path: string, format: 1 | 2): KeyClassification {
   if (path === 'version') return { kind: 'known' };
@@ -96,7 +110,7 @@ export function classifyKey(path: string, format: 1 | 2): KeyClassification {
   const otherLeaf = moved(other).filter((name) => !own.some((mine) => mine.path === name.path));
   if (otherLeaf.length === 1) return suggest('wrong-group', { path: otherLeaf[0].target, target: otherLeaf[0].target });
   // A typo of a name from any group.
-  const anywhere = nearest(leaf, own, (name) => leafOf(name.path));
+  const anywhere = nearestInAnyGroup(leaf, format, own);
   if (anywhere.length === 1) return suggest('typo', anywhere[0]);
   if (sameLeaf.length > 1 && sameLeaf.length <= 3 && ownGroups.has(group)) return { kind: 'ambiguous', candidates: sameLeaf.map((name) => name.path) };
   if (anywhere.length > 1 && anywhere.length <= 3) return { kind: 'ambiguous', candidates: anywhere.map((name) => name.path) };
