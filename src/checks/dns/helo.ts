@@ -1,5 +1,5 @@
 import type { CheckContext, CheckDefinition, Finding, Fix } from '../../core/types.js';
-import { outboundIps, type SendingIp } from '../../core/facts/outbound-ips.js';
+import { heloSharers, type SendingIp } from '../../core/facts/outbound-ips.js';
 import { isGlobalAddress, reverseName } from '../../core/ip.js';
 import { PER_IP_MESSAGES, addressRecords, addressType, evidenceOf, failureText, isFailure, isFqdn, isPlaceholder, joinList, lookup, perOutboundIp, recordsOf } from './lookups.js';
 import { poolHostnameFix } from './pool-hostname-fix.js';
@@ -11,14 +11,13 @@ function heloSource(entry: SendingIp): string {
 }
 
 /**
- * Whether the HELO name may follow this IP's PTR: always for a pool IP (its own row), otherwise only when no
- * other sending IP shares dns.helo_hostname, as changing it for one would break the others. A placeholder
- * HELO is no name to keep.
+ * Whether the HELO name may follow this IP's PTR: only when no other public sending IP shares the name (the other
+ * address of its pool row, or the others sending with dns.helo_hostname), as changing it for one would break the
+ * others. A placeholder HELO is no name to keep.
  */
 async function heloMayFollowPtr(ctx: CheckContext, entry: SendingIp): Promise<boolean> {
-  if (entry.source === 'db' || isPlaceholder(entry.helo)) return true;
-  const sharing = (await outboundIps(ctx)).filter((other) => other.source !== 'db' && isGlobalAddress(other.ip));
-  return sharing.length <= 1;
+  if (isPlaceholder(entry.helo)) return true;
+  return !(await heloSharers(ctx, entry)).some((other) => isGlobalAddress(other.ip));
 }
 
 /** Make Postal say HELO with `name` from this IP: the pool row for pool IPs, the config otherwise. */

@@ -1,7 +1,7 @@
 import type { CheckContext, CheckDefinition, ConfigChange, Evidence, Fix, Status } from '../../core/types.js';
 import { sh, shellComment } from '../../core/shell.js';
 import { normaliseHostname } from '../../core/ip.js';
-import { defaultHelo, ipPools, outboundIps, type SendingIp } from '../../core/facts/outbound-ips.js';
+import { defaultHelo, heloSharers, ipPools, outboundIps, type SendingIp } from '../../core/facts/outbound-ips.js';
 import { containerNameFor, containersOf, postalContainers, type PostalContainer } from '../../core/facts/containers.js';
 import { configFilePath, fileValue, writtenPathOf } from '../../core/facts/config-files.js';
 import { COMPOSE_FILE, parseVersion, postalVersion } from '../../core/facts/postal-version.js';
@@ -218,7 +218,16 @@ export const postalHeloHostnameCheck: CheckDefinition = {
     const also = causes.filter((cause) => cause !== primary).map((cause) => ` Also: ${cause.text}`).join('') + unchecked;
     const status: Status = causes.some((cause) => cause.status === 'warn') ? 'warn' : 'unknown';
     const workerNames = workers.length > 0 ? workers.map(({ name }) => name) : [containerNameFor(all, 'worker')];
-    const fix = buildFix(ctx, { causes, all, workerNames, fallback, mode, misplaced, otherKey, poolMismatch, wantedPtr, stale, version: version.version });
+    // A row's hostname is the HELO of both its addresses: rename it only when that suits every one of them.
+    const poolRenames: Array<Sending & { sameRow: string[] }> = [];
+    const poolPtrRequests: Sending[] = [];
+    for (const row of poolMismatch) {
+      const sameRow = (await heloSharers(ctx, row.entry)).map((mate) => mate.ip);
+      const suits = sameRow.every((ip) => poolMismatch.some((other) => other.entry.ip === ip && other.ptr![0] === row.ptr![0]));
+      if (suits) poolRenames.push({ ...row, sameRow });
+      else poolPtrRequests.push(row);
+    }
+    const fix = buildFix(ctx, { causes, all, workerNames, fallback, mode, misplaced, otherKey, poolRenames, poolPtrRequests, wantedPtr, stale, version: version.version });
     return [{ target: null, status, messageId: primary.id, data: { cause: primary.text, sending, also }, evidence, ...(fix ? { fix } : {}) }];
   },
 };
@@ -248,7 +257,10 @@ interface FixInput {
   mode: PoolMode;
   misplaced: ReturnType<typeof misplacedHeloKeys>;
   otherKey: ReturnType<typeof otherFormatSmtpKey>;
-  poolMismatch: Sending[];
+  /** Pool IPs whose row can take the PTR name as hostname, with the other addresses of that row. */
+  poolRenames: Array<Sending & { sameRow: string[] }>;
+  /** Pool IPs whose row's hostname also names another address: their PTR must change instead. */
+  poolPtrRequests: Sending[];
   wantedPtr: string | null;
   stale: PostalContainer[];
   version: string | null;
@@ -294,18 +306,28 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
     summary.push('Set dns.helo_hostname to the PTR name of the sending IP (ask the provider for a PTR first: see dns.ptr)');
   }
 
-  if (input.poolMismatch.length > 0) {
-    for (const { entry, ptr } of input.poolMismatch) commands.push(mainDbCommand(ctx, poolHostnameSql(entry.ip, ptr![0])));
-    const changes = input.poolMismatch.map(({ entry, helo, ptr }) => `${entry.ip} → ${ptr![0]} (now ${helo ?? 'empty'})`).join(', ');
-    const pools = [...new Set(input.poolMismatch.map(({ entry }) => entry.pool ?? '?'))].join(', ');
+  if (input.poolRenames.length > 0) {
+    // One statement per row: its addresses share the hostname, and all of them want the same name here.
+    const renamed = new Set<string>();
+    for (const { entry, ptr, sameRow } of input.poolRenames) {
+      if (sameRow.some((ip) => renamed.has(ip))) continue;
+      renamed.add(entry.ip);
+      commands.push(mainDbCommand(ctx, poolHostnameSql(entry.ip, ptr![0])));
+    }
+    const changes = input.poolRenames.map(({ entry, helo, ptr }) => `${entry.ip} → ${ptr![0]} (now ${helo ?? 'empty'})`).join(', ');
+    const pools = [...new Set(input.poolRenames.map(({ entry }) => entry.pool ?? '?'))].join(', ');
     summary.push(`Set each pool IP's hostname to its PTR name: ${changes} — in the web interface under IP Pools → ${pools} → the IP → Hostname, or with the SQL shown (it asks for the main_db password)`);
+  }
+  if (input.poolPtrRequests.length > 0) {
+    const requests = input.poolPtrRequests.map(({ entry, helo }) => `${entry.ip} → ${helo ?? '?'}`).join(', ');
+    summary.push(`Ask the provider to change the PTR of ${requests}: the pool row's hostname is the HELO of its other address too, which it suits`);
   }
 
   if (configChanges.length > 0 || input.stale.length > 0) {
     commands.push(sh`docker restart ${workerNames}`);
     summary.push(configChanges.length > 0 ? 'then restart the worker, which reads postal.yml only at start' : 'Restart the worker so that it reads the current postal.yml');
   }
-  if (has(input, 'pools-ignore-helo') && input.poolMismatch.length === 0) {
+  if (has(input, 'pools-ignore-helo') && input.poolRenames.length + input.poolPtrRequests.length === 0) {
     summary.push("For pool IPs, the HELO name is each IP's hostname in the pool (IP Pools in the web interface); dns.helo_hostname applies only to mail sent without a pool IP");
   }
 
@@ -317,7 +339,7 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
   if (summary.length === 0 && commands.length === 0) return null;
   // An edit of the compose file is work for a person: as a restart fix it would show only its restart commands.
   const byHand = has(input, 'env-override');
-  const kind = configChanges.length > 0 ? 'config' : input.poolMismatch.length > 0 ? 'database' : !byHand && input.stale.length > 0 ? 'restart' : 'manual';
+  const kind = configChanges.length > 0 ? 'config' : input.poolRenames.length > 0 ? 'database' : input.poolPtrRequests.length > 0 ? 'provider' : !byHand && input.stale.length > 0 ? 'restart' : 'manual';
   const sentence = summary.map((part, index) => (index === 0 ? part : part.charAt(0).toLowerCase() + part.slice(1))).join('; ');
   return { summary: sentence, commands, kind, ...(configChanges.length > 0 ? { configChanges } : {}) };
 }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { CheckContext, OutboundIp } from '../types.js';
-import type { HostAddress, PoolQueryResult } from '../../probes/types.js';
+import type { HostAddress, PoolAddress, PoolQueryResult } from '../../probes/types.js';
 import { canonicalIp, ipInCidr, isGlobalAddress, normaliseHostname } from '../ip.js';
 
 /** An outbound IP with the name Postal announces in HELO when it sends from it. */
@@ -82,6 +82,22 @@ export function outboundIps(ctx: CheckContext): Promise<SendingIp[]> {
     }
     return [...found.values()];
   });
+}
+
+/**
+ * The other sending IPs whose HELO name changes with this one's: the other address of its pool row (IPv4 and
+ * IPv6 share the row's hostname), or, for an IP sending without a pool, every other such IP (they share
+ * dns.helo_hostname).
+ */
+export async function heloSharers(ctx: CheckContext, entry: SendingIp): Promise<SendingIp[]> {
+  const all = await outboundIps(ctx);
+  if (entry.source !== 'db') return all.filter((other) => other.source !== 'db' && other.ip !== entry.ip);
+  const pools = await ipPools(ctx);
+  if (pools.state !== 'read' || !pools.result.ok) return [];
+  const inRow = (row: PoolAddress) => [row.ipv4, row.ipv6].filter((ip): ip is string => ip !== null && isIP(ip) !== 0).map(canonicalIp);
+  const row = pools.result.addresses.find((candidate) => inRow(candidate).includes(entry.ip));
+  const mates = row ? inRow(row).filter((ip) => ip !== entry.ip) : [];
+  return all.filter((other) => mates.includes(other.ip));
 }
 
 /** This server's IPs, for "does this name point here": the outbound IPs plus the host's own global addresses. */

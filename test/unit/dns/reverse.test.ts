@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ptrCheck } from '../../../src/checks/dns/ptr.js';
 import { fcrdnsCheck } from '../../../src/checks/dns/fcrdns.js';
 import { heloCheck } from '../../../src/checks/dns/helo.js';
+import { reverseName } from '../../../src/core/ip.js';
 import { runChecks } from '../../../src/core/runner.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
 import { brief, runCheck, testConfig } from '../../support/check-tester.js';
@@ -133,6 +134,25 @@ describe('dns.helo', () => {
       `mysql -h 127.0.0.1 -P 3306 -u postal -p postal -e 'UPDATE ip_addresses SET hostname = '\\''out20.example.net'\\'' WHERE ipv4 = '\\''203.0.113.20'\\'';'`,
     ]);
     assert.doesNotMatch(JSON.stringify(results), /s3cret-pw/);
+  });
+
+  it("with pools: an IPv6 PTR that differs from its row's hostname is asked of the provider when the row's IPv4 matches", async () => {
+    const database = poolsDb([poolRow('203.0.113.30', 'mta30.example.net', { ipv6: '2001:db8::30' })]);
+    const dns = fakeDns({
+      'PTR 30.113.0.203.in-addr.arpa': ['mta30.example.net'],
+      'A mta30.example.net': ['203.0.113.30'],
+      'AAAA mta30.example.net': ['2001:db8::30'],
+      [`PTR ${reverseName('2001:db8::30')}`]: ['v6-30.provider.example'],
+      'AAAA v6-30.provider.example': ['2001:db8::30'],
+    });
+    const results = await runCheck(heloCheck, { yaml: postalYaml({ pools: true }), probes: { dns, host, database } });
+    assert.deepEqual(brief(results), [
+      { target: '203.0.113.30', status: 'pass', messageId: 'matches' },
+      { target: '2001:db8::30', status: 'fail', messageId: 'mismatch' },
+    ]);
+    // Renaming the row would change the HELO of 203.0.113.30 too.
+    assert.equal(results[1].fix?.kind, 'provider');
+    assert.deepEqual(results[1].fix?.records, [`${reverseName('2001:db8::30')}. 3600 IN PTR mta30.example.net.`]);
   });
 
   it('fails when the HELO name is the PTR name but does not resolve to the IP', async () => {

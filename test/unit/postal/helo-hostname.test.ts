@@ -7,6 +7,7 @@ import { createCommandProbe } from '../../../src/probes/commands.js';
 import { createFileProbe } from '../../../src/probes/files.js';
 import { postalHeloHostnameCheck } from '../../../src/checks/postal/helo-hostname.js';
 import { ptrCheck } from '../../../src/checks/dns/ptr.js';
+import { reverseName } from '../../../src/core/ip.js';
 import { runCheck, testConfig } from '../../support/check-tester.js';
 import { fakeDns } from '../../support/fakes.js';
 import { restorePath, useDockerScenario } from '../../support/docker.js';
@@ -39,7 +40,7 @@ async function explain(testCase: Case): Promise<Result> {
   useDockerScenario(testCase.scenario);
   const host = makeHostRoot({ [CONFIG]: { text: testCase.yaml, mtime: testCase.mtime } });
   const ptr = testCase.ptr ?? { [HOST_IP]: ['helo.postal.llamas.com'] };
-  const dnsTable = Object.fromEntries(Object.entries(ptr).map(([ip, names]) => [`PTR ${ip.split('.').reverse().join('.')}.in-addr.arpa`, names]));
+  const dnsTable = Object.fromEntries(Object.entries(ptr).map(([ip, names]) => [`PTR ${reverseName(ip)}`, names]));
   const probes: Partial<Probes> = {
     commands: createCommandProbe(),
     files: createFileProbe(host.root),
@@ -172,6 +173,21 @@ describe('postal.helo-hostname with IP pools', { skip }, () => {
     assert.deepEqual(result.fix?.commands[0], `mysql -h localhost -P 3306 -u postal -p postal -e 'UPDATE ip_addresses SET hostname = '\\''mta21.example.com'\\'' WHERE ipv4 = '\\''192.0.2.21'\\'';'`);
     assert.match(result.fix!.summary, /192\.0\.2\.21 → mta21\.example\.com \(now o'brien"\.example\.com\) — in the web interface under IP Pools → main → the IP → Hostname/);
     assert.ok(commentLines(result).some((line) => line.includes('Pointless here: IP pools are on')));
+  });
+
+  it("a row's hostname names its IPv4 and IPv6 address: renamed only when that suits both, else their PTR must change", async () => {
+    const dual: PoolAddress[] = [{ pool: 'main', ipv4: '192.0.2.30', ipv6: '2001:db8::30', hostname: 'mta30.example.com', priority: 100 }];
+    // IPv4 matches; the IPv6 PTR names another host: renaming the row would break IPv4.
+    const split = await explain({ scenario: 'running', yaml: poolsOn(), ptr: { '192.0.2.30': ['mta30.example.com'], '2001:db8::30': ['v6.example.com'] }, pools: { ok: true, addresses: dual } });
+    assert.equal(split.fix?.kind, 'provider');
+    assert.ok(!split.fix!.commands.some((command) => command.startsWith('mysql')));
+    assert.match(split.fix!.summary, /Ask the provider to change the PTR of 2001:db8::30 → mta30\.example\.com/);
+    // Both addresses have the same other PTR name: one statement renames the row.
+    const both = await explain({ scenario: 'running', yaml: poolsOn(), ptr: { '192.0.2.30': ['out30.example.com'], '2001:db8::30': ['out30.example.com'] }, pools: { ok: true, addresses: dual } });
+    assert.equal(both.fix?.kind, 'database');
+    assert.deepEqual(both.fix!.commands.filter((command) => command.startsWith('mysql')), [
+      `mysql -h localhost -P 3306 -u postal -p postal -e 'UPDATE ip_addresses SET hostname = '\\''out30.example.com'\\'' WHERE ipv4 = '\\''192.0.2.30'\\'';'`,
+    ]);
   });
 
   it('pools off: the database is not consulted and the default HELO applies to the host address', async () => {
