@@ -169,14 +169,13 @@ function connectAll(ctx: CheckContext, targets: ProbeTarget[], family: Family, s
 }
 
 /**
- * An address given with --ip that this host does not have, while the host has no public address of that family
- * either: the host is behind NAT and the address is its public face, so the test goes from the address the
- * kernel picks. A pool address must be on the host itself (network.pool-ips-bound), so it is never stood in for.
+ * An IPv4 address given with --ip that this host does not have, while the host has no public IPv4 address either:
+ * the host is behind NAT and the address is its public face, so the test goes from the address the kernel picks.
+ * A pool address must be on the host itself (network.pool-ips-bound), and IPv6 is not NATed, so neither is stood in for.
  */
 async function isNatFace(ctx: CheckContext, entry: SendingIp): Promise<boolean> {
-  if (entry.source !== 'option') return false;
-  const family = isIP(entry.ip);
-  return !(await hostAddresses(ctx)).some((address) => !address.internal && isIP(address.address) === family && isGlobalAddress(address.address));
+  if (entry.source !== 'option' || isIP(entry.ip) !== 4) return false;
+  return !(await hostAddresses(ctx)).some((address) => !address.internal && address.family === 4 && isGlobalAddress(address.address));
 }
 
 function throughNatNote(ip: string): string {

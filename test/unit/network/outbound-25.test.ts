@@ -113,6 +113,10 @@ describe('network.outbound-25', () => {
     assert.deepEqual(calls.filter((call) => call.localAddress === undefined).map((call) => call.host).sort(), ['198.51.100.10', '198.51.100.20', '198.51.100.30']);
     assert.ok(results[0].evidence.some((entry) => entry.query.startsWith('TCP this host -> 198.51.100.10:25')));
     assert.match(results[0].message, /behind NAT/);
+
+    // IPv6 is not translated: an IPv6 address this host lacks is another host's.
+    const v6 = await runCheck(outbound25, { yaml: YAML, options: { ips: ['2001:db8::9'] }, probes: { dns: MX_DNS, tcp: fakeTcp({ '2001:db8::9->[2001:db8:100::10]:25': { outcome: 'unreachable', code: 'EADDRNOTAVAIL' } }), host: hostWith('172.31.5.6') } });
+    assert.deepEqual(brief(v6)[0], { target: '2001:db8::9', status: 'skip', messageId: 'not-local' });
   });
 
   it('passes a blocked IP when Postal sends through smtp_relays, never showing relay credentials', async () => {
