@@ -60,7 +60,7 @@ export function checkAndTarget(result: Result): string {
 }
 
 /** Commands that (re)start Postal or a container: they take effect only after the edits of the same fix. */
-const RESTART_COMMAND = /^\s*(docker\s+(restart|start)|postal\s+(restart|start)|systemctl\s+(restart|try-restart|reload|start))(\s|$)/;
+export const RESTART_COMMAND = /^\s*(docker\s+(restart|start)|postal\s+(restart|start)|systemctl\s+(restart|try-restart|reload|start))(\s|$)/;
 
 /** A fix in the order an operator carries it out: commands, records to publish, postal.yml edits, then restarts. */
 export function fixSteps(fix: Fix): { commands: string[]; records: string[]; configChanges: ConfigChange[]; restarts: string[] } {

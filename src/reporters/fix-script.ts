@@ -2,6 +2,7 @@ import type { ConfigChange, Fix, FixKind, Report, Result } from '../core/types.j
 import { FIX_KINDS } from '../core/types.js';
 import { shellComment } from '../core/shell.js';
 import { keySpec } from '../config/schema.js';
+import { RESTART_COMMAND } from './common.js';
 
 /**
  * `postal-doctor fix`: one bash script with every fix of the report, in a safe order (SECTION_ORDER: provider
@@ -26,9 +27,6 @@ const HEADINGS: Record<FixKind, string> = {
 
 /** Sections whose commands are advice for a person, printed as comments. */
 const COMMENT_ONLY: ReadonlySet<FixKind> = new Set(['provider', 'dns', 'manual']);
-
-/** Commands that (re)start services: always run last, whatever fix they came with. */
-const RESTART_COMMAND = /^\s*(docker\s+(restart|start)|postal\s+(restart|start)|systemctl\s+(restart|try-restart|reload|start))(\s|$)/;
 
 /** Commands that make firewall rules survive a reboot: they must run after every rule, so they close the firewall section. */
 const PERSIST_COMMAND =
