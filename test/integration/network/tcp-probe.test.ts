@@ -2,7 +2,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { createTcpProbe } from '../../src/probes/tcp.js';
+import { createTcpProbe } from '../../../src/probes/tcp.js';
 
 interface Peer {
   port: number;
