@@ -203,7 +203,7 @@ describe('bad input', () => {
   });
 
   it('unknown flags, check names and malformed values are usage errors, exit 2', async () => {
-    for (const args of [['check', '--nope'], ['check', '--only', 'dns.fcrnds'], ['check', '--ip', 'not-an-ip'], ['check', '--format', 'xml'], ['check', '--timeout', 'soon'], ['check', '--smtp-target', 'mx.example.com:smtp'], ['check', '--probe-target', 'gmail-smtp-in.l.google.com;id'], ['explain', 'dns.fcrnds']]) {
+    for (const args of [['check', '--nope'], ['check', '--only', 'dns.fcrnds'], ['check', '--ip', 'not-an-ip'], ['check', '--format', 'xml'], ['check', '--timeout', 'soon'], ['check', '--smtp-target', 'mx.example.com:smtp'], ['check', '--probe-target', 'mx.example.com;id'], ['explain', 'dns.fcrnds']]) {
       const run = await cli(args);
       assert.equal(run.code, 2, args.join(' '));
       assert.equal(run.stdout, '');

@@ -10,9 +10,9 @@ const YAML = 'version: 2\npostal:\n  smtp_hostname: postal.example.org\n';
 
 /** The default probe domains' MX hosts, with TEST-NET addresses standing in for the real ones. */
 const MX_DNS = fakeDns({
-  'MX gmail.com': ['10 alt1.gmail-smtp-in.l.google.com', '5 gmail-smtp-in.l.google.com'],
-  'A gmail-smtp-in.l.google.com': ['198.51.100.10'],
-  'AAAA gmail-smtp-in.l.google.com': ['2001:db8:100::10'],
+  'MX gmail.com': ['10 alt1.mx.gmail.test', '5 mx.gmail.test'],
+  'A mx.gmail.test': ['198.51.100.10'],
+  'AAAA mx.gmail.test': ['2001:db8:100::10'],
   'MX outlook.com': ['10 outlook-com.olc.protection.outlook.com'],
   'A outlook-com.olc.protection.outlook.com': ['198.51.100.20'],
   'MX yahoo.com': ['1 mta5.am0.yahoodns.net', '1 mta6.am0.yahoodns.net'],
