@@ -38,6 +38,18 @@ describe('network.alt-ports against real nat rules in a network namespace', { sk
 
   const check = (lab: Lab, offline = false) => lab.client.doctor(['network.alt-ports'], YAML, { timeoutMs: 1000, offline });
 
+  /** Runs the printed rules on the host as an operator pasting them would; afterwards both ports must pass. */
+  async function applyFixAndRecheck(lab: Lab, rules: string[]): Promise<void> {
+    for (const command of rules) {
+      const ran = await lab.client.sh(command);
+      assert.equal(ran.code, 0, `${command}: ${ran.stderr}`);
+    }
+    assert.deepEqual(summary(await check(lab)), [
+      { target: '587', status: 'pass', messageId: 'redirected' },
+      { target: '2525', status: 'pass', messageId: 'redirected' },
+    ]);
+  }
+
   it('PREROUTING only: half-done; remote clients reach Postal, 127.0.0.1:2525 does not', async () => {
     const lab = await postalHost(V4);
     for (const port of ['587', '2525']) {
@@ -107,15 +119,7 @@ describe('network.alt-ports against real nat rules in a network namespace', { sk
     assert.deepEqual([...new Set(commands.filter((command) => !isRuleCommand(command)))], [IPTABLES_PERSISTENCE]);
 
     const fresh = await postalHost(DUAL);
-    for (const command of rules) {
-      const ran = await fresh.client.sh(command);
-      assert.equal(ran.code, 0, `${command}: ${ran.stderr}`);
-    }
-    const fixed = await check(fresh);
-    assert.deepEqual(summary(fixed), [
-      { target: '587', status: 'pass', messageId: 'redirected' },
-      { target: '2525', status: 'pass', messageId: 'redirected' },
-    ]);
+    await applyFixAndRecheck(fresh, rules);
     assert.equal(await fresh.client.connect('127.0.0.1', 2525), BANNER);
     assert.equal(await fresh.client.connect('::1', 2525), BANNER);
     assert.equal(await fresh.remote.connect('192.0.2.1', 587), BANNER);
@@ -132,15 +136,7 @@ describe('network.alt-ports against real nat rules in a network namespace', { sk
 
     const fresh = await postalHost(V4);
     await fresh.client.must('nft', ['-f', '-'], NFT_FILTER);
-    for (const command of rules) {
-      const ran = await fresh.client.sh(command);
-      assert.equal(ran.code, 0, `${command}: ${ran.stderr}`);
-    }
-    const fixed = await check(fresh);
-    assert.deepEqual(summary(fixed), [
-      { target: '587', status: 'pass', messageId: 'redirected' },
-      { target: '2525', status: 'pass', messageId: 'redirected' },
-    ]);
+    await applyFixAndRecheck(fresh, rules);
     assert.equal(await fresh.client.connect('127.0.0.1', 2525), BANNER);
     assert.equal(await fresh.remote.connect('192.0.2.1', 587), BANNER);
     // What the persistence step saves loads back cleanly.
