@@ -10,7 +10,7 @@ import type { Probes } from '../probes/types.js';
  * top (Postal gives the environment precedence). The container facts read on the way are kept for the run.
  */
 export async function loadDeployment(options: RunOptions, probes: Probes): Promise<{ config: EffectiveConfig; facts: FactTable }> {
-  const source = await readConfigFile(options.configPath);
+  const source = await readConfigFile(options.configPath, options.hostRoot);
   const fileOnly = configFromSource(source).config;
   const facts: FactTable = new Map();
   const containers = await postalContainers(createContext({ config: fileOnly, options, probes }, facts));

@@ -1,5 +1,5 @@
 import { open, stat } from 'node:fs/promises';
-import { dirname, posix } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node as YamlNode, type ScalarTag, type Tags } from 'yaml';
 import { DoctorError } from '../core/errors.js';
 import type { ConfigEntry, DuplicateKey, EffectiveConfig, Origin, SyntaxIssue, SyntaxReport, TypeProblem, WrittenKey } from './effective.js';
@@ -33,8 +33,12 @@ export interface ConfigSource {
   fileProblem?: FileProblem;
 }
 
-/** Reads postal.yml from the host. A missing, unreadable or non-regular file is a DoctorError (exit 2) naming the path. */
-export async function readConfigFile(path: string): Promise<ConfigSource> {
+/**
+ * Reads postal.yml, a host path, under `hostRoot` (`/` on the host itself). A missing, unreadable or
+ * non-regular file is a DoctorError (exit 2) naming the file read.
+ */
+export async function readConfigFile(hostPath: string, hostRoot = '/'): Promise<ConfigSource> {
+  const path = hostRoot === '/' ? hostPath : join(hostRoot, hostPath);
   let data: Buffer;
   try {
     // Checked before opening: opening a FIFO would block until something writes to it.
@@ -44,13 +48,13 @@ export async function readConfigFile(path: string): Promise<ConfigSource> {
     const handle = await open(path, 'r');
     try {
       if (info.size > MAX_CONFIG_BYTES) {
-        return { path, text: null, fileProblem: { kind: 'too-large', message: `the file is ${info.size} bytes; a Postal config is a few kilobytes` } };
+        return { path: hostPath, text: null, fileProblem: { kind: 'too-large', message: `the file is ${info.size} bytes; a Postal config is a few kilobytes` } };
       }
       // Read at most one byte more than allowed: a file that grows while being read cannot make this unbounded.
       const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
       if (bytesRead > MAX_CONFIG_BYTES) {
-        return { path, text: null, fileProblem: { kind: 'too-large', message: `the file is larger than ${MAX_CONFIG_BYTES} bytes; a Postal config is a few kilobytes` } };
+        return { path: hostPath, text: null, fileProblem: { kind: 'too-large', message: `the file is larger than ${MAX_CONFIG_BYTES} bytes; a Postal config is a few kilobytes` } };
       }
       data = buffer.subarray(0, bytesRead);
     } finally {
@@ -66,9 +70,9 @@ export async function readConfigFile(path: string): Promise<ConfigSource> {
     throw new DoctorError(`${path}: cannot be read (${code ?? 'error'})`);
   }
   if (data.includes(0) || !isUtf8(data)) {
-    return { path, text: null, fileProblem: { kind: 'binary', message: 'the file is not text (it contains NUL bytes or invalid UTF-8)' } };
+    return { path: hostPath, text: null, fileProblem: { kind: 'binary', message: 'the file is not text (it contains NUL bytes or invalid UTF-8)' } };
   }
-  return { path, text: data.toString('utf8') };
+  return { path: hostPath, text: data.toString('utf8') };
 }
 
 /** The effective config of a file read with readConfigFile, with the containers' environment applied. */
@@ -77,8 +81,9 @@ export function configFromSource(source: ConfigSource, options: Omit<LoadOptions
 }
 
 /** readConfigFile, then configFromSource. */
-export async function loadConfigFile(path: string, options: Omit<LoadOptions, 'path'> = {}): Promise<LoadResult> {
-  return configFromSource(await readConfigFile(path), options);
+export async function loadConfigFile(path: string, options: Omit<LoadOptions, 'path'> & { hostRoot?: string } = {}): Promise<LoadResult> {
+  const { hostRoot, ...rest } = options;
+  return configFromSource(await readConfigFile(path, hostRoot), rest);
 }
 
 function isUtf8(data: Buffer): boolean {

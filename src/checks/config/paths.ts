@@ -2,7 +2,6 @@ import { posix } from 'node:path';
 import type { CheckContext, CheckDefinition, Finding, Fix, Status } from '../../core/types.js';
 import type { ConfigKey } from '../../config/schema.js';
 import { sh } from '../../core/shell.js';
-import { probePath } from '../../core/facts/config-files.js';
 import { CONTAINER_CONFIG_DIR } from '../../config/load.js';
 import { writtenPathFor } from '../../config/keys.js';
 import { originText, writtenValue } from './values.js';
@@ -62,13 +61,13 @@ function pathFinding(ctx: CheckContext, spec: (typeof PATH_KEYS)[number]): Findi
     : tlsOff
       ? 'STARTTLS will fail as soon as smtp_server.tls_enabled is switched on'
       : 'STARTTLS fails for every client that asks for it';
-  const directory = probePath(ctx, ctx.config.directory);
+  const directory = ctx.config.directory;
   const data = { key, value, origin: originText(entry), directory, consequence };
   const containerPath = posix.join(CONTAINER_CONFIG_DIR, spec.file);
   const hostDestination = posix.join(directory, spec.file);
 
   const hostPath = ctx.config.hostPath(value);
-  if (hostPath !== null) return { target: key, status: 'pass', messageId: 'ok', data: { ...data, hostPath: probePath(ctx, hostPath) } };
+  if (hostPath !== null) return { target: key, status: 'pass', messageId: 'ok', data: { ...data, hostPath } };
 
   if (!posix.isAbsolute(value)) {
     const resolved = posix.join(APP_DIR, value);

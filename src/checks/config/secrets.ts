@@ -3,7 +3,6 @@ import type { CheckContext, CheckDefinition, Finding, Fix } from '../../core/typ
 import type { FileInfo } from '../../probes/types.js';
 import type { ConfigKey } from '../../config/schema.js';
 import { sh } from '../../core/shell.js';
-import { probePath } from '../../core/facts/config-files.js';
 import { SECRET_KEY_PLACEHOLDER } from '../../config/secrets.js';
 import { writtenPathFor } from '../../config/keys.js';
 import { originText } from './values.js';
@@ -113,7 +112,7 @@ export const configSecrets: CheckDefinition = {
   },
   async run(ctx): Promise<Finding[]> {
     const findings: Finding[] = [secretKeyFinding(ctx)];
-    const directory = probePath(ctx, ctx.config.directory);
+    const directory = ctx.config.directory;
     const directoryInfo = await ctx.probes.files.stat(directory);
     if (directoryInfo.ok && !canSearch(directoryInfo.value)) {
       const info = directoryInfo.value;
@@ -137,7 +136,7 @@ export const configSecrets: CheckDefinition = {
         findings.push({ target: key, status: 'skip', messageId: 'not-visible', data: { key, value: String(ctx.config.get(key)) } });
         continue;
       }
-      const path = probePath(ctx, file.path);
+      const path = file.path;
       if (seen.has(path)) continue;
       seen.add(path);
       findings.push(await fileFinding(ctx, file.role, path, file.key));
@@ -172,7 +171,7 @@ function secretKeyFinding(ctx: CheckContext): Finding {
       data: { placeholder: SECRET_KEY_PLACEHOLDER, line: written.line },
       fix: {
         summary: `Replace the placeholder with a random key (as postal bootstrap does), then restart Postal (postal restart)`,
-        commands: [sh`sed -i "s/{{secretkey}}/$(openssl rand -hex 128)/" ${probePath(ctx, ctx.config.path)}`, 'postal restart'],
+        commands: [sh`sed -i "s/{{secretkey}}/$(openssl rand -hex 128)/" ${ctx.config.path}`, 'postal restart'],
         kind: 'config',
       },
     };

@@ -1,7 +1,6 @@
 import type { CheckContext, CheckDefinition, ConfigChange, Finding } from '../../core/types.js';
 import type { SyntaxIssue, TypeProblem } from '../../config/effective.js';
 import { sh } from '../../core/shell.js';
-import { configFilePath } from '../../core/facts/config-files.js';
 import { MAX_CONFIG_BYTES } from '../../config/load.js';
 import { classifyWrittenKeys } from '../../config/keys.js';
 import { legacyRelayUrls, v2KeyForLegacyPath } from '../../config/legacy.js';
@@ -101,7 +100,7 @@ export const configSyntax: CheckDefinition = {
   },
   async run(ctx): Promise<Finding[]> {
     const { config } = ctx;
-    const target = configFilePath(ctx);
+    const target = ctx.config.path;
     const { syntax } = config;
     const problem = syntax.fileProblem;
 
@@ -126,7 +125,7 @@ export const configSyntax: CheckDefinition = {
 };
 
 function fileProblemFinding(ctx: CheckContext, problem: NonNullable<CheckContext['config']['syntax']['fileProblem']>): Finding {
-  const target = configFilePath(ctx);
+  const target = ctx.config.path;
   const rightFile = { summary: 'Give the Postal config file: postal-doctor check --config /opt/postal/config/postal.yml', commands: [], kind: 'manual' as const };
   switch (problem.kind) {
     case 'empty':
@@ -158,7 +157,7 @@ function fileProblemFinding(ctx: CheckContext, problem: NonNullable<CheckContext
 }
 
 function errorFinding(ctx: CheckContext, errors: SyntaxIssue[]): Finding {
-  const path = configFilePath(ctx);
+  const path = ctx.config.path;
   const first = errors[0];
   const more = errors.length > 1 ? ` (${errors.length - 1} more error${errors.length > 2 ? 's' : ''} may follow from this one.)` : '';
   const base = { line: first.line, column: first.column, error: first.message, cannotStart: CANNOT_START, more };
@@ -211,7 +210,7 @@ function typeFinding(target: string, problem: TypeProblem): Finding {
 
 /** What converting this legacy file to version 2 involves: renames, relays rewritten as URLs, retired keys removed. */
 function legacyFinding(ctx: CheckContext): Finding {
-  const path = configFilePath(ctx);
+  const path = ctx.config.path;
   const changes: ConfigChange[] = [{ path: 'version', from: ctx.config.writtenKeys().some((key) => key.path === 'version') ? 1 : undefined, to: 2 }];
   const renames: string[] = [];
   const removals: string[] = [];

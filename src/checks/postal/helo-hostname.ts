@@ -3,7 +3,8 @@ import { sh, shellComment } from '../../core/shell.js';
 import { normaliseHostname } from '../../core/ip.js';
 import { defaultHelo, heloSharers, ipPools, outboundIps, type SendingIp } from '../../core/facts/outbound-ips.js';
 import { containerNameFor, containersOf, postalContainers, type PostalContainer } from '../../core/facts/containers.js';
-import { configFilePath, fileValue, writtenPathOf } from '../../core/facts/config-files.js';
+import { fileValue } from '../../core/facts/config-files.js';
+import { writtenPathFor } from '../../config/keys.js';
 import { COMPOSE_FILE, parseVersion, postalVersion } from '../../core/facts/postal-version.js';
 import { mainDbCommand, poolHostnameSql } from '../dns/pool-hostname-fix.js';
 import { isPlaceholder } from '../dns/lookups.js';
@@ -241,10 +242,10 @@ function singlePtr(rows: Sending[]): string | null {
 async function staleWorkers(ctx: CheckContext, workers: PostalContainer[], evidence: Evidence[]): Promise<PostalContainer[]> {
   const running = workers.filter((worker) => worker.running && worker.startedAt);
   if (running.length === 0) return [];
-  const info = await ctx.probes.files.stat(configFilePath(ctx));
+  const info = await ctx.probes.files.stat(ctx.config.path);
   if (!info.ok) return [];
   const modified = info.value.mtime;
-  evidence.push({ query: `mtime ${configFilePath(ctx)}`, answer: modified.toISOString() });
+  evidence.push({ query: `mtime ${ctx.config.path}`, answer: modified.toISOString() });
   return running.filter((worker) => worker.startedAt!.getTime() < modified.getTime());
 }
 
@@ -300,7 +301,7 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
   const heloProblem = has(input, 'helo-not-ptr') || has(input, 'placeholder-name');
   const writtenHelo = fileHelo.written ? normaliseHostname(fileHelo.text) : null;
   if (heloProblem && input.misplaced.length === 0 && wanted && writtenHelo !== wanted) {
-    configChanges.push({ path: writtenPathOf(ctx.config, 'dns.helo_hostname') ?? 'dns.helo_hostname', from: fileHelo.written ? fileHelo.text : undefined, to: wanted });
+    configChanges.push({ path: writtenPathFor(ctx.config, 'dns.helo_hostname') ?? 'dns.helo_hostname', from: fileHelo.written ? fileHelo.text : undefined, to: wanted });
     summary.push(`Set dns.helo_hostname to ${wanted}, the PTR name of the sending IP`);
   } else if (heloProblem && !wanted) {
     summary.push('Set dns.helo_hostname to the PTR name of the sending IP (ask the provider for a PTR first: see dns.ptr)');

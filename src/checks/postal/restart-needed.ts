@@ -1,7 +1,6 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
 import { sh } from '../../core/shell.js';
 import { postalContainers, type PostalContainer } from '../../core/facts/containers.js';
-import { configFilePath, probePath } from '../../core/facts/config-files.js';
 
 /** A file Postal reads once, at process start, and the services that read it. */
 interface WatchedFile {
@@ -18,7 +17,7 @@ interface WatchedFile {
  * on its first STARTTLS and kept for the life of the process (only when TLS is on).
  */
 function watchedFiles(ctx: CheckContext): WatchedFile[] {
-  const files: WatchedFile[] = [{ label: 'postal.yml', path: configFilePath(ctx), services: 'all', optional: false }];
+  const files: WatchedFile[] = [{ label: 'postal.yml', path: ctx.config.path, services: 'all', optional: false }];
   if (ctx.config.get('smtp_server.tls_enabled')) {
     for (const [label, key] of [
       ['the TLS certificate', 'smtp_server.tls_certificate_path'],
@@ -26,7 +25,7 @@ function watchedFiles(ctx: CheckContext): WatchedFile[] {
     ] as const) {
       const host = ctx.config.hostPath(ctx.config.get(key));
       // A path outside the mounted config directory is config.paths' finding; the container cannot read it at all.
-      if (host) files.push({ label, path: probePath(ctx, host), services: ['smtp'], optional: true });
+      if (host) files.push({ label, path: host, services: ['smtp'], optional: true });
     }
   }
   return files;

@@ -3,7 +3,6 @@ import { isIP } from 'node:net';
 import type { CheckContext, Evidence, Finding, MessageTemplate } from '../../core/types.js';
 import type { DnsAnswer, FileErrorCode, FileInfo, SmtpSession } from '../../probes/types.js';
 import { canonicalIp } from '../../core/ip.js';
-import { probePath } from '../../core/facts/config-files.js';
 import { smtpRestart, type SmtpRestart } from './smtp-container.js';
 import { asciiHostname, misplacedLeaf, parseRoots, readCertificateFile, readKeyFile, certificatesOf, type CertificateFileContent, type KeyFileContent } from './certificates.js';
 
@@ -22,9 +21,8 @@ export interface TlsFiles {
 const MAX_TLS_FILE_BYTES = 1024 * 1024;
 
 async function loadFile<T>(ctx: CheckContext, containerPath: string, parse: (data: Buffer) => T): Promise<LoadedFile<T>> {
-  const mapped = ctx.config.hostPath(containerPath);
-  if (mapped === null) return { state: 'outside-mount', containerPath };
-  const hostPath = probePath(ctx, mapped);
+  const hostPath = ctx.config.hostPath(containerPath);
+  if (hostPath === null) return { state: 'outside-mount', containerPath };
   const read = await ctx.probes.files.read(hostPath, MAX_TLS_FILE_BYTES);
   if (!read.ok) return { state: 'error', containerPath, hostPath, code: read.code, message: read.message };
   const stat = await ctx.probes.files.stat(hostPath);

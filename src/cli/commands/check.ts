@@ -1,5 +1,5 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import type { Report, RunOptions } from '../../core/types.js';
 import { defaultRunOptions, DEFAULT_CONFIG_PATH } from '../../core/options.js';
 import { selectChecks } from '../../core/catalogue.js';
@@ -7,7 +7,7 @@ import { runChecks } from '../../core/runner.js';
 import { DoctorError } from '../../core/errors.js';
 import { exitCodeFor, nagiosCodeFor, summarise } from '../../core/exit-code.js';
 import { outboundIps } from '../../core/facts/outbound-ips.js';
-import { redactDeep, redactText, secretValues } from '../../config/secrets.js';
+import { redactDeep, secretValues } from '../../config/secrets.js';
 import { createProbes } from '../../probes/index.js';
 import { REPORTERS } from '../../reporters/index.js';
 import { renderFixScript } from '../../reporters/fix-script.js';
@@ -17,11 +17,10 @@ import { toolVersion } from '../main.js';
 import { startProgress } from '../progress.js';
 import { loadDeployment } from '../deployment.js';
 
-/** Where postal.yml is: --config as given (relative to the working directory), else the default under --host-root. */
-export function configPathFor(flags: { config?: string; hostRoot: string }, io: Io): string {
+/** Where postal.yml is on the host (read under --host-root): --config, relative to the working directory, else the default. */
+export function configPathFor(flags: { config?: string }, io: Io): string {
   if (flags.config) return isAbsolute(flags.config) ? flags.config : resolve(io.cwd, flags.config);
-  const path = io.env.POSTAL_CONFIG_FILE_PATH || DEFAULT_CONFIG_PATH;
-  return flags.hostRoot === '/' ? path : join(flags.hostRoot, path);
+  return io.env.POSTAL_CONFIG_FILE_PATH || DEFAULT_CONFIG_PATH;
 }
 
 function runOptionsFrom(flags: RunFlags, io: Io): RunOptions {
@@ -91,6 +90,7 @@ export async function runCheckCommand(flags: RunFlags, mode: 'check' | 'report' 
   ]);
 
   const summary = summarise(run.results);
+  // Redacted once, here: every format is rendered from this report and nothing else.
   const report: Report = redactDeep(
     {
       schemaVersion: 1,
@@ -111,10 +111,10 @@ export async function runCheckCommand(flags: RunFlags, mode: 'check' | 'report' 
   const text = mode === 'fix' ? renderFixScript(report) : REPORTERS[flags.format](report, { ...reporterOptions, color: flags.format === 'human' && color });
 
   if (flags.output) {
-    await writeReportFile(flags.output, redactText(text, secrets));
-    if (!flags.quiet) await io.stdout(redactText(REPORTERS.human(report, { ...reporterOptions, color }), secrets));
+    await writeReportFile(flags.output, text);
+    if (!flags.quiet) await io.stdout(REPORTERS.human(report, { ...reporterOptions, color }));
   } else {
-    await io.stdout(redactText(text, secrets));
+    await io.stdout(text);
   }
   return { exitCode: flags.format === 'nagios' && mode === 'check' ? nagiosCodeFor(summary) : report.exitCode };
 }

@@ -158,6 +158,18 @@ describe('bad input', () => {
     assert.match(run.stderr, /^postal-doctor: .*nope\.yml: no such file.*\n$/);
   });
 
+  it('--host-root is the prefix of the config path, and results name the host path', async () => {
+    const root = join(scratch, 'host-root');
+    mkdirSync(join(root, 'opt/postal/config'), { recursive: true });
+    writeFileSync(join(root, 'opt/postal/config/postal.yml'), 'version: 2\n');
+    const { report } = await jsonReport(['--host-root', root, '--only', 'config.syntax']);
+    assert.equal(report.config.path, '/opt/postal/config/postal.yml');
+    assert.deepEqual(report.results.map((result) => [result.target, result.status]), [['/opt/postal/config/postal.yml', 'pass']]);
+    const missing = await cli(['check', '--offline', '--host-root', join(scratch, 'empty-root')]);
+    assert.equal(missing.code, 2);
+    assert.ok(missing.stderr.includes(join(scratch, 'empty-root/opt/postal/config/postal.yml')), missing.stderr);
+  });
+
   it('a directory is a one-line error naming the path, exit 2', async () => {
     const run = await cli(['check', '--offline', '--config', scratch]);
     assert.equal(run.code, 2);

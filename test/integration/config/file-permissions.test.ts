@@ -27,8 +27,8 @@ describe('config.secrets on real files', { skip: isRoot ? undefined : 'needs roo
   });
 
   async function check() {
-    // The CLI hands the loader the path under --host-root; results and commands name host paths.
-    const { config } = await loadConfigFile(join(configDir, 'postal.yml'));
+    // postal.yml is a host path, read under --host-root; results and commands name host paths.
+    const { config } = await loadConfigFile('/opt/postal/config/postal.yml', { hostRoot: root });
     return runCheck(configSecrets, { config, probes: { files: createFileProbe(root) }, options: { hostRoot: root } });
   }
 

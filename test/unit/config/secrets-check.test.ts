@@ -117,7 +117,7 @@ describe('config.secrets: file permissions', () => {
     const asked: string[] = [];
     const inner = safeInstallation();
     const files = { ...inner, stat: (path: string) => (asked.push(path), inner.stat(path)) };
-    const results = await run(GOOD, files, { path: '/tmp/root/opt/postal/config/postal.yml', hostRoot: '/tmp/root' });
+    const results = await run(GOOD, files, { path: '/opt/postal/config/postal.yml', hostRoot: '/tmp/root' });
     assert.deepEqual(asked, ['/opt/postal/config', CONFIG, TLS_KEY, SIGNING_KEY]);
     assert.deepEqual(results.map((result) => result.target), ['rails.secret_key', CONFIG, TLS_KEY, SIGNING_KEY]);
   });

@@ -104,7 +104,7 @@ describe('config.syntax', () => {
   });
 
   it('under --host-root the target and commands name the host path', async () => {
-    const results = await runCheck(configSyntax, { yaml: 'version: 2\nsmtp_server:\n  default_bind_address: ::\n', path: '/tmp/root/opt/postal/config/postal.yml', options: { hostRoot: '/tmp/root' } });
+    const results = await runCheck(configSyntax, { yaml: 'version: 2\nsmtp_server:\n  default_bind_address: ::\n', path: '/opt/postal/config/postal.yml', options: { hostRoot: '/tmp/root' } });
     assert.equal(results[0].target, FILE);
     assert.equal(results[0].fix?.commands[0], `sed -i '3s/::/"::"/' ${FILE}`);
   });

@@ -85,7 +85,7 @@ describe('tls.files', () => {
     try {
       const results = await runCheck(tlsFilesCheck, {
         yaml: tlsYaml(pki),
-        path: `${host.root}/opt/postal/config/postal.yml`,
+        path: '/opt/postal/config/postal.yml',
         probes: fileProbes(pki, host),
         options: { offline: true, hostRoot: host.root },
       });
