@@ -88,6 +88,11 @@ export const configSyntax: CheckDefinition = {
       title: '{key} has the wrong type (line {line})',
       message: '{written} on line {line} should be {expected}, but it is {actual}: {consequence}.',
     },
+    'template-placeholder': {
+      title: '{key} is still an installer template placeholder (line {line})',
+      message:
+        '{written} on line {line} is written as {placeholder}, which postal bootstrap replaces when it creates the file; YAML reads it as a mapping, so Postal uses it as fixed text. Quoting it would not help: it needs its real value (for rails.secret_key, see config.secrets).',
+    },
     duplicate: {
       title: '{key} is written twice',
       message: '{key} is set on line {firstLine} and again on line {line}. Postal uses the later one (line {line}) and ignores the first.',
@@ -108,7 +113,7 @@ export const configSyntax: CheckDefinition = {
     if (syntax.errors.length > 0) return [errorFinding(ctx, syntax.errors)];
 
     const findings: Finding[] = [];
-    for (const typeProblem of syntax.typeProblems) findings.push(typeFinding(target, typeProblem));
+    for (const typeProblem of syntax.typeProblems) findings.push(typeFinding(ctx, typeProblem));
     for (const duplicate of syntax.duplicates ?? []) {
       findings.push({
         target,
@@ -189,8 +194,22 @@ function quoteCommand(path: string, line: number, corrected: string): string {
   return sh`sed -i ${`${line}s/${pattern}/"${pattern}"/`} ${path}`;
 }
 
-function typeFinding(target: string, problem: TypeProblem): Finding {
+/** An installer template value left in place, such as `{{secretkey}}`: YAML reads it as a nested mapping. */
+const TEMPLATE_PLACEHOLDER = /^\{\{\s*\w+\s*\}\}$/;
+
+function typeFinding(ctx: CheckContext, problem: TypeProblem): Finding {
+  const target = ctx.config.path;
   const written = problem.path ?? problem.key;
+  const source = ctx.config.writtenKeys().find((key) => key.path === written)?.source?.trim();
+  if (source && TEMPLATE_PLACEHOLDER.test(source)) {
+    return {
+      target,
+      status: 'fail',
+      messageId: 'template-placeholder',
+      data: { key: problem.key, written, line: problem.line ?? '?', placeholder: source },
+      fix: { summary: `On line ${problem.line ?? '?'}, replace ${source} with the real value of ${written} (postal-doctor explain config.secrets for rails.secret_key)`, commands: [], kind: 'config' },
+    };
+  }
   const consequence =
     CONSEQUENCE[problem.expected] ??
     (problem.reads !== undefined

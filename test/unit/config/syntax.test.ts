@@ -66,6 +66,13 @@ describe('config.syntax', () => {
     }
   });
 
+  it("the installer's unreplaced {{secretkey}} is named as a placeholder, never fixed by quoting it", async () => {
+    const [result] = await run('version: 2\nrails:\n  secret_key: {{secretkey}}\n');
+    assert.deepEqual(brief([result]), [{ target: FILE, status: 'fail', messageId: 'template-placeholder' }]);
+    assert.match(result.fix!.summary, /replace \{\{secretkey\}\} with the real value of rails\.secret_key/);
+    assert.doesNotMatch(result.fix!.summary, /quotes/);
+  });
+
   it('wrong types: one fail per key, naming key, line, expected type and what was found', async () => {
     const results = await run('version: 2\npostal:\n  smtp_hostname: 42\ndns:\n  mx_records: "a string"\nsmtp_server:\n  tls_enabled: "yes"\n');
     assert.deepEqual(brief(results), [
