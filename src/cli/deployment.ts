@@ -1,6 +1,6 @@
 import type { EffectiveConfig } from '../config/effective.js';
 import { configFromSource, readConfigFile } from '../config/load.js';
-import { postalContainers, sharedEnvironment } from '../core/facts/containers.js';
+import { postalContainers, sharedEnvironment } from '../knowledge/postal/containers.js';
 import { createContext, type FactTable } from '../core/runner.js';
 import type { RunOptions } from '../core/types.js';
 import type { Probes } from '../probes/types.js';

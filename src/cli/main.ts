@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
-import { DoctorError } from '../core/errors.js';
+import { DoctorError } from '../util/errors.js';
 import { buildProgram, type CommandHandlers, type CommandOutcome } from './program.js';
 import { processIo, type Io } from './io.js';
 

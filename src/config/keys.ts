@@ -1,7 +1,7 @@
 import type { EffectiveConfig, WrittenKey } from './effective.js';
 import { CONFIG_KEYS, type ConfigKey } from './schema.js';
 import { isRetiredLegacyPath, LEGACY_SOURCES } from './legacy.js';
-import { editDistance } from '../core/suggest.js';
+import { editDistance } from '../util/suggest.js';
 
 /**
  * What Postal makes of one key written in postal.yml. Everything but `known` is silently

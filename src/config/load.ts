@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node as YamlNode, type ScalarTag, type Tags } from 'yaml';
-import { DoctorError } from '../core/errors.js';
+import { DoctorError } from '../util/errors.js';
 import type { ConfigEntry, DuplicateKey, EffectiveConfig, Origin, SyntaxIssue, SyntaxReport, TypeProblem, WrittenKey } from './effective.js';
 import { CONFIG_FILE_ROOT, CONFIG_KEYS, envVarName, keySpec, SCHEMA, type ConfigKey, type KeySpec, type ValueOf } from './schema.js';
 import { LEGACY_PATHS, LEGACY_SOURCES, legacyRelayUrls } from './legacy.js';

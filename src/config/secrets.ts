@@ -1,6 +1,6 @@
 import type { ConfigEntry, EffectiveConfig, Origin } from './effective.js';
 import { keySpec, type ConfigKey } from './schema.js';
-import { editDistance } from '../core/suggest.js';
+import { editDistance } from '../util/suggest.js';
 
 /** What every secret is replaced with in any output. */
 export const REDACTED = '[redacted]';

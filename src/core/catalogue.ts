@@ -1,6 +1,6 @@
 import type { CheckDefinition, Group } from './types.js';
 import { GROUPS } from './types.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 import { configChecks } from '../checks/config/index.js';
 import { networkChecks } from '../checks/network/index.js';
 import { dnsChecks } from '../checks/dns/index.js';

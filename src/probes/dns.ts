@@ -1,7 +1,7 @@
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { RunOptions } from '../core/types.js';
-import { canonicalIp, normaliseHostname as normaliseName } from '../core/ip.js';
+import { canonicalIp, normaliseHostname as normaliseName } from '../util/ip.js';
 import type { DnsAnswer, DnsErrorCode, DnsProbe, DnsType } from './types.js';
 
 /** Questions in flight at once: hundreds of IPs are checked quickly without flooding the resolver. */

@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { canonicalIp } from '../core/ip.js';
+import { canonicalIp } from '../util/ip.js';
 import type { HostAddress, HostProbe } from './types.js';
 
 export function createHostProbe(): HostProbe {

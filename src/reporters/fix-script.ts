@@ -1,6 +1,6 @@
 import type { ConfigChange, Fix, FixKind, Report, Result } from '../core/types.js';
 import { FIX_KINDS } from '../core/types.js';
-import { shellComment } from '../core/shell.js';
+import { shellComment } from '../util/shell.js';
 import { keySpec } from '../config/schema.js';
 import { RESTART_COMMAND } from './common.js';
 

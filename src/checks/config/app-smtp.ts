@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
 import type { TcpAttempt } from '../../probes/types.js';
-import { canonicalIp } from '../../core/ip.js';
-import { describeOutcome, hostView, isLoopbackAddress, natRules, smtpListener, trace } from '../network/firewall.js';
-import { hostPort, readGreeting } from '../network/postal-banner.js';
-import type { Family, HookOutcome } from '../network/nat-model.js';
+import { canonicalIp } from '../../util/ip.js';
+import { describeOutcome, hostView, isLoopbackAddress, natRules, smtpListener, trace } from '../../knowledge/firewall/nat-rules.js';
+import { hostPort, readGreeting } from '../../knowledge/postal/smtp-banner.js';
+import type { Family, HookOutcome } from '../../knowledge/firewall/nat-model.js';
 
 /** What the config and the nat rules say, before anything is connected to. */
 type StaticView =

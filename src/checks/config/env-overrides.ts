@@ -1,13 +1,12 @@
 import { posix } from 'node:path';
 import type { CheckContext, CheckDefinition, Finding } from '../../core/types.js';
-import { sh } from '../../core/shell.js';
-import { postalContainers, type PostalContainer } from '../../core/facts/containers.js';
-import { fileValue } from '../../core/facts/config-files.js';
-import { COMPOSE_FILE } from '../../core/facts/postal-version.js';
+import { sh } from '../../util/shell.js';
+import { postalContainers, type PostalContainer } from '../../knowledge/postal/containers.js';
+import { fileValue } from '../../knowledge/postal/config-files.js';
+import { BAKED_PATH_VARIABLES, COMPOSE_FILE } from '../../knowledge/postal/version.js';
 import { CONFIG_KEYS, envVarName, keySpec, type ConfigKey } from '../../config/schema.js';
 import { CONTAINER_CONFIG_DIR } from '../../config/load.js';
-import { BAKED_PATH_VARIABLES } from '../postal/version.js';
-import { isSecretPath, shownValue } from './values.js';
+import { isSecretPath, shownValue } from '../../knowledge/postal/config-values.js';
 
 const CONFIG_PATH_VARIABLE = 'POSTAL_CONFIG_FILE_PATH';
 

@@ -1,8 +1,8 @@
 import type { CheckContext, CheckDefinition, ConfigChange, Finding, Fix, Status } from '../../core/types.js';
 import type { ConfigKey } from '../../config/schema.js';
-import { ipFamily } from '../../core/ip.js';
+import { ipFamily } from '../../util/ip.js';
 import { misplacedKeysFor, writtenPathFor } from '../../config/keys.js';
-import { originText, writtenValue } from './values.js';
+import { originText, writtenValue } from '../../knowledge/postal/config-values.js';
 
 /** Names Postal, the installer and the RFCs use as stand-ins, with what they are. */
 const PLACEHOLDERS: Array<{ suffix: string; what: 'default' | 'installer' | 'reserved' }> = [

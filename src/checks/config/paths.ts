@@ -1,11 +1,11 @@
 import { posix } from 'node:path';
 import type { CheckContext, CheckDefinition, Finding, Fix, Status } from '../../core/types.js';
 import type { ConfigKey } from '../../config/schema.js';
-import { sh } from '../../core/shell.js';
+import { sh } from '../../util/shell.js';
 import { CONTAINER_CONFIG_DIR } from '../../config/load.js';
 import { writtenPathFor } from '../../config/keys.js';
-import { originText, writtenValue } from './values.js';
-import { POSTAL_GID } from '../../core/postal-user.js';
+import { originText, writtenValue } from '../../knowledge/postal/config-values.js';
+import { POSTAL_GID } from '../../knowledge/postal/user.js';
 
 /** Where the installer puts postal.yml and its files on the host. */
 const INSTALLER_CONFIG_DIR = '/opt/postal/config';

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import type { CheckContext, CheckDefinition, Finding, Fix } from '../../core/types.js';
 import type { FileInfo } from '../../probes/types.js';
 import type { ConfigKey } from '../../config/schema.js';
-import { sh } from '../../core/shell.js';
+import { sh } from '../../util/shell.js';
 import { SECRET_KEY_PLACEHOLDER } from '../../config/secrets.js';
 import { writtenPathFor } from '../../config/keys.js';
-import { originText } from './values.js';
-import { POSTAL_GID, postalAccessBits, postalReadCommands, readableByPostal } from '../../core/postal-user.js';
+import { originText } from '../../knowledge/postal/config-values.js';
+import { POSTAL_GID, postalAccessBits, postalReadCommands, readableByPostal } from '../../knowledge/postal/user.js';
 
 /** Postal's image runs every process as the user `postal`, uid 999 (group 999). */
 

@@ -1,10 +1,10 @@
 import type { CheckContext, CheckDefinition, ConfigChange, Finding } from '../../core/types.js';
 import type { SyntaxIssue, TypeProblem } from '../../config/effective.js';
-import { sh } from '../../core/shell.js';
+import { sh } from '../../util/shell.js';
 import { MAX_CONFIG_BYTES } from '../../config/load.js';
 import { classifyWrittenKeys } from '../../config/keys.js';
 import { legacyRelayUrls, v2KeyForLegacyPath } from '../../config/legacy.js';
-import { changeValue } from './values.js';
+import { changeValue } from '../../knowledge/postal/config-values.js';
 
 const CANNOT_START = 'Postal refuses to start with this file.';
 

@@ -3,7 +3,7 @@ import type { WrittenKey } from '../../config/effective.js';
 import type { ConfigKey } from '../../config/schema.js';
 import { classifyWrittenKeys, type KeyClassification } from '../../config/keys.js';
 import { legacyRelayUrls } from '../../config/legacy.js';
-import { changeValue, originText, shownValue } from './values.js';
+import { changeValue, originText, shownValue } from '../../knowledge/postal/config-values.js';
 
 /**
  * Settings whose silent loss changes what users see: names, HELO, TLS, ports, paths, databases,

@@ -1,7 +1,7 @@
 import type { CheckDefinition, Evidence, Finding } from '../../core/types.js';
 import type { DnsAnswer } from '../../probes/types.js';
-import { ipInCidr, normaliseHostname, reverseName } from '../../core/ip.js';
-import { PER_IP_MESSAGES, evidenceOf, failureText, joinList, lookup, perOutboundIp, recordsOf } from './lookups.js';
+import { ipInCidr, normaliseHostname, reverseName } from '../../util/ip.js';
+import { PER_IP_MESSAGES, evidenceOf, failureText, joinList, lookup, perOutboundIp, recordsOf } from '../../knowledge/dns/lookups.js';
 
 /** Where each well-known list lets an operator see why an IP is listed and ask for removal. */
 const DELISTING: Record<string, (ip: string) => string> = {

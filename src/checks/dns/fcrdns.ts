@@ -1,6 +1,6 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
-import { reverseName } from '../../core/ip.js';
-import { PER_IP_MESSAGES, addressRecords, addressType, evidenceOf, failureText, isFailure, joinList, lookup, perOutboundIp, recordsOf } from './lookups.js';
+import { reverseName } from '../../util/ip.js';
+import { PER_IP_MESSAGES, addressRecords, addressType, evidenceOf, failureText, isFailure, joinList, lookup, perOutboundIp, recordsOf } from '../../knowledge/dns/lookups.js';
 
 export const fcrdnsCheck: CheckDefinition = {
   id: 'dns.fcrdns',

@@ -1,8 +1,8 @@
 import type { CheckContext, CheckDefinition, Finding, Fix } from '../../core/types.js';
-import { heloSharers, type SendingIp } from '../../core/facts/outbound-ips.js';
-import { isGlobalAddress, reverseName } from '../../core/ip.js';
-import { PER_IP_MESSAGES, addressRecords, addressType, evidenceOf, failureText, isFailure, isFqdn, isPlaceholder, joinList, lookup, perOutboundIp, recordsOf } from './lookups.js';
-import { poolHostnameFix } from './pool-hostname-fix.js';
+import { heloSharers, type SendingIp } from '../../knowledge/postal/outbound-ips.js';
+import { isGlobalAddress, reverseName } from '../../util/ip.js';
+import { PER_IP_MESSAGES, addressRecords, addressType, evidenceOf, failureText, isFailure, isFqdn, isPlaceholder, joinList, lookup, perOutboundIp, recordsOf } from '../../knowledge/dns/lookups.js';
+import { poolHostnameFix } from '../../knowledge/postal/pool-hostname-fix.js';
 import { ptrRequest } from './ptr.js';
 
 /** Where the HELO name of this IP comes from, for messages. */

@@ -1,7 +1,7 @@
 import type { CheckDefinition, Fix } from '../../core/types.js';
-import type { SendingIp } from '../../core/facts/outbound-ips.js';
-import { reverseName } from '../../core/ip.js';
-import { PER_IP_MESSAGES, evidenceOf, failureText, joinList, lookup, perOutboundIp, zoneRecord } from './lookups.js';
+import type { SendingIp } from '../../knowledge/postal/outbound-ips.js';
+import { reverseName } from '../../util/ip.js';
+import { PER_IP_MESSAGES, evidenceOf, failureText, joinList, lookup, perOutboundIp, zoneRecord } from '../../knowledge/dns/lookups.js';
 
 /** The PTR pair to ask the owner of the address block for: the IP's reverse name → the name Postal says HELO with. */
 export function ptrRequest(entry: SendingIp, action = 'set its reverse DNS'): Fix {

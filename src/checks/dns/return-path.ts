@@ -1,11 +1,11 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
 import type { DnsAnswer } from '../../probes/types.js';
-import { outboundIps } from '../../core/facts/outbound-ips.js';
-import { isGlobalAddress, normaliseHostname } from '../../core/ip.js';
-import { addressRecords, addressesOf, evidenceOf, failureText, isPlaceholder, lookup, publishedAddresses, recordsOf, zoneRecord } from './lookups.js';
-import { checkDkimRecord, dkimPublicKey, dkimRecordFor } from './dkim-key.js';
+import { outboundIps } from '../../knowledge/postal/outbound-ips.js';
+import { isGlobalAddress, normaliseHostname } from '../../util/ip.js';
+import { addressRecords, addressesOf, evidenceOf, failureText, isPlaceholder, lookup, publishedAddresses, recordsOf, zoneRecord } from '../../knowledge/dns/lookups.js';
+import { checkDkimRecord, dkimPublicKey, dkimRecordFor } from '../../knowledge/dns/dkim-key.js';
 import { evaluateAll, spfEvidence } from './spf.js';
-import { withAddresses } from './spf-eval.js';
+import { withAddresses } from '../../knowledge/dns/spf.js';
 
 /** One thing the return-path domain needs, as found. */
 interface Part {

@@ -1,6 +1,6 @@
 import type { CheckDefinition, Finding, Fix } from '../../core/types.js';
-import { normaliseHostname } from '../../core/ip.js';
-import { evidenceOf, failureText, isPlaceholder, joinList, lookup, pointing, recordsOf, zoneRecord } from './lookups.js';
+import { normaliseHostname } from '../../util/ip.js';
+import { evidenceOf, failureText, isPlaceholder, joinList, lookup, pointing, recordsOf, zoneRecord } from '../../knowledge/dns/lookups.js';
 
 export const routeDomainCheck: CheckDefinition = {
   id: 'dns.route-domain',

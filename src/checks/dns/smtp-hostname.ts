@@ -1,6 +1,6 @@
 import type { CheckDefinition } from '../../core/types.js';
-import { normaliseHostname } from '../../core/ip.js';
-import { POINTING_MESSAGES, isPlaceholder, pointingFinding } from './lookups.js';
+import { normaliseHostname } from '../../util/ip.js';
+import { POINTING_MESSAGES, isPlaceholder, pointingFinding } from '../../knowledge/dns/lookups.js';
 
 export const smtpHostnameCheck: CheckDefinition = {
   id: 'dns.smtp-hostname',

@@ -1,8 +1,8 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding, Fix } from '../../core/types.js';
-import { outboundIps } from '../../core/facts/outbound-ips.js';
-import { isGlobalAddress, normaliseHostname } from '../../core/ip.js';
-import { PER_IP_MESSAGES, isPlaceholder, joinList, lookup, zoneRecord } from './lookups.js';
-import { checkHost, withAddresses, type SpfOutcome } from './spf-eval.js';
+import { outboundIps } from '../../knowledge/postal/outbound-ips.js';
+import { isGlobalAddress, normaliseHostname } from '../../util/ip.js';
+import { PER_IP_MESSAGES, isPlaceholder, joinList, lookup, zoneRecord } from '../../knowledge/dns/lookups.js';
+import { checkHost, withAddresses, type SpfOutcome } from '../../knowledge/dns/spf.js';
 
 const POSTAL_CHECK =
   "Postal's own domain check only looks for the text {include} in a sending domain's SPF record, so each domain should publish e.g. \"{suggested}\".";

@@ -1,6 +1,6 @@
 import type { CheckDefinition, Finding, Fix } from '../../core/types.js';
-import { normaliseHostname } from '../../core/ip.js';
-import { addressRecords, addressesOf, evidenceOf, failureText, isPlaceholder, joinList, publishedAddresses } from './lookups.js';
+import { normaliseHostname } from '../../util/ip.js';
+import { addressRecords, addressesOf, evidenceOf, failureText, isPlaceholder, joinList, publishedAddresses } from '../../knowledge/dns/lookups.js';
 
 export const trackDomainCheck: CheckDefinition = {
   id: 'dns.track-domain',

@@ -1,6 +1,6 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
-import { normaliseHostname } from '../../core/ip.js';
-import { addressRecords, addressesOf, evidenceOf, failureText, isPlaceholder, joinList, proxyOf, publishedAddresses } from './lookups.js';
+import { normaliseHostname } from '../../util/ip.js';
+import { addressRecords, addressesOf, evidenceOf, failureText, isPlaceholder, joinList, proxyOf, publishedAddresses } from '../../knowledge/dns/lookups.js';
 
 export const webHostnameCheck: CheckDefinition = {
   id: 'dns.web-hostname',

@@ -1,6 +1,6 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding, Status } from '../../core/types.js';
 import type { TcpAttempt } from '../../probes/types.js';
-import { readGreeting, tcpAnswer } from './postal-banner.js';
+import { readGreeting, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
 import {
   describeOutcome,
   hostView,
@@ -13,8 +13,8 @@ import {
   type HostView,
   type MissingRule,
   type NatView,
-} from './firewall.js';
-import type { Family, Hook, HookOutcome, Listener } from './nat-model.js';
+} from '../../knowledge/firewall/nat-rules.js';
+import type { Family, Hook, HookOutcome, Listener } from '../../knowledge/firewall/nat-model.js';
 
 /** The ports mail clients and apps try when 25 is filtered; Postal listens on one port only. */
 export const ALTERNATIVE_PORTS = [587, 2525];

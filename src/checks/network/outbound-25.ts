@@ -1,12 +1,12 @@
 import { isIP } from 'node:net';
 import type { CheckContext, CheckDefinition, Evidence, Finding, Fix } from '../../core/types.js';
 import type { TcpAttempt } from '../../probes/types.js';
-import { hostAddresses, outboundIps, type SendingIp } from '../../core/facts/outbound-ips.js';
-import { canonicalIp, isGlobalAddress } from '../../core/ip.js';
-import { sh } from '../../core/shell.js';
-import { hostPort, tcpAnswer } from './postal-banner.js';
-import { addressesOf, evidenceOf, lookup, recordsOf } from '../dns/lookups.js';
-import type { Family } from './nat-model.js';
+import { hostAddresses, outboundIps, type SendingIp } from '../../knowledge/postal/outbound-ips.js';
+import { canonicalIp, isGlobalAddress } from '../../util/ip.js';
+import { sh } from '../../util/shell.js';
+import { hostPort, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
+import { addressesOf, evidenceOf, lookup, recordsOf } from '../../knowledge/dns/lookups.js';
+import type { Family } from '../../knowledge/firewall/nat-model.js';
 
 /** Mail domains whose MX hosts are probed by default: big receivers that are always up and answer on 25. */
 const DEFAULT_PROBE_DOMAINS = ['gmail.com', 'outlook.com', 'yahoo.com'];

@@ -1,9 +1,9 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
 import type { HostAddress } from '../../probes/types.js';
-import { hostAddresses, ipPools } from '../../core/facts/outbound-ips.js';
-import { canonicalIp, ipFamily, isGlobalAddress } from '../../core/ip.js';
-import { sh } from '../../core/shell.js';
-import { mainDbCommand, sqlQuote } from '../dns/pool-hostname-fix.js';
+import { hostAddresses, ipPools } from '../../knowledge/postal/outbound-ips.js';
+import { canonicalIp, ipFamily, isGlobalAddress } from '../../util/ip.js';
+import { sh } from '../../util/shell.js';
+import { mainDbCommand, sqlQuote } from '../../knowledge/postal/pool-hostname-fix.js';
 
 /** The interface a new address most likely belongs on: the one with the host's other public address of that family. */
 function interfaceFor(ip: string, host: HostAddress[]): string {

@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
-import { reachableHostAddresses } from '../../core/facts/outbound-ips.js';
-import { canonicalIp, isGlobalAddress, normaliseHostname, reverseName } from '../../core/ip.js';
-import { evidenceOf, lookup, recordsOf, zoneRecord } from '../dns/lookups.js';
-import { hostPort, readGreeting, tcpAnswer } from './postal-banner.js';
-import { isLoopbackAddress, isWildcard, smtpListener } from './firewall.js';
+import { reachableHostAddresses } from '../../knowledge/postal/outbound-ips.js';
+import { canonicalIp, isGlobalAddress, normaliseHostname, reverseName } from '../../util/ip.js';
+import { evidenceOf, lookup, recordsOf, zoneRecord } from '../../knowledge/dns/lookups.js';
+import { hostPort, readGreeting, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
+import { isLoopbackAddress, isWildcard, smtpListener } from '../../knowledge/firewall/nat-rules.js';
 
 /** The addresses remote servers deliver to: the bound address, or this host's reachable ones when Postal binds every address. */
 async function listenAddresses(ctx: CheckContext, bind: string): Promise<string[]> {

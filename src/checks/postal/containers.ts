@@ -1,6 +1,6 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
-import { sh } from '../../core/shell.js';
-import { containerNameFor, containersOf, postalContainers, REQUIRED_SERVICES, serviceRank, type PostalContainer } from '../../core/facts/containers.js';
+import { sh } from '../../util/shell.js';
+import { containerNameFor, containersOf, postalContainers, REQUIRED_SERVICES, serviceRank, type PostalContainer } from '../../knowledge/postal/containers.js';
 
 /** Restarts by Docker's restart policy since the container was last started by hand; more means it keeps crashing. */
 const RESTART_COUNT_WARNING = 3;

@@ -1,13 +1,13 @@
 import type { CheckContext, CheckDefinition, ConfigChange, Evidence, Fix, Status } from '../../core/types.js';
-import { sh, shellComment } from '../../core/shell.js';
-import { normaliseHostname } from '../../core/ip.js';
-import { defaultHelo, heloSharers, ipPools, outboundIps, type SendingIp } from '../../core/facts/outbound-ips.js';
-import { containerNameFor, containersOf, postalContainers, type PostalContainer } from '../../core/facts/containers.js';
-import { fileValue } from '../../core/facts/config-files.js';
+import { sh, shellComment } from '../../util/shell.js';
+import { normaliseHostname } from '../../util/ip.js';
+import { defaultHelo, heloSharers, ipPools, outboundIps, type SendingIp } from '../../knowledge/postal/outbound-ips.js';
+import { containerNameFor, containersOf, postalContainers, type PostalContainer } from '../../knowledge/postal/containers.js';
+import { fileValue } from '../../knowledge/postal/config-files.js';
 import { writtenPathFor } from '../../config/keys.js';
-import { COMPOSE_FILE, parseVersion, postalVersion } from '../../core/facts/postal-version.js';
-import { mainDbCommand, poolHostnameSql } from '../dns/pool-hostname-fix.js';
-import { isPlaceholder } from '../dns/lookups.js';
+import { COMPOSE_FILE, parseVersion, postalVersion } from '../../knowledge/postal/version.js';
+import { mainDbCommand, poolHostnameSql } from '../../knowledge/postal/pool-hostname-fix.js';
+import { isPlaceholder } from '../../knowledge/dns/lookups.js';
 
 type CauseId =
   | 'env-override'

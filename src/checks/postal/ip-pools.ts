@@ -1,9 +1,9 @@
 import type { CheckDefinition, Finding, Fix } from '../../core/types.js';
 import type { DatabaseErrorCode, PoolAddress } from '../../probes/types.js';
-import { defaultHelo, ipPools } from '../../core/facts/outbound-ips.js';
-import { canonicalIp, ipFamily, reverseName } from '../../core/ip.js';
-import { isFqdn, lookup, recordsOf } from '../dns/lookups.js';
-import { poolHostnameFix } from '../dns/pool-hostname-fix.js';
+import { defaultHelo, ipPools } from '../../knowledge/postal/outbound-ips.js';
+import { canonicalIp, ipFamily, reverseName } from '../../util/ip.js';
+import { isFqdn, lookup, recordsOf } from '../../knowledge/dns/lookups.js';
+import { poolHostnameFix } from '../../knowledge/postal/pool-hostname-fix.js';
 
 /** How sure a database error is: a server that is down or slow says nothing about the config; a refusal does. */
 const ERROR_STATUS: Record<DatabaseErrorCode, 'unknown' | 'fail'> = {

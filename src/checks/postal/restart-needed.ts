@@ -1,6 +1,6 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
-import { sh } from '../../core/shell.js';
-import { postalContainers, type PostalContainer } from '../../core/facts/containers.js';
+import { sh } from '../../util/shell.js';
+import { postalContainers, type PostalContainer } from '../../knowledge/postal/containers.js';
 
 /** A file Postal reads once, at process start, and the services that read it. */
 interface WatchedFile {

@@ -1,15 +1,8 @@
 import type { CheckContext, CheckDefinition, ConfigChange } from '../../core/types.js';
-import { sh } from '../../core/shell.js';
-import { compareVersions, postalVersion } from '../../core/facts/postal-version.js';
-import { fileValue } from '../../core/facts/config-files.js';
+import { sh } from '../../util/shell.js';
+import { BAKED_PATH_VARIABLES, compareVersions, postalVersion } from '../../knowledge/postal/version.js';
+import { fileValue } from '../../knowledge/postal/config-files.js';
 import type { ConfigKey } from '../../config/schema.js';
-
-/** Image-baked environment of Postal 3.0.0–3.1.0 (its Dockerfile), which beat the file's paths. */
-export const BAKED_PATH_VARIABLES: ReadonlyArray<{ key: ConfigKey; variable: string; value: string }> = [
-  { key: 'smtp_server.tls_certificate_path', variable: 'SMTP_SERVER_TLS_CERTIFICATE_PATH', value: '/config/smtp.cert' },
-  { key: 'smtp_server.tls_private_key_path', variable: 'SMTP_SERVER_TLS_PRIVATE_KEY_PATH', value: '/config/smtp.key' },
-  { key: 'postal.signing_key_path', variable: 'POSTAL_SIGNING_KEY_PATH', value: '/config/signing.key' },
-];
 
 interface KnownBug {
   /** First affected release and the release that fixed it. */

@@ -1,7 +1,7 @@
 import type { CheckContext, CheckDefinition, Finding } from '../../core/types.js';
-import { buildChain, formatUtc, summarize, validity } from './certificates.js';
-import { NO_CERTIFICATE_MESSAGE, trustRoots, judgeCertificate, type UsableCertificate } from './material.js';
-import type { SmtpRestart } from './smtp-container.js';
+import { buildChain, formatUtc, summarize, validity } from '../../knowledge/tls/certificates.js';
+import { NO_CERTIFICATE_MESSAGE, trustRoots, judgeCertificate, type UsableCertificate } from '../../knowledge/tls/material.js';
+import type { SmtpRestart } from '../../knowledge/tls/smtp-container.js';
 
 const oneLine = (name: string) => name.replace(/\n/g, ', ');
 

@@ -1,7 +1,7 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
-import { smtpRestart } from './smtp-container.js';
+import { smtpRestart } from '../../knowledge/tls/smtp-container.js';
 import { writtenPathFor } from '../../config/keys.js';
-import { originText, writtenValue } from '../config/values.js';
+import { originText, writtenValue } from '../../knowledge/postal/config-values.js';
 
 export const tlsEnabled: CheckDefinition = {
   id: 'tls.enabled',

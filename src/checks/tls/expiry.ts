@@ -1,7 +1,7 @@
 import type { CheckContext, CheckDefinition, Finding } from '../../core/types.js';
-import { formatUtc, summarize, validity } from './certificates.js';
-import { NO_CERTIFICATE_MESSAGE, judgeCertificate, type UsableCertificate } from './material.js';
-import type { SmtpRestart } from './smtp-container.js';
+import { formatUtc, summarize, validity } from '../../knowledge/tls/certificates.js';
+import { NO_CERTIFICATE_MESSAGE, judgeCertificate, type UsableCertificate } from '../../knowledge/tls/material.js';
+import type { SmtpRestart } from '../../knowledge/tls/smtp-container.js';
 
 /** Under this many days left the certificate is worth a warning: automated renewal should have happened by now. */
 export const EXPIRY_WARNING_DAYS = 21;

@@ -1,9 +1,9 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding, Fix } from '../../core/types.js';
-import { sh } from '../../core/shell.js';
-import { certificatesOf, describeKey, formatSan, keyMatches, misplacedLeaf, subjectAltNames, summarize, type CertificateFileContent, type KeyFileContent } from './certificates.js';
-import { fileTarget, latentWhileTlsOff, tlsFiles, type LoadedFile } from './material.js';
-import { smtpRestart, type SmtpRestart } from './smtp-container.js';
-import { POSTAL_GID, POSTAL_UID, postalReadCommands, readableByPostal } from '../../core/postal-user.js';
+import { sh } from '../../util/shell.js';
+import { certificatesOf, describeKey, formatSan, keyMatches, misplacedLeaf, subjectAltNames, summarize, type CertificateFileContent, type KeyFileContent } from '../../knowledge/tls/certificates.js';
+import { fileTarget, latentWhileTlsOff, tlsFiles, type LoadedFile } from '../../knowledge/tls/material.js';
+import { smtpRestart, type SmtpRestart } from '../../knowledge/tls/smtp-container.js';
+import { POSTAL_GID, POSTAL_UID, postalReadCommands, readableByPostal } from '../../knowledge/postal/user.js';
 
 function statEvidence(file: LoadedFile<unknown>): Evidence[] {
   if (file.state !== 'read' || !file.info) return [];

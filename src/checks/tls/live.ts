@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import type { CheckContext, CheckDefinition, Evidence, Finding, Status } from '../../core/types.js';
 import type { SmtpSession } from '../../probes/types.js';
-import { asciiHostname, certificatesOf, coveringName, formatSan, formatUtc, subjectAltNames, summarize, validity } from './certificates.js';
-import { bannerName, liveProbes, probeHelo, tlsFiles, type LiveProbe } from './material.js';
-import { smtpRestart } from './smtp-container.js';
+import { asciiHostname, certificatesOf, coveringName, formatSan, formatUtc, subjectAltNames, summarize, validity } from '../../knowledge/tls/certificates.js';
+import { bannerName, liveProbes, probeHelo, tlsFiles, type LiveProbe } from '../../knowledge/tls/material.js';
+import { smtpRestart } from '../../knowledge/tls/smtp-container.js';
 
 const STATUS_RANK: Record<Status, number> = { fail: 4, unknown: 3, warn: 2, skip: 1, pass: 0 };
 

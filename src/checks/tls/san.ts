@@ -1,8 +1,8 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
-import { asciiHostname, coveringName, formatSan, subjectAltNames } from './certificates.js';
-import { bannerName, liveProbes, NO_CERTIFICATE_MESSAGE, judgeCertificate, type UsableCertificate } from './material.js';
-import type { SmtpRestart } from './smtp-container.js';
-import { sh } from '../../core/shell.js';
+import { asciiHostname, coveringName, formatSan, subjectAltNames } from '../../knowledge/tls/certificates.js';
+import { bannerName, liveProbes, NO_CERTIFICATE_MESSAGE, judgeCertificate, type UsableCertificate } from '../../knowledge/tls/material.js';
+import type { SmtpRestart } from '../../knowledge/tls/smtp-container.js';
+import { sh } from '../../util/shell.js';
 
 /** Why a peer may verify a name against the certificate. */
 type Role = 'smtp_hostname' | 'banner' | 'mx';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CATALOGUE, findCheck } from '../../core/catalogue.js';
-import { UsageError } from '../../core/errors.js';
-import { closestNames } from '../../core/suggest.js';
+import { UsageError } from '../../util/errors.js';
+import { closestNames } from '../../util/suggest.js';
 import type { CommandOutcome } from '../program.js';
 import type { Io } from '../io.js';
 

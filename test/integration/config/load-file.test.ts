@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile, MAX_CONFIG_BYTES } from '../../../src/config/load.js';
-import { DoctorError } from '../../../src/core/errors.js';
+import { DoctorError } from '../../../src/util/errors.js';
 
 describe('loadConfigFile on real files', () => {
   let dir: string;

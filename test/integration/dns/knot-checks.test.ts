@@ -5,7 +5,7 @@ import { createDnsProbe } from '../../../src/probes/dns.js';
 import { dnsChecks } from '../../../src/checks/dns/index.js';
 import { runChecks } from '../../../src/core/runner.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
-import { reverseName } from '../../../src/core/ip.js';
+import { reverseName } from '../../../src/util/ip.js';
 import type { Result, RunOptions } from '../../../src/core/types.js';
 import type { Probes } from '../../../src/probes/types.js';
 import { testConfig } from '../../support/check-tester.js';

@@ -1,7 +1,7 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLab, netnsSkipReason, type Lab, type LabOptions } from '../../support/netns.js';
-import { IPTABLES_PERSISTENCE, isRuleCommand } from '../../../src/checks/network/firewall.js';
+import { IPTABLES_PERSISTENCE, isRuleCommand } from '../../../src/knowledge/firewall/nat-rules.js';
 import type { Result } from '../../../src/core/types.js';
 
 const skip = netnsSkipReason();

@@ -1,7 +1,7 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLab, netnsSkipReason, type Lab } from '../../support/netns.js';
-import { reverseName } from '../../../src/core/ip.js';
+import { reverseName } from '../../../src/util/ip.js';
 import type { Result } from '../../../src/core/types.js';
 
 const skip = netnsSkipReason();

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { CATALOGUE, selectChecks } from '../../../src/core/catalogue.js';
-import { UsageError } from '../../../src/core/errors.js';
+import { UsageError } from '../../../src/util/errors.js';
 
 /** The permanent ids, in report order. An id may be added; none may be renamed or removed. */
 const PERMANENT_IDS = [

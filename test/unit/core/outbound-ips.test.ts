@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { outboundIps, serverIps } from '../../../src/core/facts/outbound-ips.js';
-import { canonicalIp, ipInCidr, isGlobalAddress, reverseName } from '../../../src/core/ip.js';
+import { outboundIps, serverIps } from '../../../src/knowledge/postal/outbound-ips.js';
+import { canonicalIp, ipInCidr, isGlobalAddress, reverseName } from '../../../src/util/ip.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
 import type { CheckContext, RunOptions } from '../../../src/core/types.js';
 import type { Probes } from '../../../src/probes/types.js';

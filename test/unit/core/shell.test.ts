@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { sh, shellQuote } from '../../../src/core/shell.js';
+import { sh, shellQuote } from '../../../src/util/shell.js';
 
 const hostile = ['x; rm -rf /', '$(reboot)', '`id`', "it's", 'a\nb', '', '--help', '*', '~root', 'a b'];
 

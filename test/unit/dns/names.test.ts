@@ -5,7 +5,7 @@ import { webHostnameCheck } from '../../../src/checks/dns/web-hostname.js';
 import { mxRecordsCheck } from '../../../src/checks/dns/mx-records.js';
 import { routeDomainCheck } from '../../../src/checks/dns/route-domain.js';
 import { trackDomainCheck } from '../../../src/checks/dns/track-domain.js';
-import { failureText } from '../../../src/checks/dns/lookups.js';
+import { failureText } from '../../../src/knowledge/dns/lookups.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { fakeDns } from '../../support/fakes.js';
 import { hostWith, postalYaml } from '../../support/sending.js';

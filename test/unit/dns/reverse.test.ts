@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ptrCheck } from '../../../src/checks/dns/ptr.js';
 import { fcrdnsCheck } from '../../../src/checks/dns/fcrdns.js';
 import { heloCheck } from '../../../src/checks/dns/helo.js';
-import { reverseName } from '../../../src/core/ip.js';
+import { reverseName } from '../../../src/util/ip.js';
 import { runChecks } from '../../../src/core/runner.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
 import { brief, runCheck, testConfig } from '../../support/check-tester.js';

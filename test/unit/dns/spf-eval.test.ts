@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkHost, expandMacros, withAddresses } from '../../../src/checks/dns/spf-eval.js';
+import { checkHost, expandMacros, withAddresses } from '../../../src/knowledge/dns/spf.js';
 import { fakeDns } from '../../support/fakes.js';
 
 type Table = Parameters<typeof fakeDns>[0];

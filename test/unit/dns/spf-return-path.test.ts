@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { spfCheck } from '../../../src/checks/dns/spf.js';
 import { returnPathCheck } from '../../../src/checks/dns/return-path.js';
-import { checkDkimRecord, dkimRecordFor } from '../../../src/checks/dns/dkim-key.js';
+import { checkDkimRecord, dkimRecordFor } from '../../../src/knowledge/dns/dkim-key.js';
 import type { Probes } from '../../../src/probes/types.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { fakeDns } from '../../support/fakes.js';

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { iptablesBaseChains, parseIptablesSave, parseNatDestination, parsePortRange, tokenize } from '../../../src/checks/network/iptables-rules.js';
-import { hasNativeTables, nftBaseChains, NftParseError, parseNftRuleset } from '../../../src/checks/network/nft-rules.js';
-import { ipInCidr } from '../../../src/core/ip.js';
-import { traceConnection, type BaseChain, type Family, type Hook, type Listener, type Scenario } from '../../../src/checks/network/nat-model.js';
+import { iptablesBaseChains, parseIptablesSave, parseNatDestination, parsePortRange, tokenize } from '../../../src/knowledge/firewall/iptables-rules.js';
+import { hasNativeTables, nftBaseChains, NftParseError, parseNftRuleset } from '../../../src/knowledge/firewall/nft-rules.js';
+import { ipInCidr } from '../../../src/util/ip.js';
+import { traceConnection, type BaseChain, type Family, type Hook, type Listener, type Scenario } from '../../../src/knowledge/firewall/nat-model.js';
 import { DOCKER_IPTABLES_SAVE, NFT_IPTABLES_COMPAT_JSON, NFT_NATIVE_JSON, UFW_BEFORE_RULES_NAT } from '../../support/nat-samples.js';
 
 const POSTAL: Listener = { port: 25, bindAddress: '::' };

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { smtpListen } from '../../../src/checks/network/smtp-listen.js';
-import { reverseName } from '../../../src/core/ip.js';
+import { reverseName } from '../../../src/util/ip.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { fakeDns } from '../../support/fakes.js';
 import { fakeHost, fakeTcp, type TcpCall } from '../../support/network-fakes.js';

@@ -7,7 +7,7 @@ import { createCommandProbe } from '../../../src/probes/commands.js';
 import { createFileProbe } from '../../../src/probes/files.js';
 import { postalHeloHostnameCheck } from '../../../src/checks/postal/helo-hostname.js';
 import { ptrCheck } from '../../../src/checks/dns/ptr.js';
-import { reverseName } from '../../../src/core/ip.js';
+import { reverseName } from '../../../src/util/ip.js';
 import { runCheck, testConfig } from '../../support/check-tester.js';
 import { fakeDns } from '../../support/fakes.js';
 import { restorePath, useDockerScenario } from '../../support/docker.js';

@@ -9,7 +9,7 @@ import type { PoolQueryResult, Probes } from '../../../src/probes/types.js';
 import { runChecks } from '../../../src/core/runner.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
 import { exitCodeFor, summarise } from '../../../src/core/exit-code.js';
-import { sh } from '../../../src/core/shell.js';
+import { sh } from '../../../src/util/shell.js';
 import { createCommandProbe } from '../../../src/probes/commands.js';
 import { createFileProbe } from '../../../src/probes/files.js';
 import { renderFixScript, isSingleCommand } from '../../../src/reporters/fix-script.js';

@@ -12,7 +12,7 @@ import {
   readCertificateFile,
   readKeyFile,
   subjectAltNames,
-} from '../../../src/checks/tls/certificates.js';
+} from '../../../src/knowledge/tls/certificates.js';
 
 let pki: TestPki;
 before(() => {

@@ -1,6 +1,6 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { smtpRestart } from '../../../src/checks/tls/smtp-container.js';
+import { smtpRestart } from '../../../src/knowledge/tls/smtp-container.js';
 import { createContext } from '../../../src/core/runner.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
 import { createCommandProbe } from '../../../src/probes/commands.js';

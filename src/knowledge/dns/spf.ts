@@ -4,7 +4,7 @@
  * `exists` depends on the message, so it is noted and treated as not matching.
  */
 import type { DnsAnswer, DnsType } from '../../probes/types.js';
-import { canonicalIp, ipFamily, ipInPrefix, ipv6Nibbles, normaliseHostname, reverseName } from '../../core/ip.js';
+import { canonicalIp, ipFamily, ipInPrefix, ipv6Nibbles, normaliseHostname, reverseName } from '../../util/ip.js';
 
 export type SpfResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'permerror' | 'temperror';
 

@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import type { CheckContext, Evidence } from '../../core/types.js';
 import type { CommandRun } from '../../probes/types.js';
-import { hostAddresses } from '../../core/facts/outbound-ips.js';
-import { canonicalIp } from '../../core/ip.js';
-import { sh } from '../../core/shell.js';
+import { hostAddresses } from '../postal/outbound-ips.js';
+import { canonicalIp } from '../../util/ip.js';
+import { sh } from '../../util/shell.js';
 import { iptablesBaseChains, iptablesRuleCount, parseIptablesSave, type IptablesDump } from './iptables-rules.js';
 import { hasNativeTables, nftBaseChains, parseNftRuleset, type NftRuleset } from './nft-rules.js';
 import { isContainerBridge, isLoopbackAddress, isWildcard, traceConnection, type BaseChain, type Family, type Hook, type HookOutcome, type Listener, type Scenario } from './nat-model.js';

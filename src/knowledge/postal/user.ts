@@ -1,5 +1,5 @@
-import type { FileInfo } from '../probes/types.js';
-import { sh } from './shell.js';
+import type { FileInfo } from '../../probes/types.js';
+import { sh } from '../../util/shell.js';
 
 /** The Postal image runs as `postal`, uid and gid 999; files it reads must allow that user. */
 export const POSTAL_UID = 999;

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
-import type { CheckContext, OutboundIp } from '../types.js';
+import type { CheckContext, OutboundIp } from '../../core/types.js';
 import type { HostAddress, PoolAddress, PoolQueryResult } from '../../probes/types.js';
-import { canonicalIp, ipInCidr, isGlobalAddress, normaliseHostname } from '../ip.js';
+import { canonicalIp, ipInCidr, isGlobalAddress, normaliseHostname } from '../../util/ip.js';
 
 /** An outbound IP with the name Postal announces in HELO when it sends from it. */
 export interface SendingIp extends OutboundIp {

@@ -1,5 +1,6 @@
 import { parse } from 'yaml';
-import type { CheckContext, Evidence } from '../types.js';
+import type { CheckContext, Evidence } from '../../core/types.js';
+import type { ConfigKey } from '../../config/schema.js';
 import { containersOf, dockerFailure, postalContainers, type PostalContainer } from './containers.js';
 
 /** Where `postal bootstrap`/`postal upgrade` keep the generated compose file (postalserver/install). */
@@ -142,3 +143,10 @@ export function postalVersion(ctx: CheckContext): Promise<PostalVersion> {
     return result(null, null, null, reason);
   });
 }
+
+/** Image-baked environment of Postal 3.0.0–3.1.0 (its Dockerfile), which beat the file's paths. */
+export const BAKED_PATH_VARIABLES: ReadonlyArray<{ key: ConfigKey; variable: string; value: string }> = [
+  { key: 'smtp_server.tls_certificate_path', variable: 'SMTP_SERVER_TLS_CERTIFICATE_PATH', value: '/config/smtp.cert' },
+  { key: 'smtp_server.tls_private_key_path', variable: 'SMTP_SERVER_TLS_PRIVATE_KEY_PATH', value: '/config/smtp.key' },
+  { key: 'postal.signing_key_path', variable: 'POSTAL_SIGNING_KEY_PATH', value: '/config/signing.key' },
+];

@@ -2,7 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { CheckContext, Evidence, Finding, MessageTemplate } from '../../core/types.js';
 import type { DnsAnswer, FileErrorCode, FileInfo, SmtpSession } from '../../probes/types.js';
-import { canonicalIp } from '../../core/ip.js';
+import { canonicalIp } from '../../util/ip.js';
 import { smtpRestart, type SmtpRestart } from './smtp-container.js';
 import { asciiHostname, misplacedLeaf, parseRoots, readCertificateFile, readKeyFile, certificatesOf, type CertificateFileContent, type KeyFileContent } from './certificates.js';
 

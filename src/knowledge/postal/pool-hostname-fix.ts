@@ -1,6 +1,6 @@
 import type { CheckContext, Fix } from '../../core/types.js';
-import { sh } from '../../core/shell.js';
-import { ipFamily } from '../../core/ip.js';
+import { sh } from '../../util/shell.js';
+import { ipFamily } from '../../util/ip.js';
 
 /** A MySQL/MariaDB string literal: quotes doubled, backslashes escaped (the server's default escape character). */
 export function sqlQuote(value: string): string {

@@ -1,6 +1,6 @@
 import type { CheckContext } from '../../core/types.js';
-import { sh } from '../../core/shell.js';
-import { containerNameFor, postalContainers } from '../../core/facts/containers.js';
+import { sh } from '../../util/shell.js';
+import { containerNameFor, postalContainers } from '../postal/containers.js';
 
 /** The container that runs Postal's SMTP server, and the command that makes it read its files again. */
 export interface SmtpRestart {

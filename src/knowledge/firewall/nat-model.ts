@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { canonicalIp, ipInCidr } from '../../core/ip.js';
+import { canonicalIp, ipInCidr } from '../../util/ip.js';
 
 /**
  * One model for nat rules, whatever tool wrote them (iptables-save text or `nft -j` JSON),

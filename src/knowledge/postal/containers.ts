@@ -1,4 +1,4 @@
-import type { CheckContext, Evidence } from '../types.js';
+import type { CheckContext, Evidence } from '../../core/types.js';
 import type { CommandRun } from '../../probes/types.js';
 
 /** The long-running services of Postal's compose project, in the order reports list them (cron and requeuer are Postal 2 only). */

@@ -1,7 +1,7 @@
 import type { CheckContext, Evidence, Finding, MessageTemplate } from '../../core/types.js';
 import type { DnsAnswer, DnsType } from '../../probes/types.js';
-import { hostAddresses, outboundIps, serverIps, type SendingIp } from '../../core/facts/outbound-ips.js';
-import { canonicalIp, ipFamily, ipInCidr, isGlobalAddress, normaliseHostname } from '../../core/ip.js';
+import { hostAddresses, outboundIps, serverIps, type SendingIp } from '../postal/outbound-ips.js';
+import { canonicalIp, ipFamily, ipInCidr, isGlobalAddress, normaliseHostname } from '../../util/ip.js';
 
 /** One DNS question, asked once per run whichever check asks it first. */
 export function lookup(ctx: CheckContext, name: string, type: DnsType, purpose: 'default' | 'dnsbl' = 'default'): Promise<DnsAnswer> {
