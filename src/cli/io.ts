@@ -4,6 +4,8 @@ export interface Io {
   stderr(text: string): Promise<void>;
   /** stdout is a terminal and neither NO_COLOR nor CI is set: colour and spinner allowed. */
   interactive: boolean;
+  /** Width of the terminal stdout is; 0 when it is not a terminal (a pipe or a file: nothing is wrapped). */
+  columns: number;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
@@ -18,6 +20,7 @@ export function processIo(): Io {
     stdout: writer(process.stdout),
     stderr: writer(process.stderr),
     interactive: Boolean(process.stdout.isTTY) && !env.NO_COLOR && !env.CI,
+    columns: process.stdout.isTTY ? (process.stdout.columns ?? 0) : 0,
     env,
     cwd: process.cwd(),
   };

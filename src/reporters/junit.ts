@@ -1,5 +1,5 @@
 import type { Fix, Report, Result } from '../core/types.js';
-import { type ReporterOptions, configChangeText, fixSteps, formatAnswer, resultsByGroup } from './common.js';
+import { type ReporterOptions, type RunFailure, checkAndTarget, configChangesYaml, fixSteps, formatAnswer, resultsByGroup } from './common.js';
 
 // Characters XML 1.0 does not allow at all, not even as character references.
 const INVALID_XML = /[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
@@ -36,12 +36,15 @@ function seconds(ms: number): string {
 
 function fixText(fix: Fix): string[] {
   const { commands, records, configChanges, restarts } = fixSteps(fix);
-  return [`Fix: ${fix.summary}`, ...[...commands, ...records, ...configChanges.map(configChangeText), ...restarts].map((line) => `  ${line}`)];
+  const lines = [`Fix: ${fix.summary}`, ...[...commands, ...records].map((line) => `  ${line}`)];
+  if (configChanges.length > 0) lines.push('In postal.yml (edit by hand):', ...configChangesYaml(configChanges).map((line) => `  ${line}`));
+  if (restarts.length > 0) lines.push(...(configChanges.length > 0 ? ['Then run:'] : []), ...restarts.map((line) => `  ${line}`));
+  return lines;
 }
 
-/** What a CI log shows for a result: the message, the evidence and the fix. */
+/** What a CI log shows for a result: its title, the message, the evidence and the fix. */
 function detailText(result: Result): string {
-  const lines = [result.message];
+  const lines = [result.title, '', result.message];
   if (result.evidence.length > 0) {
     lines.push('', 'Evidence:', ...result.evidence.map((item) => `  ${item.query} → ${formatAnswer(item.answer)}`));
   }
@@ -67,7 +70,7 @@ function testcaseBody(result: Result, options: ReporterOptions): string {
     case 'skip':
       return `<skipped${attributes({ message: result.message })}/>`;
     case 'pass':
-      return options.verbose ? `<system-out>${xmlText(detailText(result))}</system-out>` : '';
+      return `<system-out>${xmlText(options.verbose ? detailText(result) : result.title)}</system-out>`;
   }
 }
 
@@ -104,8 +107,9 @@ export function renderJunit(report: Report, options: ReporterOptions): string {
   for (const [group, results] of resultsByGroup(report.results)) {
     lines.push(`  <testsuite${attributes({ name: group, ...count(results, options), time: seconds(suiteMs(results)), timestamp })}>`);
     for (const result of results) {
-      const name = result.target === null ? result.title : `${result.title} [${result.target}]`;
-      const open = `    <testcase${attributes({ classname: result.check, name, time: seconds(result.durationMs) })}`;
+      // The name is the check and target, never the title: a title changes with the result, and CI history
+      // would see a new test each time.
+      const open = `    <testcase${attributes({ classname: result.check, name: checkAndTarget(result), time: seconds(result.durationMs) })}`;
       const body = testcaseBody(result, options);
       lines.push(body ? `${open}>\n      ${body}\n    </testcase>` : `${open}/>`);
     }
@@ -113,4 +117,21 @@ export function renderJunit(report: Report, options: ReporterOptions): string {
   }
   lines.push('</testsuites>');
   return `${lines.join('\n')}\n`;
+}
+
+/** The report of a run that could not happen (no config, unreadable file): one failed test case with the reason. */
+export function renderJunitFailure(failure: RunFailure): string {
+  const timestamp = failure.startedAt.replace(/(\.\d+)?Z$/, '');
+  const counts = { tests: 1, failures: 0, errors: 1, skipped: 0, time: seconds(0), timestamp };
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attributes({ name: failure.tool.name, ...counts })}>`,
+    `  <testsuite${attributes({ name: 'postal-doctor', ...counts })}>`,
+    `    <testcase${attributes({ classname: 'postal-doctor', name: 'postal-doctor run', time: seconds(0) })}>`,
+    `      <error${attributes({ type: 'cannot-run', message: failure.reason })}>${xmlText(`${failure.reason}\nExit code ${failure.exitCode}.`)}</error>`,
+    '    </testcase>',
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
 }

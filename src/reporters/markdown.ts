@@ -1,6 +1,5 @@
-import { stringify } from 'yaml';
-import type { ConfigChange, Fix, Report, Result, Status } from '../core/types.js';
-import { type ReporterOptions, countsPhrase, fixSteps, formatSeconds, oneLine, printable, problemsFirst } from './common.js';
+import type { Fix, Report, Result, Status } from '../core/types.js';
+import { type ReporterOptions, configChangesYaml, countsPhrase, fixSteps, formatSeconds, oneLine, printable, problemsFirst } from './common.js';
 
 const STATUS_LABELS: Record<Status, string> = { pass: '✔ pass', warn: '▲ warn', fail: '✖ fail', unknown: '? unknown', skip: '- skip' };
 
@@ -37,28 +36,12 @@ function fenced(language: string, body: string): string {
   return `${fence}${language}\n${printable(body)}\n${fence}`;
 }
 
-function nested(path: string, value: unknown): Record<string, unknown> {
-  return path
-    .split('.')
-    .reverse()
-    .reduce<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
-}
-
-/** A postal.yml edit as the YAML to write, with the current value in a comment above it. */
-function configChangeYaml(change: ConfigChange): string {
-  const path = oneLine(change.path);
-  const was = oneLine(JSON.stringify(change.from) ?? '');
-  if (change.to === undefined) return `# remove ${path} (was ${was})`;
-  const comment = change.from === undefined ? `# add ${path}` : `# ${path} was ${was}`;
-  return `${comment}\n${stringify(nested(change.path, change.to)).trimEnd()}`;
-}
-
 function fixBlocks(fix: Fix): string[] {
   const { commands, records, configChanges, restarts } = fixSteps(fix);
   const blocks = [`**Fix:** ${paragraph(fix.summary)}`];
   if (commands.length > 0) blocks.push(fenced('sh', commands.join('\n')));
   if (records.length > 0) blocks.push(fenced('dns', records.join('\n')));
-  if (configChanges.length > 0) blocks.push(fenced('yaml', `# postal.yml\n${configChanges.map(configChangeYaml).join('\n')}`));
+  if (configChanges.length > 0) blocks.push(fenced('yaml', `# postal.yml\n${configChangesYaml(configChanges).join('\n')}`));
   if (restarts.length > 0) blocks.push(fenced('sh', restarts.join('\n')));
   return blocks;
 }

@@ -1,8 +1,17 @@
-import { nagiosCodeFor } from '../core/exit-code.js';
-import type { Report, Result, Status } from '../core/types.js';
+import type { Report, Result, Status, Summary } from '../core/types.js';
+import { reachedVerdict } from '../core/exit-code.js';
 import { type ReporterOptions, checkAndTarget, oneLine } from './common.js';
 
-export { nagiosCodeFor };
+/**
+ * Nagios plugin exit code: the worst result decides, and a failure outranks an unknown; a run in which no
+ * check reached a verdict is UNKNOWN, not OK.
+ */
+export function nagiosCodeFor(summary: Summary): 0 | 1 | 2 | 3 {
+  if (summary.fail > 0) return 2;
+  if (summary.unknown > 0 || !reachedVerdict(summary)) return 3;
+  if (summary.warn > 0) return 1;
+  return 0;
+}
 
 const STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
 const PROBLEM_STATES: Partial<Record<Status, (typeof STATES)[number]>> = { fail: 'CRITICAL', warn: 'WARNING', unknown: 'UNKNOWN' };

@@ -4,7 +4,7 @@ import { loadDeployment } from '../../core/deployment.js';
 import { describeForDisplay, redactDeep, secretValues } from '../../config/secrets.js';
 import type { CommandOutcome } from '../program.js';
 import type { Io } from '../io.js';
-import { configPathFor } from './check.js';
+import { configPathFor } from '../options.js';
 
 function originText(entry: ReturnType<typeof describeForDisplay>): string {
   const where = entry.line !== undefined ? `line ${entry.line}` : '';
