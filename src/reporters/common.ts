@@ -110,8 +110,8 @@ function oldValueText(path: string, value: unknown): string {
 export function configChangesYaml(changes: readonly ConfigChange[]): string[] {
   return changes.flatMap((change) => {
     const path = oneLine(change.path);
-    if (change.to === undefined) return [`# remove ${path} (now ${oldValueText(change.path, change.from)})`];
-    const comment = change.from === undefined ? `# add ${path}` : `# ${path} is now ${oldValueText(change.path, change.from)}`;
+    if (change.to === undefined) return [change.from === undefined ? `# remove ${path}` : `# remove ${path} (was ${oldValueText(change.path, change.from)})`];
+    const comment = change.from === undefined ? `# add ${path}` : `# ${path} was ${oldValueText(change.path, change.from)}`;
     return [comment, ...printable(stringify(nested(change.path, yamlValue(change.path, change.to))).trimEnd()).split('\n')];
   });
 }

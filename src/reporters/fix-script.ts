@@ -241,10 +241,10 @@ export function renderFixScript(report: Report): string {
 
 /** What each kind of step asks of a person; commands of the other kinds run in the script. */
 const PERSON_STEPS: Partial<Record<FixKind, string>> = {
-  provider: 'ask your hosting provider',
-  dns: 'publish at your DNS host',
-  config: 'edit postal.yml',
-  manual: 'do by hand',
+  provider: 'ask your hosting provider (section "Requests for your hosting provider")',
+  dns: 'publish at your DNS host (section "DNS records to publish")',
+  config: 'edit postal.yml by hand (section "Changes to postal.yml")',
+  manual: 'do by hand (section "By hand")',
 };
 
 /**
@@ -252,21 +252,20 @@ const PERSON_STEPS: Partial<Record<FixKind, string>> = {
  * on past them, and since every command in it is safe to run again, it can simply be run once more afterwards.
  */
 function printPersonSteps(script: Script, withFix: Result[], withoutFix: Result[]): void {
-  const steps = [
-    ...withFix.flatMap((result) => {
-      const kind = kindOf(result.fix!);
-      const action = result.fix!.configChanges?.length ? PERSON_STEPS.config : PERSON_STEPS[kind];
-      return action ? [`${action}: ${resultName(result)}`] : [];
-    }),
-    ...withoutFix.map((result) => `see postal-doctor explain ${result.check}: ${resultName(result)}`),
-  ];
-  if (steps.length === 0) return;
+  const counts = new Map<string, number>();
+  const count = (step: string) => counts.set(step, (counts.get(step) ?? 0) + 1);
+  for (const result of withFix) {
+    const kind = result.fix!.configChanges?.length ? 'config' : kindOf(result.fix!);
+    const step = PERSON_STEPS[kind];
+    if (step) count(step);
+  }
+  for (const _ of withoutFix) count('find the fix with postal-doctor explain (section "Problems without a scripted fix")');
+  if (counts.size === 0) return;
   script.blank();
-  script.comment('==== Steps that need a person: the script does not do them, and says so when it ends ====');
-  script.lines.push(`echo ${shellQuote(`postal-doctor fix: done. ${steps.length} steps need a person (see the comments in this script); run it again after them, it is safe to:`)}`);
-  for (const step of steps) script.lines.push(`echo ${shellQuote(`  - ${step}`)}`);
+  script.comment('Said when the script ends: the steps above that need a person.');
+  script.lines.push(`echo ${shellQuote('postal-doctor fix: done. Steps that need a person (see the comments in this script); run it again after them, it is safe to:')}`);
+  for (const [step, times] of counts) script.lines.push(`echo ${shellQuote(`  - ${step}: ${times} ${times === 1 ? 'problem' : 'problems'}`)}`);
 }
-
 function printRecords(script: Script, { result, fix, commands }: Block): void {
   script.blank();
   script.comment(`For ${resultName(result)}`);

@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Fix, Group, Report, Result, Status } from '../core/types.js';
+import { reachedVerdict } from '../core/exit-code.js';
 import {
   type ReporterOptions,
   GROUP_HEADINGS,
@@ -192,10 +193,15 @@ export function renderHumanFooter(report: Report, options: ReporterOptions): str
   const switchedOff = report.results.filter((result) => result.messageId === SWITCHED_OFF);
   if (switchedOff.length > 0) lines.push(...wrapWords(words(`Switched off with --skip: ${checkList(switchedOff)}`, chalk.dim), width, '', '  '));
   const [firstProblem] = problemsFirst(report.results);
-  if (firstProblem) lines.push(`Run ${chalk.bold(`postal-doctor explain ${firstProblem.check}`)} for what it checks and how to fix it.`);
+  if (firstProblem) {
+    const pointer = [...words('Run'), ...words(`postal-doctor explain ${firstProblem.check}`, chalk.bold), ...words('for what it checks and how to fix it.')];
+    lines.push(...wrapWords(pointer, width, '', '  '));
+  }
   const { summary } = report;
+  if (!reachedVerdict(summary)) lines.push(...wrapWords(words('No check reached a verdict (every result is unknown or skipped): nothing was checked, so the run fails.'), width, '', '  '));
   const worst = summary.fail > 0 ? 'fail' : summary.warn > 0 ? 'warn' : summary.unknown > 0 ? 'unknown' : 'pass';
-  lines.push(`${paint(chalk, worst)(chalk.bold(countsPhrase(summary)))} in ${formatSeconds(report.durationMs)}`);
+  const verdict = [...words(countsPhrase(summary), (text) => paint(chalk, worst)(chalk.bold(text))), ...words(`in ${formatSeconds(report.durationMs)}`)];
+  lines.push(...wrapWords(verdict, width, '', '  '));
   return `${lines.join('\n')}\n`;
 }
 

@@ -64,7 +64,7 @@ function testcaseBody(result: Result, options: ReporterOptions): string {
       return `<failure${attributes({ type: 'fail', message: result.title })}>${xmlText(detailText(result))}</failure>`;
     case 'warn':
       if (options.failOn === 'warn') return `<failure${attributes({ type: 'warning', message: result.title })}>${xmlText(detailText(result))}</failure>`;
-      return `<system-out>${xmlText(`WARNING: ${result.title}\n${detailText(result)}`)}</system-out>`;
+      return `<system-out>${xmlText(`WARNING: ${detailText(result)}`)}</system-out>`;
     case 'unknown':
       return `<error${attributes({ type: 'unknown', message: result.title })}>${xmlText(detailText(result))}</error>`;
     case 'skip':

@@ -74,11 +74,16 @@ async function run(flags: RunFlags, format: Format | null, io: Io): Promise<Comm
   const terminal: ReporterOptions = { ...base, color, width: io.columns };
   const progress = startProgress(io, humanOnTerminal && flags.color && !flags.quiet);
   const { checks, skipped } = selectChecks(options.only, options.skip);
-  const stream = new GroupStream(checks, skipped, (group, results) => progress.print(renderHumanGroup(group, results, terminal)));
+  // The header waits for the first group, so that a run that cannot start prints only its error.
+  let header = renderHumanHeader({ name: 'postal-doctor', version: toolVersion() }, options.configPath, terminal);
+  const stream = new GroupStream(checks, skipped, async (group, results) => {
+    const text = header + renderHumanGroup(group, results, terminal);
+    header = '';
+    await progress.print(text);
+  });
 
   let report: Report;
   try {
-    if (humanOnTerminal) await progress.print(renderHumanHeader({ name: 'postal-doctor', version: toolVersion() }, options.configPath, terminal));
     report = await doctor(options, createProbes(options), {
       failOn: flags.failOn,
       onProgress: (finished, total, running) => progress.update(finished, total, running),

@@ -43,5 +43,9 @@ test('a fix reads in the order it is carried out: commands, then the postal.yml 
     assert.deepEqual([...positions].sort((a, b) => a - b), positions, `${format} keeps the order`);
   }
   const human = renderHuman(report, PLAIN);
-  assert.match(human, /^ {8}in postal\.yml: smtp\.port: 2525 → 25$/m, 'an edit is labelled, never a bare line that looks like a command');
+  assert.match(
+    human,
+    /^ {8}In postal\.yml \(edit by hand\):\n {10}# smtp\.port was 2525\n {10}smtp:\n {12}port: 25\n {10}# remove smtp\.prot\n {8}Then run:\n {10}postal restart$/m,
+    'an edit is a labelled YAML snippet apart from the commands, never a line that looks like a command',
+  );
 });
