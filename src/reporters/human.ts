@@ -134,20 +134,27 @@ function resultLines(result: Result, chalk: ChalkInstance, verbose: boolean, wid
   return lines;
 }
 
-/** `tls.files ×2, tls.chain`: the checks of some results, each once, with how many results it had. */
-function checkList(results: readonly Result[]): string {
+/** `tls.files ×2`, `tls.chain`: the checks of some results, each once, with how many results it had. */
+function checkList(results: readonly Result[]): string[] {
   const counts = new Map<string, number>();
   for (const result of results) counts.set(result.check, (counts.get(result.check) ?? 0) + 1);
-  return [...counts].map(([check, count]) => (count > 1 ? `${check} ×${count}` : check)).join(', ');
+  return [...counts].map(([check, count]) => (count > 1 ? `${check} ×${count}` : check));
+}
+
+/** A list as words that break only between items: `a, b ×2, c`. */
+function listWords(items: readonly string[], style?: (text: string) => string, open = '', close = ''): Word[] {
+  return items.map((item, index) => ({ text: `${index === 0 ? open : ''}${item}${index < items.length - 1 ? ',' : close}`, style }));
 }
 
 /** The one line that stands for a group's passes or skips in the triage view. */
 function summedUpLine(status: 'pass' | 'skip', results: Result[], chalk: ChalkInstance, width: number): string[] {
   const reasons = new Set(results.map((result) => oneLine(result.message)));
-  const what = status === 'pass' ? `${results.length} passed:` : `${results.length} skipped:`;
-  const detail = status === 'skip' && reasons.size === 1 ? `${[...reasons][0]} (${checkList(results)})` : checkList(results);
+  const what = words(status === 'pass' ? `${results.length} passed:` : `${results.length} skipped:`);
+  const checks = checkList(results);
+  const detail =
+    status === 'skip' && reasons.size === 1 ? [...words([...reasons][0]!), ...listWords(checks, chalk.dim, '(', ')')] : listWords(checks, chalk.dim);
   const symbol: Word = { text: SYMBOLS[status], style: paint(chalk, status) };
-  return wrapWords([symbol, ...words(what), ...words(detail, chalk.dim)], width, RESULT_INDENT, `${RESULT_INDENT}  `);
+  return wrapWords([symbol, ...what, ...detail], width, RESULT_INDENT, `${RESULT_INDENT}  `);
 }
 
 function chalkFor(options: ReporterOptions): ChalkInstance {
@@ -191,7 +198,7 @@ export function renderHumanFooter(report: Report, options: ReporterOptions): str
     lines.push(...wrapWords(words(`Outbound IPs: ${oneLine(ips)}`, chalk.dim), width, '', '  '));
   }
   const switchedOff = report.results.filter((result) => result.messageId === SWITCHED_OFF);
-  if (switchedOff.length > 0) lines.push(...wrapWords(words(`Switched off with --skip: ${checkList(switchedOff)}`, chalk.dim), width, '', '  '));
+  if (switchedOff.length > 0) lines.push(...wrapWords([...words('Switched off with --skip:', chalk.dim), ...listWords(checkList(switchedOff), chalk.dim)], width, '', '  '));
   const [firstProblem] = problemsFirst(report.results);
   if (firstProblem) {
     const pointer = [...words('Run'), ...words(`postal-doctor explain ${firstProblem.check}`, chalk.bold), ...words('for what it checks and how to fix it.')];
