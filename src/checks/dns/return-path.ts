@@ -1,8 +1,10 @@
+import { configEdit } from '../../knowledge/postal/config-values.js';
+import { isTemplateDefault } from '../../knowledge/hostnames.js';
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
 import type { DnsAnswer } from '../../probes/types.js';
 import { outboundIps } from '../../knowledge/postal/outbound-ips.js';
 import { isGlobalAddress, normaliseHostname } from '../../util/ip.js';
-import { addressRecords, addressesOf, evidenceOf, failureText, isPlaceholder, lookup, publishedAddresses, recordsOf, zoneRecord } from '../../knowledge/dns/lookups.js';
+import { addressRecords, addressesOf, evidenceOf, failureText, lookup, publishedAddresses, recordsOf, zoneRecord } from '../../knowledge/dns/lookups.js';
 import { checkDkimRecord, dkimPublicKey, dkimRecordFor } from '../../knowledge/dns/dkim-key.js';
 import { evaluateAll, spfEvidence } from './spf.js';
 import { withAddresses } from '../../knowledge/dns/spf.js';
@@ -58,14 +60,14 @@ export const returnPathCheck: CheckDefinition = {
     const smtp = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
     const spfInclude = normaliseHostname(ctx.config.get('dns.spf_include'));
     const data = { domain, dkim: dkimName, problems: '', failure: '' };
-    if (isPlaceholder(domain)) {
-      const fix = isPlaceholder(smtp)
+    if (isTemplateDefault(domain)) {
+      const fix = isTemplateDefault(smtp)
         ? undefined
         : {
             kind: 'config' as const,
             summary: `Set dns.return_path_domain to rp.${smtp}, publish its records, then restart Postal`,
             commands: ['postal restart'],
-            configChanges: [{ path: 'dns.return_path_domain', from: domain, to: `rp.${smtp}` }],
+            configChanges: [configEdit(ctx.config, 'dns.return_path_domain', `rp.${smtp}`)],
           };
       return [{ target: domain, status: 'fail', messageId: 'placeholder', data, ...(fix ? { fix } : {}) }];
     }

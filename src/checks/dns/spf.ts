@@ -1,7 +1,9 @@
+import { configEdit } from '../../knowledge/postal/config-values.js';
+import { isTemplateDefault } from '../../knowledge/hostnames.js';
 import type { CheckContext, CheckDefinition, Evidence, Finding, Fix } from '../../core/types.js';
 import { outboundIps } from '../../knowledge/postal/outbound-ips.js';
 import { isGlobalAddress, normaliseHostname } from '../../util/ip.js';
-import { PER_IP_MESSAGES, isPlaceholder, joinList, lookup, zoneRecord } from '../../knowledge/dns/lookups.js';
+import { PER_IP_MESSAGES, joinList, lookup, zoneRecord } from '../../knowledge/dns/lookups.js';
 import { checkHost, withAddresses, type SpfOutcome } from '../../knowledge/dns/spf.js';
 
 const POSTAL_CHECK =
@@ -66,15 +68,15 @@ export const spfCheck: CheckDefinition = {
     const data = { domain, include: `include:${domain}`, suggested: `v=spf1 a mx include:${domain} ~all`, ips: joinList(ips), failing: '', reason: '', failure: '', all: '' };
     const freshRecord = (name: string) => zoneRecord(name, 'TXT', withAddresses(null, ips));
 
-    if (isPlaceholder(domain)) {
+    if (isTemplateDefault(domain)) {
       const smtp = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
-      const fix: Fix | undefined = isPlaceholder(smtp)
+      const fix: Fix | undefined = isTemplateDefault(smtp)
         ? undefined
         : {
             kind: 'config',
             summary: `Set dns.spf_include to spf.${smtp}, publish its SPF record, then restart Postal`,
             commands: ['postal restart'],
-            configChanges: [{ path: 'dns.spf_include', from: domain, to: `spf.${smtp}` }],
+            configChanges: [configEdit(ctx.config, 'dns.spf_include', `spf.${smtp}`)],
             records: [freshRecord(`spf.${smtp}`)],
           };
       return [{ target: domain, status: 'fail', messageId: 'placeholder', data, ...(fix ? { fix } : {}) }];

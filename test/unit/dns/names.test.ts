@@ -179,7 +179,7 @@ describe('placeholder domains from the default config', () => {
   it('route and track domains warn and suggest names under smtp_hostname', async () => {
     const route = await runCheck(routeDomainCheck, { yaml, probes: { dns: fakeDns({}), host } });
     assert.deepEqual(brief(route), [{ target: 'routes.postal.example.com', status: 'warn', messageId: 'placeholder' }]);
-    assert.deepEqual(route[0].fix?.configChanges, [{ path: 'dns.route_domain', from: 'routes.postal.example.com', to: 'routes.postal.example.net' }]);
+    assert.deepEqual(route[0].fix?.configChanges, [{ path: 'dns.route_domain', to: 'routes.postal.example.net' }]);
     const track = await runCheck(trackDomainCheck, { yaml, probes: { dns: fakeDns({}), host } });
     assert.deepEqual(brief(track), [{ target: 'track.postal.example.com', status: 'warn', messageId: 'placeholder' }]);
     assert.deepEqual(track[0].fix?.records, ['track.postal.example.net. 3600 IN A 203.0.113.7', 'track.postal.example.net. 3600 IN AAAA 2001:db8::7']);

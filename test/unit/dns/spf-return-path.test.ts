@@ -150,6 +150,12 @@ describe('dns.return-path placeholder', () => {
   it('fails the default return_path_domain and suggests rp.<smtp_hostname>', async () => {
     const results = await runCheck(returnPathCheck, { yaml: 'version: 2\npostal:\n  smtp_hostname: postal.example.net\n', probes: { dns: fakeDns({}), host, files }, options });
     assert.deepEqual(brief(results), [{ target: 'rp.postal.example.com', status: 'fail', messageId: 'placeholder' }]);
-    assert.deepEqual(results[0].fix?.configChanges, [{ path: 'dns.return_path_domain', from: 'rp.postal.example.com', to: 'rp.postal.example.net' }]);
+    assert.deepEqual(results[0].fix?.configChanges, [{ path: 'dns.return_path_domain', to: 'rp.postal.example.net' }]);
+  });
+
+  it('in a legacy-format file, edits the key that format reads (dns.return_path), from the value written there', async () => {
+    const yaml = 'dns:\n  smtp_server_hostname: postal.example.net\n  return_path: rp.postal.example.com\n';
+    const results = await runCheck(returnPathCheck, { yaml, probes: { dns: fakeDns({}), host, files }, options });
+    assert.deepEqual(results[0].fix?.configChanges, [{ path: 'dns.return_path', from: 'rp.postal.example.com', to: 'rp.postal.example.net' }]);
   });
 });
