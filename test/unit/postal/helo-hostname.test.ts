@@ -6,7 +6,6 @@ import type { PoolAddress, PoolQueryResult, Probes } from '../../../src/probes/t
 import { createCommandProbe } from '../../../src/probes/commands.js';
 import { createFileProbe } from '../../../src/probes/files.js';
 import { postalHeloHostnameCheck } from '../../../src/checks/postal/helo-hostname.js';
-import { ptrCheck } from '../../../src/checks/dns/ptr.js';
 import { reverseName } from '../../../src/util/ip.js';
 import { runCheck, testConfig } from '../../support/check-tester.js';
 import { fakeDns } from '../../support/fakes.js';
@@ -52,7 +51,7 @@ async function explain(testCase: Case): Promise<Result> {
     probes.database = { ipPools: async () => pools };
   }
   try {
-    const results = await runCheck(postalHeloHostnameCheck, { config: testConfig(testCase.yaml, CONFIG), options: { hostRoot: host.root }, probes }, [ptrCheck]);
+    const results = await runCheck(postalHeloHostnameCheck, { config: testConfig(testCase.yaml, CONFIG), options: { hostRoot: host.root }, probes });
     assert.equal(results.length, 1);
     return results[0];
   } finally {
