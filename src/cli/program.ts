@@ -25,7 +25,8 @@ export interface RunFlags {
   offline: boolean;
   timeout: number;
   deadline: number;
-  format: Format;
+  /** Absent for fix, which prints a script. */
+  format?: Format;
   output?: string;
   failOn: FailOn;
   color: boolean;
