@@ -7,6 +7,7 @@ import { loadDeployment } from './deployment.js';
 import { exitCodeFor, summarise, type FailOn } from './exit-code.js';
 import { toolVersion } from './tool.js';
 import { outboundIps } from '../knowledge/postal/outbound-ips.js';
+import { postalVersion } from '../knowledge/postal/version.js';
 import { redactDeep, secretValues } from '../config/secrets.js';
 
 export interface DoctorHooks {
@@ -45,6 +46,10 @@ export async function doctor(options: RunOptions, probes: Probes, hooks: DoctorH
       outboundIps(context).catch(() => []),
       new Promise<[]>((done) => setTimeout(() => done([]), remainingMs()).unref()),
     ]);
+    const version = await Promise.race([
+      postalVersion(context).then((found) => found.version ?? found.tag, () => null),
+      new Promise<null>((done) => setTimeout(() => done(null), remainingMs()).unref()),
+    ]);
     const summary = summarise(results);
     return redactDeep(
       {
@@ -57,6 +62,7 @@ export async function doctor(options: RunOptions, probes: Probes, hooks: DoctorH
         summary,
         exitCode: exitCodeFor(summary, hooks.failOn ?? 'fail'),
         results,
+        deployment: { smtpHostname: config.format === null ? null : config.get('postal.smtp_hostname'), postalVersion: version },
       },
       secretValues(config),
     );

@@ -146,4 +146,6 @@ export interface Report {
   summary: Summary;
   exitCode: number;
   results: Result[];
+  /** What a reader identifies the deployment by (Markdown summary); not part of the JSON report. */
+  deployment?: { smtpHostname: string | null; postalVersion: string | null };
 }

@@ -73,6 +73,40 @@ function environmentTable(report: Report): string {
   return table(['item', 'value'], rows.map(([name = '', value = '']) => [name, inline(value)]));
 }
 
+/** Problems named in the opening summary; the rest are in the details below it. */
+const TOP_PROBLEMS = 5;
+
+/**
+ * What a support engineer reads first, in ten seconds: which deployment, which Postal, which IPs, how bad,
+ * and the few problems that matter most. Everything after it is detail.
+ */
+function opening(report: Report): string {
+  const { summary } = report;
+  const problems = problemsFirst(report.results);
+  const ips = report.outboundIps.map((entry) => entry.ip);
+  const counts = [
+    `${summary.fail} failed`,
+    `${summary.warn} ${summary.warn === 1 ? 'warning' : 'warnings'}`,
+    `${summary.unknown} unknown`,
+    `${summary.pass} passed`,
+    `${summary.skip} skipped`,
+  ].join(', ');
+  const lines = [
+    `- **Host:** ${inline(report.deployment?.smtpHostname ?? 'unknown (postal.yml not loaded)')}`,
+    `- **Postal:** ${inline(report.deployment?.postalVersion ?? 'version not found')}`,
+    `- **Outbound IPs:** ${ips.length > 0 ? inline(ips.join(', ')) : 'none found'}`,
+    `- **Result:** ${counts} — exit code ${report.exitCode}`,
+  ];
+  if (problems.length > 0) {
+    lines.push(`- **Top problems:**`);
+    problems.slice(0, TOP_PROBLEMS).forEach((result, index) => {
+      lines.push(`  ${index + 1}. ${STATUS_LABELS[result.status]}: ${inline(result.title)} (\`${result.check}\`)`);
+    });
+    if (problems.length > TOP_PROBLEMS) lines.push(`  - and ${problems.length - TOP_PROBLEMS} more below`);
+  }
+  return lines.join('\n');
+}
+
 function summaryTable(report: Report): string {
   const { summary } = report;
   return table(['pass', 'warn', 'fail', 'unknown', 'skip'], [[summary.pass, summary.warn, summary.fail, summary.unknown, summary.skip].map(String)]);
@@ -94,6 +128,7 @@ export function renderMarkdown(report: Report, _options: ReporterOptions): strin
   const others = report.results.filter((result) => result.status === 'pass' || result.status === 'skip');
   const sections = [
     '# postal-doctor report',
+    opening(report),
     '## Environment',
     environmentTable(report),
     '## Summary',
