@@ -31,8 +31,8 @@ describe('network.alt-ports', () => {
     ]);
     assert.equal(results[0].fix!.kind, 'firewall');
     assert.deepEqual(results[0].fix!.commands, [
-      'iptables -t nat -A PREROUTING -p tcp --dport 587 -j REDIRECT --to-ports 25',
-      'iptables -t nat -A OUTPUT -o lo -p tcp --dport 587 -j REDIRECT --to-ports 25',
+      'iptables -t nat -C PREROUTING -p tcp --dport 587 -j REDIRECT --to-ports 25 2>/dev/null || iptables -t nat -A PREROUTING -p tcp --dport 587 -j REDIRECT --to-ports 25',
+      'iptables -t nat -C OUTPUT -o lo -p tcp --dport 587 -j REDIRECT --to-ports 25 2>/dev/null || iptables -t nat -A OUTPUT -o lo -p tcp --dport 587 -j REDIRECT --to-ports 25',
       ...PERSIST,
     ]);
     assert.ok(results[1].evidence.some((entry) => entry.query === 'TCP 127.0.0.1:2525' && (entry.answer as { outcome: string }).outcome === 'refused'));
@@ -45,7 +45,7 @@ describe('network.alt-ports', () => {
       { target: '2525', status: 'warn', messageId: 'half-done' },
     ]);
     assert.equal(results[1].title, 'Port 2525 is redirected for remote clients only');
-    assert.deepEqual(results[1].fix!.commands, ['iptables -t nat -A OUTPUT -o lo -p tcp --dport 2525 -j REDIRECT --to-ports 25', ...PERSIST]);
+    assert.deepEqual(results[1].fix!.commands, ['iptables -t nat -C OUTPUT -o lo -p tcp --dport 2525 -j REDIRECT --to-ports 25 2>/dev/null || iptables -t nat -A OUTPUT -o lo -p tcp --dport 2525 -j REDIRECT --to-ports 25', ...PERSIST]);
   });
 
   it('passes when both chains redirect and 127.0.0.1 answers with Postal’s banner', async () => {
@@ -64,8 +64,8 @@ describe('network.alt-ports', () => {
     assert.deepEqual(brief(results).map((result) => result.messageId), ['incomplete', 'incomplete']);
     assert.match(results[0].message, /IPv6 remote clients \(PREROUTING\), IPv6 clients on this host \(OUTPUT\)/);
     assert.deepEqual(results[0].fix!.commands, [
-      'ip6tables -t nat -A PREROUTING -p tcp --dport 587 -j REDIRECT --to-ports 25',
-      'ip6tables -t nat -A OUTPUT -o lo -p tcp --dport 587 -j REDIRECT --to-ports 25',
+      'ip6tables -t nat -C PREROUTING -p tcp --dport 587 -j REDIRECT --to-ports 25 2>/dev/null || ip6tables -t nat -A PREROUTING -p tcp --dport 587 -j REDIRECT --to-ports 25',
+      'ip6tables -t nat -C OUTPUT -o lo -p tcp --dport 587 -j REDIRECT --to-ports 25 2>/dev/null || ip6tables -t nat -A OUTPUT -o lo -p tcp --dport 587 -j REDIRECT --to-ports 25',
       ...PERSIST,
     ]);
   });
@@ -93,7 +93,7 @@ describe('network.alt-ports', () => {
     assert.deepEqual(results[1].fix!.commands, [
       'nft add table ip postal',
       "nft add chain ip postal output '{ type nat hook output priority -100; }'",
-      'nft add rule ip postal output oifname lo tcp dport 2525 redirect to :25',
+      "nft list chain ip postal output | grep -F 'tcp dport 2525 ' >/dev/null || nft add rule ip postal output oifname lo tcp dport 2525 redirect to :25",
       'mkdir -p /etc/nftables.d',
       'nft list table ip postal > /etc/nftables.d/postal-ip.nft',
       `grep -qs 'include "/etc/nftables.d/\\*.nft"' /etc/nftables.conf || echo 'include "/etc/nftables.d/*.nft"' >> /etc/nftables.conf`,
@@ -107,9 +107,9 @@ describe('network.alt-ports', () => {
     assert.deepEqual(results[0].fix!.commands.slice(0, 5), [
       'nft add table ip postal',
       "nft add chain ip postal prerouting '{ type nat hook prerouting priority -100; }'",
-      'nft add rule ip postal prerouting tcp dport 587 redirect to :25',
+      "nft list chain ip postal prerouting | grep -F 'tcp dport 587 ' >/dev/null || nft add rule ip postal prerouting tcp dport 587 redirect to :25",
       "nft add chain ip postal output '{ type nat hook output priority -100; }'",
-      'nft add rule ip postal output oifname lo tcp dport 587 redirect to :25',
+      "nft list chain ip postal output | grep -F 'tcp dport 587 ' >/dev/null || nft add rule ip postal output oifname lo tcp dport 587 redirect to :25",
     ]);
   });
 
@@ -145,7 +145,7 @@ describe('network.alt-ports', () => {
     ]);
     assert.match(results[0].message, /-A PREROUTING -p tcp -m tcp --dport 587 -j REDIRECT --to-ports 2526" sends port 587 to port 2526/);
     assert.equal(results[0].fix!.kind, 'manual');
-    assert.equal(results[1].fix!.commands[0], 'iptables -t nat -I PREROUTING 1 -p tcp --dport 2525 -j REDIRECT --to-ports 25');
+    assert.equal(results[1].fix!.commands[0], 'iptables -t nat -C PREROUTING -p tcp --dport 2525 -j REDIRECT --to-ports 25 2>/dev/null || iptables -t nat -I PREROUTING 1 -p tcp --dport 2525 -j REDIRECT --to-ports 25');
   });
 
   it('follows smtp_server.default_port and a specific bind address', async () => {
@@ -159,8 +159,8 @@ describe('network.alt-ports', () => {
       { target: '2525', status: 'pass', messageId: 'listen-port' },
     ]);
     assert.deepEqual(results[0].fix!.commands.slice(0, 2), [
-      'iptables -t nat -A PREROUTING -p tcp --dport 587 -j DNAT --to-destination 203.0.113.5:2525',
-      'iptables -t nat -A OUTPUT -o lo -p tcp --dport 587 -j DNAT --to-destination 203.0.113.5:2525',
+      'iptables -t nat -C PREROUTING -p tcp --dport 587 -j DNAT --to-destination 203.0.113.5:2525 2>/dev/null || iptables -t nat -A PREROUTING -p tcp --dport 587 -j DNAT --to-destination 203.0.113.5:2525',
+      'iptables -t nat -C OUTPUT -o lo -p tcp --dport 587 -j DNAT --to-destination 203.0.113.5:2525 2>/dev/null || iptables -t nat -A OUTPUT -o lo -p tcp --dport 587 -j DNAT --to-destination 203.0.113.5:2525',
     ]);
   });
 
@@ -168,7 +168,7 @@ describe('network.alt-ports', () => {
     const rules = nat('-A PREROUTING -p tcp -m tcp --dport 587 -j DNAT --to-destination 127.0.0.1:25', '-A OUTPUT -o lo -p tcp -m tcp --dport 587 -j REDIRECT --to-ports 25');
     const off = await runCheck(altPorts, { yaml: YAML, options: { offline: true }, probes: { host: V4_HOST, commands: firewall(rules, EMPTY_NAT, EMPTY_NFT, { 'sysctl -n net.ipv4.conf.all.route_localnet': '0\n' }) } });
     assert.deepEqual(brief(off)[0], { target: '587', status: 'fail', messageId: 'missing' });
-    assert.equal(off[0].fix!.commands[0], 'iptables -t nat -I PREROUTING 1 -p tcp --dport 587 -j REDIRECT --to-ports 25');
+    assert.equal(off[0].fix!.commands[0], 'iptables -t nat -C PREROUTING -p tcp --dport 587 -j REDIRECT --to-ports 25 2>/dev/null || iptables -t nat -I PREROUTING 1 -p tcp --dport 587 -j REDIRECT --to-ports 25');
     const on = await runCheck(altPorts, { yaml: YAML, options: { offline: true }, probes: { host: V4_HOST, commands: firewall(rules, EMPTY_NAT, EMPTY_NFT, { 'sysctl -n net.ipv4.conf.all.route_localnet': '1\n' }) } });
     assert.deepEqual(brief(on)[0], { target: '587', status: 'pass', messageId: 'redirected' });
   });

@@ -124,9 +124,9 @@ function otherChecksResults(): Result[] {
         kind: 'firewall',
         summary: 'Redirect 587 to 25 for remote and local clients, and keep the rules',
         commands: [
-          'iptables -t nat -A PREROUTING -p tcp --match multiport --dports 587,2525 -j REDIRECT --to-ports 25',
+          'iptables -t nat -C PREROUTING -p tcp --match multiport --dports 587,2525 -j REDIRECT --to-ports 25 2>/dev/null || iptables -t nat -A PREROUTING -p tcp --match multiport --dports 587,2525 -j REDIRECT --to-ports 25',
           sh`iptables -t nat -A OUTPUT -p tcp -d ${NEWLINE_ADDRESS} --dport 587 -j REDIRECT --to-ports 25`,
-          'ip6tables -t nat -A PREROUTING -p tcp --match multiport --dports 587,2525 -j REDIRECT --to-ports 25',
+          'ip6tables -t nat -C PREROUTING -p tcp --match multiport --dports 587,2525 -j REDIRECT --to-ports 25 2>/dev/null || ip6tables -t nat -A PREROUTING -p tcp --match multiport --dports 587,2525 -j REDIRECT --to-ports 25',
           'nft add rule ip nat prerouting tcp dport { 587, 2525 } redirect to :25',
           'netfilter-persistent save',
           'systemctl enable netfilter-persistent',
@@ -141,7 +141,7 @@ function otherChecksResults(): Result[] {
       fix: {
         kind: 'firewall',
         summary: 'Redirect 2525 to 25 for local clients, and keep the rule',
-        commands: ['iptables -t nat -A OUTPUT -o lo -p tcp --dport 2525 -j REDIRECT --to-ports 25', 'netfilter-persistent save'],
+        commands: ['iptables -t nat -C OUTPUT -o lo -p tcp --dport 2525 -j REDIRECT --to-ports 25 2>/dev/null || iptables -t nat -A OUTPUT -o lo -p tcp --dport 2525 -j REDIRECT --to-ports 25', 'netfilter-persistent save'],
       },
     }),
     sampleResult({
