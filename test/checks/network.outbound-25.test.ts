@@ -55,7 +55,7 @@ describe('network.outbound-25', () => {
     assert.doesNotMatch(blocked.title + blocked.message, /\d+ ms/, 'timings belong in evidence');
     assert.ok(blocked.evidence.some((entry) => /TCP 192\.0\.2\.2 -> 198\.51\.100\.10:25/.test(entry.query) && (entry.answer as { ms: number }).ms === 500));
     assert.equal(blocked.fix!.kind, 'provider');
-    assert.deepEqual(blocked.fix!.configChanges, [{ path: 'postal.smtp_relays', to: ['smtp://relay.example.net:587?ssl_mode=STARTTLS'] }]);
+    assert.deepEqual(blocked.fix!.configChanges, [{ path: 'postal.smtp_relays', to: ['smtp://<your-relay-host>:587?ssl_mode=STARTTLS'] }]);
     assert.deepEqual(blocked.fix!.commands, ['postal-doctor check --only network.outbound-25 --ip 192.0.2.2']);
     assert.match(blocked.fix!.summary, /provider/);
     assert.equal(results[2].title, 'Outbound port 25 over IPv6: not tested');
@@ -126,6 +126,15 @@ describe('network.outbound-25', () => {
     assert.deepEqual(brief([result]), [{ target: '192.0.2.1', status: 'pass', messageId: 'relayed' }]);
     assert.match(result.message, /smtp\.relay\.test:2525/);
     assert.doesNotMatch(JSON.stringify(result), /s3cr3t|apikey/);
+  });
+
+  it('a single probe target that does not answer is a warning naming it, never a provider block', async () => {
+    for (const outcome of ['timeout', 'refused'] as const) {
+      const results = await runCheck(outbound25, { yaml: YAML, options: { ips: ['192.0.2.1'], probeTargets: ['mx.example.net'] }, probes: { dns: fakeDns({ 'A mx.example.net': ['198.51.100.40'] }), tcp: fakeTcp({ '198.51.100.40:25': outcome }) } });
+      assert.deepEqual(brief(results)[0], { target: '192.0.2.1', status: 'warn', messageId: 'single-target' });
+      assert.match(results[0]!.message, /^Port 25 of mx\.example\.net (timed out|refused) from 192\.0\.2\.1\. One server that does not answer is not evidence of a provider block/);
+      assert.deepEqual(results[0]!.fix!.commands, ['postal-doctor check --only network.outbound-25 --ip 192.0.2.1'], 'retest against the default targets');
+    }
   });
 
   it('uses --probe-target as given (IP literals need no DNS) with their ports', async () => {
