@@ -10,8 +10,12 @@ export interface Io {
   cwd: string;
 }
 
+/** Writes text; a reader that went away (`| head`) is not an error: the rest of the output has nowhere to go. */
 function writer(stream: NodeJS.WriteStream) {
-  return (text: string) => new Promise<void>((resolve) => (text ? stream.write(text, () => resolve()) : resolve()));
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  return (text: string) => new Promise<void>((resolve) => (text && !stream.destroyed ? stream.write(text, () => resolve()) : resolve()));
 }
 
 export function processIo(): Io {

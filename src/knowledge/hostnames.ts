@@ -54,6 +54,21 @@ export function hostnameProblem(name: string): string | null {
 }
 
 /**
+ * The bare host name inside a value written as a URL or with a port or trailing dot (`https://Mail.Acme.io:443/`
+ * → `mail.acme.io`), when what is left is a valid name; null when there is no such name in it.
+ */
+export function bareHostname(value: string): string | null {
+  const bare = value
+    .trim()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+    .replace(/[/?#].*$/, '')
+    .replace(/:\d*$/, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
+  return bare !== value && hostnameProblem(bare) === null ? bare : null;
+}
+
+/**
  * Postal's own default or the installer's placeholder: certainly not yet replaced, so DNS checks of the name
  * are left to config.hostnames. Reserved names (example.net, .test) are still looked up: a private resolver
  * may serve them in a lab, and the answer decides.

@@ -56,6 +56,30 @@ describe('config.hostnames', () => {
     assert.deepEqual(results['smtp.from_address'].fix?.configChanges, [{ path: 'smtp.from_address', from: 'postal@yourdomain.com', to: 'postal@mail.acme.net' }]);
   });
 
+  it('a value that cannot be known is a visible placeholder in the fix, never an example name', async () => {
+    const results = byTarget(await run('version: 2\npostal:\n  smtp_hostname: postal.example.net\n  web_hostname: postal.example.net\ndns:\n  helo_hostname: postal.example.net\n  mx_records:\n    - mx.postal.example.net\n  spf_include: spf.postal.example.net\nsmtp:\n  from_address: postal@example.net\n'));
+    const to = (key: string) => results[key]!.fix?.configChanges?.at(-1)?.to;
+    assert.equal(to('postal.smtp_hostname'), '<your-hostname>');
+    assert.equal(to('postal.web_hostname'), '<your-web-hostname>');
+    assert.equal(to('dns.helo_hostname'), '<ptr-name-of-the-sending-ip>');
+    assert.deepEqual(to('dns.mx_records'), ['mx.<your-hostname>']);
+    assert.equal(to('dns.spf_include'), 'spf.<your-hostname>');
+    assert.equal(to('smtp.from_address'), 'postal@<your-hostname>');
+    for (const result of Object.values(results)) {
+      assert.ok(!JSON.stringify(result.fix?.configChanges?.map((change) => change.to) ?? []).includes('example.'), `${result.target}: no example name as the new value`);
+    }
+  });
+
+  it('asked to drop https:// or a port, the fix is the bare name itself', async () => {
+    for (const [written, bare] of [['https://Mail.Acme.net/', 'mail.acme.net'], ['mail.acme.net:25', 'mail.acme.net'], ['mail.acme.net.', 'mail.acme.net']]) {
+      const [result] = await run(`version: 2\npostal:\n  smtp_hostname: "${written}"\n`);
+      assert.deepEqual(result!.fix?.configChanges, [{ path: 'postal.smtp_hostname', from: written, to: bare }], written);
+      assert.match(result!.fix!.summary, new RegExp(`^Write postal\\.smtp_hostname as the bare name ${bare.replaceAll('.', '\\.')}`));
+    }
+    const mx = byTarget(await run(REAL.replace('    - mx.mail.acme.net', '    - smtp://mx.mail.acme.net')))['dns.mx_records'];
+    assert.deepEqual(mx!.fix?.configChanges?.[0]?.to, ['mx.mail.acme.net']);
+  });
+
   it('a legacy file gets its fix under the legacy key names', async () => {
     const results = byTarget(await run('web:\n  host: postal.acme.net\ndns:\n  smtp_server_hostname: mail.acme.net\n  return_path: rp.postal.yourdomain.com\n'));
     assert.equal(results['postal.smtp_hostname'].status, 'pass');

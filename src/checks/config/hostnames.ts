@@ -1,6 +1,6 @@
 import type { CheckContext, CheckDefinition, ConfigChange, Finding, Fix, Status } from '../../core/types.js';
 import type { ConfigKey } from '../../config/schema.js';
-import { PLACEHOLDER_TEXT, hostnameProblem, placeholderOf } from '../../knowledge/hostnames.js';
+import { PLACEHOLDER_TEXT, bareHostname, hostnameProblem, placeholderOf } from '../../knowledge/hostnames.js';
 import { misplacedKeysFor, writtenPathFor } from '../../config/keys.js';
 import { configEdit, originText } from '../../knowledge/postal/config-values.js';
 
@@ -93,7 +93,11 @@ function nameFinding(ctx: CheckContext, subject: Subject, value: string): Findin
   // `localhost` is a stand-in, not a typo: it is reported as a placeholder although it has no dot.
   const problem = key === 'smtp.from_address' && !value.includes('@') ? 'it is not an e-mail address' : placeholder && !name.includes('.') ? null : hostnameProblem(name);
   if (problem) {
-    return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix: replaceFix(ctx, key, null, `Set ${key} to a valid fully qualified host name`) };
+    const bare = key === 'smtp.from_address' ? null : bareHostname(value);
+    const fix = bare
+      ? replaceFix(ctx, key, bare, `Write ${key} as the bare name ${bare}`)
+      : replaceFix(ctx, key, unknownName(ctx, key, value, placeholder), `Set ${key} to a valid fully qualified host name`);
+    return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix };
   }
   if (!placeholder) return { target: key, status: 'pass', messageId: 'ok', data };
 
@@ -122,7 +126,25 @@ function nameFinding(ctx: CheckContext, subject: Subject, value: string): Findin
           : key === 'smtp.from_address'
             ? `Set smtp.from_address to an address of your own domain${suggestion ? ` (${suggestion})` : ''}`
             : `Set ${key} to a name under your own domain${suggestion ? ` (${suggestion}, following the installer's naming)` : ''} and publish its DNS records`;
-  return { target: key, status, messageId: 'placeholder', data: { ...data, what: PLACEHOLDER_TEXT[placeholder.what] }, fix: replaceFix(ctx, key, suggestion, summary) };
+  return { target: key, status, messageId: 'placeholder', data: { ...data, what: PLACEHOLDER_TEXT[placeholder.what] }, fix: replaceFix(ctx, key, suggestion ?? unknownName(ctx, key, value, placeholder), summary) };
+}
+
+/** What a name is written as when the right one cannot be known here: the value's shape with a visible placeholder, never an example name. */
+const OWN_NAME_PLACEHOLDERS: Partial<Record<ConfigKey, string>> = {
+  'postal.smtp_hostname': '<your-hostname>',
+  'postal.web_hostname': '<your-web-hostname>',
+  'dns.helo_hostname': '<ptr-name-of-the-sending-ip>',
+};
+
+function unknownName(ctx: CheckContext, key: ConfigKey, value: string, placeholder: ReturnType<typeof placeholderOf>): string {
+  const own = OWN_NAME_PLACEHOLDERS[key];
+  if (own) return own;
+  if (!placeholder) return key === 'smtp.from_address' ? 'postal@<your-hostname>' : '<your-hostname>';
+  // Following the installer's naming, under the server's own name: `spf.postal.example.com` → `spf.<your-hostname>`
+  // when postal.example.com is smtp_hostname, `postal@example.com` → `postal@<your-hostname>`.
+  const server = String(ctx.config.get('postal.smtp_hostname') ?? '').toLowerCase();
+  const base = server && value.toLowerCase().endsWith(`.${server}`) ? server : placeholder.base;
+  return replaceBase(value, base, '<your-hostname>');
 }
 
 function mxFinding(ctx: CheckContext, names: string[]): Finding {
@@ -133,7 +155,9 @@ function mxFinding(ctx: CheckContext, names: string[]): Finding {
   const invalid = names.map((name) => ({ name, problem: hostnameProblem(name) })).filter(({ problem }) => problem !== null);
   if (invalid.length > 0) {
     const problem = invalid.map(({ name, problem }) => `${name}: ${problem}`).join('; ');
-    return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix: replaceFix(ctx, key, null, 'Write each MX host as a bare, fully qualified host name') };
+    const bare = names.map((name) => (hostnameProblem(name) ? bareHostname(name) : name));
+    const replacement = bare.every((name) => name !== null) ? bare : names.map((name) => (hostnameProblem(name) ? '<your-mx-hostname>' : name));
+    return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix: replaceFix(ctx, key, replacement, 'Write each MX host as a bare, fully qualified host name') };
   }
   const placeholders = names.map((name) => ({ name, placeholder: placeholderOf(name) })).filter(({ placeholder }) => placeholder !== null);
   if (placeholders.length > 0) {
@@ -156,7 +180,12 @@ function mxFinding(ctx: CheckContext, names: string[]): Finding {
       status: 'warn',
       messageId: 'placeholder',
       data: { ...data, what },
-      fix: replaceFix(ctx, key, suggestion, `List the MX hosts of this server under your own domain${suggestion ? ` (${suggestion.join(', ')})` : ''}`),
+      fix: replaceFix(
+        ctx,
+        key,
+        suggestion ?? names.map((name) => (placeholderOf(name) ? unknownName(ctx, key, name, placeholderOf(name)) : name)),
+        `List the MX hosts of this server under your own domain${suggestion ? ` (${suggestion.join(', ')})` : ''}`,
+      ),
     };
   }
   if (names.some((name) => name !== name.toLowerCase())) {
