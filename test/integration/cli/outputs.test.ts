@@ -145,6 +145,18 @@ describe('options that used to mislead', () => {
   });
 });
 
+describe('explain pages', () => {
+  it('show fixes with placeholders such as <your-hostname>, never the example names config.hostnames flags', async () => {
+    const list = JSON.parse((await cli(['list', '--format', 'json'])).stdout) as Array<{ id: string }>;
+    for (const { id } of list) {
+      const page = (await cli(['explain', id])).stdout;
+      const fix = page.slice(page.indexOf('## How to fix'));
+      assert.ok(page.includes('## How to fix'), id);
+      assert.doesNotMatch(fix, /\bexample\.(com|net|org)\b/, `${id}: an example name in how to fix`);
+    }
+  });
+});
+
 describe('the fix script of the sample', () => {
   it('names the steps that need a person when it ends', async () => {
     const run = await cli(['fix', '--offline', '--config', SAMPLE]);
