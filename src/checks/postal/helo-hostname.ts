@@ -349,7 +349,7 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
 function workaround(ctx: CheckContext, input: FixInput, heloName: string): string[] {
   const key = ctx.config.format === 1 ? 'dns.smtp_server_hostname' : 'postal.smtp_hostname';
   const fileSmtp = fileValue(ctx.config, 'postal.smtp_hostname');
-  const publicName = fileSmtp.text ?? 'postal.example.com';
+  const publicName = fileSmtp.text ?? '<your-hostname>';
   const workers = input.workerNames;
   const found = input.all.filter((container) => container.service !== 'worker').map(({ name }) => name);
   const others = found.length > 0 ? found : [containerNameFor(input.all, 'smtp'), containerNameFor(input.all, 'web')];
