@@ -111,8 +111,12 @@ export function configChangesYaml(changes: readonly ConfigChange[]): string[] {
   return changes.flatMap((change) => {
     const path = oneLine(change.path);
     if (change.to === undefined) return [change.from === undefined ? `# remove ${path}` : `# remove ${path} (was ${oldValueText(change.path, change.from)})`];
-    const comment = change.from === undefined ? `# add ${path}` : `# ${path} was ${oldValueText(change.path, change.from)}`;
-    return [comment, ...printable(stringify(nested(change.path, yamlValue(change.path, change.to))).trimEnd()).split('\n')];
+    const lines = printable(stringify(nested(change.path, yamlValue(change.path, change.to))).trimEnd()).split('\n');
+    if (change.from === undefined) return lines;
+    const was = `# was ${oldValueText(change.path, change.from)}`;
+    // The old value goes beside the new one, unless the new one is a block scalar, whose text a comment would join.
+    if (lines.some((line) => /(^|[:-])\s*[|>][-+0-9]*$/.test(line))) return [`# ${path} ${was.slice(2)}`, ...lines];
+    return [...lines.slice(0, -1), `${lines.at(-1)}  ${was}`];
   });
 }
 

@@ -100,16 +100,27 @@ function verbatim(texts: readonly string[], indent: string, style: (text: string
   return texts.flatMap((text) => printable(text).split(/\r?\n/)).map((line) => style(indent + line));
 }
 
-function fixLines(fix: Fix, chalk: ChalkInstance, width: number): string[] {
+/**
+ * A fix: commands, records, then postal.yml edits as a YAML snippet under a label, then restarts. In the triage
+ * view restarts are left to the footer, which lists each once: a dozen fixes all ending in `postal restart`
+ * need it once, after every edit.
+ */
+function fixLines(fix: Fix, chalk: ChalkInstance, width: number, withRestarts: boolean): string[] {
   const { commands, records, configChanges, restarts } = fixSteps(fix);
   const lines = wrapWords([{ text: 'Fix:', style: chalk.bold }, ...words(oneLine(fix.summary))], width, DETAIL_INDENT, `${DETAIL_INDENT}     `);
   lines.push(...verbatim([...commands, ...records], FIX_INDENT, chalk.cyan));
+  const shownRestarts = withRestarts ? restarts : [];
   if (configChanges.length > 0) {
     lines.push(`${FIX_INDENT}${chalk.bold('In postal.yml (edit by hand):')}`, ...verbatim(configChangesYaml(configChanges), YAML_INDENT, chalk.cyan));
-    if (restarts.length > 0) lines.push(`${FIX_INDENT}${chalk.bold('Then run:')}`);
+    if (shownRestarts.length > 0) lines.push(`${FIX_INDENT}${chalk.bold('Then run:')}`);
   }
-  lines.push(...verbatim(restarts, configChanges.length > 0 ? YAML_INDENT : FIX_INDENT, chalk.cyan));
+  lines.push(...verbatim(shownRestarts, configChanges.length > 0 ? YAML_INDENT : FIX_INDENT, chalk.cyan));
   return lines;
+}
+
+/** The restarts the problems' fixes need, each once, in the order they first appear. */
+function restartsOf(results: readonly Result[]): string[] {
+  return [...new Set(results.filter(isProblem).flatMap((result) => (result.fix ? fixSteps(result.fix).restarts.map((command) => command.trim()) : [])))];
 }
 
 function evidenceLines(result: Result, chalk: ChalkInstance, width: number): string[] {
@@ -130,7 +141,7 @@ function resultLines(result: Result, chalk: ChalkInstance, verbose: boolean, wid
   const lines = headLine(result, chalk, width);
   if (isProblem(result) || verbose) lines.push(...prose(result.message, DETAIL_INDENT, width));
   if (verbose) lines.push(...evidenceLines(result, chalk, width));
-  if (isProblem(result) && result.fix) lines.push(...fixLines(result.fix, chalk, width));
+  if (isProblem(result) && result.fix) lines.push(...fixLines(result.fix, chalk, width, verbose));
   return lines;
 }
 
@@ -199,6 +210,11 @@ export function renderHumanFooter(report: Report, options: ReporterOptions): str
   }
   const switchedOff = report.results.filter((result) => result.messageId === SWITCHED_OFF);
   if (switchedOff.length > 0) lines.push(...wrapWords([...words('Switched off with --skip:', chalk.dim), ...listWords(checkList(switchedOff), chalk.dim)], width, '', '  '));
+  const restarts = options.verbose ? [] : restartsOf(report.results);
+  if (restarts.length > 0) {
+    lines.push(...wrapWords(words('Then restart, once, after the changes above (each fix says which restart it needs):'), width, '', '  '));
+    lines.push(...verbatim(restarts, RESULT_INDENT, chalk.cyan));
+  }
   const [firstProblem] = problemsFirst(report.results);
   if (firstProblem) {
     const pointer = [...words('Run'), ...words(`postal-doctor explain ${firstProblem.check}`, chalk.bold), ...words('for what it checks and how to fix it.')];

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Result } from '../../src/core/types.js';
 import { brief, runCheck } from '../support/check-tester.js';
 import { configHostnames } from '../../src/checks/config/hostnames.js';
 import { hostnameProblem } from '../../src/knowledge/hostnames.js';
@@ -65,7 +66,7 @@ describe('config.hostnames', () => {
     assert.deepEqual(to('dns.mx_records'), ['mx.<your-hostname>']);
     assert.equal(to('dns.spf_include'), 'spf.<your-hostname>');
     assert.equal(to('smtp.from_address'), 'postal@<your-hostname>');
-    for (const result of Object.values(results)) {
+    for (const result of Object.values(results) as Result[]) {
       assert.ok(!JSON.stringify(result.fix?.configChanges?.map((change) => change.to) ?? []).includes('example.'), `${result.target}: no example name as the new value`);
     }
   });

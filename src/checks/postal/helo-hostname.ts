@@ -16,7 +16,6 @@ type CauseId =
   | 'legacy-key'
   | 'pools-ignore-helo'
   | 'pool-hostname-not-ptr'
-  | 'placeholder-name'
   | 'helo-not-ptr'
   | 'restart-needed'
   | 'pools-unread';
@@ -125,7 +124,7 @@ export const postalHeloHostnameCheck: CheckDefinition = {
     'legacy-key': { title: 'The SMTP hostname is under a key this file format ignores', message: '{cause} {sending}{also}' },
     'pools-ignore-helo': { title: 'dns.helo_hostname is ignored for pool IPs', message: '{cause} {sending}{also}' },
     'pool-hostname-not-ptr': { title: "A pool IP's hostname is not its PTR name", message: '{cause} {sending}{also}' },
-    'placeholder-name': { title: 'Postal says HELO with a placeholder name', message: '{cause} {sending}{also}' },
+    'placeholder-name': { title: 'Postal says HELO with a placeholder name: see config.hostnames', message: '{cause} {sending}{also}' },
     'helo-not-ptr': { title: 'The HELO name is not the PTR name of the sending IP', message: '{cause} {sending}{also}' },
     'restart-needed': { title: 'The worker started before postal.yml last changed', message: '{cause} {sending}{also}' },
     'pools-unread': { title: 'HELO names of the pool IPs: could not be determined', message: '{cause} {sending}{also}' },
@@ -195,11 +194,14 @@ export const postalHeloHostnameCheck: CheckDefinition = {
       const list = poolMismatch.map(({ entry, helo, ptr }) => `${entry.ip} has hostname ${helo ?? '(none)'} but PTR ${ptr!.join(', ')}`).join('; ');
       causes.push({ id: 'pool-hostname-not-ptr', status: 'warn', text: `${list}. Postal says HELO with the pool row's hostname, so it must be the PTR name.` });
     }
-    if (defaultMatters && !pointer && placeholderOf(fallback.name) !== null) {
-      causes.push({ id: 'placeholder-name', status: 'warn', text: `${fallback.name} is a placeholder, not this server's name (config.hostnames says which key to change); receivers see a HELO that is not yours.` });
-    }
     const wantedPtr = defaultMatters ? singlePtr(plainRows) : null;
-    const heloNotPtr = defaultMatters && !pointer ? plainRows.filter(({ ptr }) => ptr !== null && ptr.length > 0 && !ptr.includes(fallback.name)) : [];
+    // A placeholder HELO is config.hostnames' finding (the key is a placeholder there too): pointed to, with the PTR name when known.
+    const placeholder =
+      !pointer && defaultMatters && placeholderOf(fallback.name) !== null
+        ? `${fallback.name} is a placeholder, not this server's name: config.hostnames reports it with the change to make${wantedPtr ? ` (the PTR name of the sending IP is ${wantedPtr})` : ''}.`
+        : null;
+    const pointers = [pointer, placeholder].filter((text): text is string => text !== null);
+    const heloNotPtr = defaultMatters && pointers.length === 0 ? plainRows.filter(({ ptr }) => ptr !== null && ptr.length > 0 && !ptr.includes(fallback.name)) : [];
     if (heloNotPtr.length > 0) {
       causes.push({ id: 'helo-not-ptr', status: 'warn', text: `${heloNotPtr.map(({ entry, ptr }) => `PTR ${entry.ip} -> ${ptr!.join(', ')}`).join('; ')}, but the HELO is ${fallback.name}.` });
     }
@@ -213,12 +215,14 @@ export const postalHeloHostnameCheck: CheckDefinition = {
 
     const sending = sendingText(rows, mode, fallback);
     const unchecked = containers.ok ? '' : ` The worker's environment and start time were not checked: ${containers.reason}.`;
-    if (causes.length === 0 && pointer) return [{ target: null, status: 'skip', messageId: 'misplaced-key', data: { cause: pointer, sending, also: unchecked }, evidence }];
+    if (causes.length === 0 && pointers.length > 0) {
+      return [{ target: null, status: 'skip', messageId: pointer ? 'misplaced-key' : 'placeholder-name', data: { cause: pointers[0]!, sending, also: unchecked }, evidence }];
+    }
     if (causes.length === 0) return [{ target: null, status: 'pass', messageId: 'ok', data: { sending, also: unchecked }, evidence }];
 
     const primary = causes.find((cause) => cause.status === 'warn') ?? causes[0];
     const others = causes.filter((cause) => cause !== primary).map((cause) => cause.text);
-    const also = [...others, ...(pointer ? [pointer] : [])].map((text) => ` Also: ${text}`).join('') + unchecked;
+    const also = [...others, ...pointers].map((text) => ` Also: ${text}`).join('') + unchecked;
     const status: Status = causes.some((cause) => cause.status === 'warn') ? 'warn' : 'unknown';
     const workerNames = workers.length > 0 ? workers.map(({ name }) => name) : [containerNameFor(all, 'worker')];
     // A row's hostname is the HELO of both its addresses: rename it only when that suits every one of them.
@@ -295,7 +299,7 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
     configChanges.push({ path: input.otherKey.path, from: input.otherKey.value }, { path: right, to: input.otherKey.value });
     summary.push(`Write the SMTP hostname as ${right}, the key this file format reads`);
   }
-  const heloProblem = has(input, 'helo-not-ptr') || has(input, 'placeholder-name');
+  const heloProblem = has(input, 'helo-not-ptr');
   const writtenHelo = fileHelo.written ? normaliseHostname(fileHelo.text) : null;
   if (heloProblem && wanted && writtenHelo !== wanted) {
     configChanges.push({ path: writtenPathFor(ctx.config, 'dns.helo_hostname') ?? 'dns.helo_hostname', from: fileHelo.written ? fileHelo.text : undefined, to: wanted });

@@ -45,7 +45,7 @@ test('a fix reads in the order it is carried out: commands, then the postal.yml 
   const human = renderHuman(report, PLAIN);
   assert.match(
     human,
-    /^ {8}In postal\.yml \(edit by hand\):\n {10}# smtp\.port was 2525\n {10}smtp:\n {12}port: 25\n {10}# remove smtp\.prot\n {8}Then run:\n {10}postal restart$/m,
+    /^ {8}In postal\.yml \(edit by hand\):\n {10}smtp:\n {12}port: 25  # was 2525\n {10}# remove smtp\.prot\n {8}Then run:\n {10}postal restart$/m,
     'an edit is a labelled YAML snippet apart from the commands, never a line that looks like a command',
   );
 });
