@@ -74,7 +74,7 @@ describe('an identity CI can track', () => {
     const nothing = await cli(['check', '--offline', '--only', 'dns', '--config', SAMPLE]);
     assert.equal(nothing.code, 1, 'every result skipped');
     assert.match(nothing.stdout, /No check reached a verdict/);
-    const version = ['check', '--offline', '--only', 'postal.version,postal.helo-hostname', '--config', SAMPLE];
+    const version = ['check', '--offline', '--only', 'postal.version,tls.enabled', '--config', SAMPLE];
     assert.equal((await cli(version)).code, 0, 'an unknown beside a pass: exit 0 by default');
     assert.equal((await cli([...version, '--fail-on', 'unknown'])).code, 1);
   });

@@ -50,8 +50,8 @@ sys.exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 124)
 }
 
 const SAMPLE = ['check', '--offline', '--config', join(REPO, 'examples/postal.yml')];
-/** The lines of the sample that are commands wider than 80 columns (the firewall rules and how to keep them). */
-const WIDE_COMMAND = /^ {8}((iptables|ip6tables) -t nat -C |if command -v ufw )/;
+/** The lines of the sample that may be wider than 80 columns: commands (the firewall rules and how to keep them) and postal.yml snippets, never wrapped. */
+const WIDE_COMMAND = /^ {8}((iptables|ip6tables) -t nat -C |if command -v ufw )|^ {10,}([\w.-]+:|- |#)/;
 
 /**
  * The lines a pseudo-terminal ends up showing: what is written after a carriage return or an erase-line
