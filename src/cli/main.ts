@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { DoctorError } from '../util/errors.js';
+import { readAsset } from '../core/assets.js';
 import { buildProgram, type CommandHandlers, type CommandOutcome } from './program.js';
 import { processIo, type Io } from './io.js';
 
 export function toolVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readAsset('package.json')) as { version: string };
   return manifest.version;
 }
 

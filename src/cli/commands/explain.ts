@@ -1,11 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readAsset } from '../../core/assets.js';
 import { CATALOGUE, findCheck } from '../../core/catalogue.js';
 import { UsageError } from '../../util/errors.js';
 import { closestNames } from '../../util/suggest.js';
 import type { CommandOutcome } from '../program.js';
 import type { Io } from '../io.js';
-
-export const DOCS_DIRECTORY = new URL('../../../docs/checks/', import.meta.url);
 
 export async function runExplainCommand(id: string, io: Io): Promise<CommandOutcome> {
   if (!findCheck(id)) {
@@ -13,6 +11,6 @@ export async function runExplainCommand(id: string, io: Io): Promise<CommandOutc
     const hint = suggestions.length > 0 ? `; did you mean ${suggestions.join(' or ')}?` : ' (see postal-doctor list)';
     throw new UsageError(`no check named "${id}"${hint}`);
   }
-  await io.stdout(await readFile(new URL(`${id}.md`, DOCS_DIRECTORY), 'utf8'));
+  await io.stdout(readAsset(`docs/checks/${id}.md`));
   return { exitCode: 0 };
 }
