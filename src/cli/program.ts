@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 
 import { isIP } from 'node:net';
 import { DEFAULT_CONFIG_PATH } from '../core/options.js';
 import { FORMATS, type Format } from '../reporters/index.js';
+import type { FailOn } from '../core/exit-code.js';
 
 /** What every command hands back to main: the text for stdout (and stderr) and the exit code. */
 export interface CommandOutcome {
@@ -26,7 +27,8 @@ export interface RunFlags {
   deadline: number;
   format: Format;
   output?: string;
-  failOn: 'fail' | 'warn';
+  failOn: FailOn;
+  baseline?: string;
   color: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -98,7 +100,12 @@ function addRunOptions(command: Command): Command {
     .option('--deadline <ms>', 'time limit of the whole run', positiveInteger('--deadline'), 60000)
     .addOption(new Option('--format <fmt>', 'report format').choices(FORMATS).default('human'))
     .option('-o, --output <file>', 'write the report to a file')
-    .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code 1').choices(['fail', 'warn']).default('fail'))
+    .addOption(
+      new Option('--fail-on <level>', 'lowest status that makes the exit code 1; new: only problems new since --baseline')
+        .choices(['fail', 'warn', 'new'])
+        .default('fail'),
+    )
+    .option('--baseline <report.json>', 'an earlier JSON report: mark problems new, still there or gone, and show only the changes')
     .option('--no-color', 'no colour')
     .option('-q, --quiet', 'only the problems; nothing on the terminal when writing to a file', false)
     .option('-v, --verbose', 'show passing details and evidence', false)

@@ -1,8 +1,9 @@
 import type { Result, Summary } from './types.js';
 import { STATUSES } from './types.js';
+import { isNewProblem } from './baseline.js';
 
-/** The lowest status that makes the run exit 1 (`--fail-on`). */
-export type FailOn = 'fail' | 'warn';
+/** `--fail-on`: the lowest status that makes the run exit 1, or `new`: only problems new since `--baseline`. */
+export type FailOn = 'fail' | 'warn' | 'new';
 
 export function summarise(results: readonly Result[]): Summary {
   const summary = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Summary;
@@ -11,14 +12,17 @@ export function summarise(results: readonly Result[]): Summary {
 }
 
 /**
- * Exit code of `check` (PRODUCT §3): 1 when a result is at or above `--fail-on`.
- * `unknown` and `skip` never make it 1 — an unknown is reported in every format, and gating
+ * Whether a result makes `check` exit 1 (PRODUCT §3): it is at or above `--fail-on`, or new under `--fail-on new`.
+ * `unknown` and `skip` never do — an unknown is reported in every format, and gating
  * a deploy on a flaky resolver would make the gate itself flaky.
  */
-export function exitCodeFor(summary: Summary, failOn: FailOn): 0 | 1 {
-  if (summary.fail > 0) return 1;
-  if (failOn === 'warn' && summary.warn > 0) return 1;
-  return 0;
+export function failsTheRun(result: Result, failOn: FailOn): boolean {
+  if (failOn === 'new') return isNewProblem(result);
+  return result.status === 'fail' || (failOn === 'warn' && result.status === 'warn');
+}
+
+export function exitCodeFor(results: readonly Result[], failOn: FailOn): 0 | 1 {
+  return results.some((result) => failsTheRun(result, failOn)) ? 1 : 0;
 }
 
 /** Nagios plugin exit code: the worst result decides, and a failure outranks an unknown. */

@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Fix, Report, Result, Status } from '../core/types.js';
+import { CHANGE_LABELS, comparisonPhrase } from '../core/baseline.js';
 import {
   type ReporterOptions,
   GROUP_HEADINGS,
@@ -58,7 +59,8 @@ function evidenceLines(result: Result, chalk: ChalkInstance): string[] {
 
 function resultLines(result: Result, chalk: ChalkInstance, verbose: boolean): string[] {
   const colour = paint(chalk, result.status);
-  const head = `${RESULT_INDENT}${colour(SYMBOLS[result.status])} ${oneLine(result.title)}  ${chalk.dim(oneLine(checkAndTarget(result)))}`;
+  const change = result.change ? `${chalk.bold(`[${CHANGE_LABELS[result.change]}]`)} ` : '';
+  const head = `${RESULT_INDENT}${colour(SYMBOLS[result.status])} ${change}${oneLine(result.title)}  ${chalk.dim(oneLine(checkAndTarget(result)))}`;
   if (result.status === 'skip') return [`${head} ${chalk.dim(`— ${oneLine(result.message)}`)}`];
   const lines = [head];
   if (isProblem(result) || verbose) lines.push(...indentLines(result.message, DETAIL_INDENT));
@@ -73,6 +75,15 @@ function outboundIpsLine(report: Report): string | null {
   return `Outbound IPs: ${oneLine(ips.join(', '))}`;
 }
 
+/** What --baseline adds: the counts of changes and the problems that are gone, with the status they had. */
+function baselineLines(comparison: NonNullable<Report['baseline']>, chalk: ChalkInstance): string[] {
+  const lines = ['', chalk.bold(comparisonPhrase(comparison))];
+  for (const result of comparison.gone) {
+    lines.push(`${RESULT_INDENT}${chalk.green('✔')} ${chalk.bold(`[${CHANGE_LABELS.gone}]`)} ${oneLine(result.title)}  ${chalk.dim(`${oneLine(checkAndTarget(result))}, was ${result.status}`)}`);
+  }
+  return lines;
+}
+
 /** The terminal report: grouped by area, problems with their message and fix, passes on one line each (left out with --quiet). */
 export function renderHuman(report: Report, options: ReporterOptions): string {
   const chalk = new Chalk({ level: options.color ? 1 : 0 });
@@ -81,11 +92,19 @@ export function renderHuman(report: Report, options: ReporterOptions): string {
   const ips = outboundIpsLine(report);
   if (ips) lines.push(chalk.dim(ips));
 
-  const shown = options.quiet ? report.results.filter(isProblem) : report.results;
+  // Against a baseline the report is about what changed; -v shows every result, marked.
+  const shown =
+    report.baseline && !options.verbose
+      ? report.results.filter((result) => result.change === 'new')
+      : options.quiet
+        ? report.results.filter(isProblem)
+        : report.results;
   for (const [group, results] of resultsByGroup(shown)) {
     lines.push('', chalk.bold.underline(GROUP_HEADINGS[group]));
     for (const result of results) lines.push(...resultLines(result, chalk, options.verbose));
   }
+
+  if (report.baseline) lines.push(...baselineLines(report.baseline, chalk));
 
   const { summary } = report;
   const counts = countsPhrase(summary);

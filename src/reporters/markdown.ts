@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import type { ConfigChange, Fix, Report, Result, Status } from '../core/types.js';
+import { CHANGE_LABELS, comparisonPhrase } from '../core/baseline.js';
 import { type ReporterOptions, countsPhrase, fixSteps, formatSeconds, oneLine, printable, problemsFirst } from './common.js';
 
 const STATUS_LABELS: Record<Status, string> = { pass: '✔ pass', warn: '▲ warn', fail: '✖ fail', unknown: '? unknown', skip: '- skip' };
@@ -65,7 +66,7 @@ function fixBlocks(fix: Fix): string[] {
 
 function problemSection(result: Result): string {
   const blocks = [
-    `### ${STATUS_LABELS[result.status]}: ${inline(result.title)}`,
+    `### ${STATUS_LABELS[result.status]}${result.change ? ` (${CHANGE_LABELS[result.change]})` : ''}: ${inline(result.title)}`,
     `\`${result.check}\`${result.target === null ? '' : ` · ${inline(result.target)}`}`,
   ];
   if (result.message.trim()) blocks.push(paragraph(result.message));
@@ -105,6 +106,21 @@ function othersTable(results: Result[]): string {
   return table(['status', 'check', 'target', 'result'], rows);
 }
 
+/** What --baseline adds: the counts, and the earlier problems this run no longer finds. */
+function baselineSections(comparison: NonNullable<Report['baseline']>): string[] {
+  const gone = comparison.gone.map((result) => [
+    STATUS_LABELS[result.status],
+    `\`${result.check}\``,
+    result.target === null ? '' : inline(result.target),
+    inline(result.title),
+  ]);
+  return [
+    '## Changes since the baseline',
+    comparisonPhrase(comparison),
+    gone.length > 0 ? `Gone (status in the baseline):\n\n${table(['was', 'check', 'target', 'result'], gone)}` : 'Nothing is gone.',
+  ];
+}
+
 /** `--format markdown` and `report`: for a support ticket — environment, summary, problems first with their fixes. */
 export function renderMarkdown(report: Report, _options: ReporterOptions): string {
   const problems = problemsFirst(report.results);
@@ -116,6 +132,7 @@ export function renderMarkdown(report: Report, _options: ReporterOptions): strin
     '## Summary',
     summaryTable(report),
     `${countsPhrase(report.summary)} — exit code ${report.exitCode}.`,
+    ...(report.baseline ? baselineSections(report.baseline) : []),
     '## Problems',
     ...(problems.length > 0 ? problems.map(problemSection) : ['None.']),
     '## Passed and skipped',

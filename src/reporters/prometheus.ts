@@ -68,6 +68,13 @@ export function renderPrometheus(report: Report, _options: ReporterOptions): str
     ...family('postal_doctor_exit_code', 'Exit code of the last run (0 nothing at or above --fail-on, 1 otherwise).', [
       { labels: {}, value: report.exitCode },
     ]),
+    ...(report.baseline
+      ? family('postal_doctor_baseline_problems', 'With --baseline: problems new or still there since the earlier report, and its problems now gone.', [
+          { labels: { change: 'new' }, value: report.baseline.new },
+          { labels: { change: 'still' }, value: report.baseline.still },
+          { labels: { change: 'gone' }, value: report.baseline.gone.length },
+        ])
+      : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -4,7 +4,8 @@ import type { Report, RunOptions } from '../../core/types.js';
 import { defaultRunOptions, DEFAULT_CONFIG_PATH } from '../../core/options.js';
 import { selectChecks } from '../../core/catalogue.js';
 import { runChecks } from '../../core/runner.js';
-import { DoctorError } from '../../util/errors.js';
+import { DoctorError, UsageError } from '../../util/errors.js';
+import { compareWithBaseline, loadBaseline } from '../../core/baseline.js';
 import { exitCodeFor, nagiosCodeFor, summarise } from '../../core/exit-code.js';
 import { outboundIps } from '../../knowledge/postal/outbound-ips.js';
 import { redactDeep, secretValues } from '../../config/secrets.js';
@@ -59,6 +60,8 @@ async function writeReportFile(path: string, text: string): Promise<void> {
 /** check, report and fix: run the checks, build the report, print it in the asked format. */
 export async function runCheckCommand(flags: RunFlags, mode: 'check' | 'report' | 'fix', io: Io): Promise<CommandOutcome> {
   const options = runOptionsFrom(flags, io);
+  if (flags.failOn === 'new' && !flags.baseline) throw new UsageError('--fail-on new needs --baseline <report.json>');
+  const baseline = flags.baseline ? await loadBaseline(resolve(io.cwd, flags.baseline)) : undefined;
   const { checks, skipped } = selectChecks(options.only, options.skip);
   const started = new Date();
   const startedMs = performance.now();
@@ -89,7 +92,8 @@ export async function runCheckCommand(flags: RunFlags, mode: 'check' | 'report' 
     new Promise<[]>((done) => setTimeout(() => done([]), remainingMs).unref()),
   ]);
 
-  const summary = summarise(run.results);
+  const { results, comparison } = baseline ? compareWithBaseline(run.results, baseline) : { results: run.results, comparison: undefined };
+  const summary = summarise(results);
   // Redacted once, here: every format is rendered from this report and nothing else.
   const report: Report = redactDeep(
     {
@@ -100,8 +104,9 @@ export async function runCheckCommand(flags: RunFlags, mode: 'check' | 'report' 
       config: { path: config.path, format: config.format },
       outboundIps: ips.map(({ ip, source, hostname, pool }) => ({ ip, source, hostname, pool })),
       summary,
-      exitCode: exitCodeFor(summary, flags.failOn),
-      results: run.results,
+      exitCode: exitCodeFor(results, flags.failOn),
+      results,
+      baseline: comparison,
     },
     secrets,
   );

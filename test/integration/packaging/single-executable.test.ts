@@ -85,6 +85,17 @@ describe('the single executable', { skip: reason ?? false }, () => {
     assert.ok(report.results.length > 20);
   });
 
+  it('takes its own JSON report as a baseline, which reads the report schema from inside the file', () => {
+    const written = run(['check', '--offline', '--config', SAMPLE, '--format', 'json', '-o', 'report.json', '--quiet']);
+    assert.equal(written.stderr, '');
+    const compared = run(['check', '--offline', '--config', SAMPLE, '--baseline', 'report.json', '--fail-on', 'new', '--format', 'json']);
+    assert.equal(compared.status, 0, compared.stderr);
+    const report = JSON.parse(compared.stdout) as { baseline: { new: number; still: number; gone: unknown[] } };
+    assert.deepEqual([report.baseline.new, report.baseline.gone.length], [0, 0]);
+    assert.ok(report.baseline.still > 0);
+    rmSync(join(scratch, 'report.json'));
+  });
+
   it('prints --help, its version and the explain pages from inside the file', () => {
     const help = run(['--help']);
     assert.equal(help.status, 0, help.stderr);

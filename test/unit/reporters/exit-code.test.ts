@@ -4,8 +4,12 @@ import { exitCodeFor, nagiosCodeFor, summarise } from '../../../src/core/exit-co
 import type { Status } from '../../../src/core/types.js';
 import { sampleResult } from '../../support/sample-report.js';
 
+function resultsOf(statuses: Status[]) {
+  return statuses.map((status, index) => sampleResult({ check: 'dns.ptr', status, target: `192.0.2.${index}` }));
+}
+
 function summaryOf(statuses: Status[]) {
-  return summarise(statuses.map((status, index) => sampleResult({ check: 'dns.ptr', status, target: `192.0.2.${index}` })));
+  return summarise(resultsOf(statuses));
 }
 
 const CASES: Array<{ statuses: Status[]; failOnFail: 0 | 1; failOnWarn: 0 | 1; nagios: 0 | 1 | 2 | 3 }> = [
@@ -26,8 +30,8 @@ const CASES: Array<{ statuses: Status[]; failOnFail: 0 | 1; failOnWarn: 0 | 1; n
 for (const { statuses, failOnFail, failOnWarn, nagios } of CASES) {
   test(`exit codes for [${statuses.join(', ') || 'no results'}]`, () => {
     const summary = summaryOf(statuses);
-    assert.equal(exitCodeFor(summary, 'fail'), failOnFail, '--fail-on fail');
-    assert.equal(exitCodeFor(summary, 'warn'), failOnWarn, '--fail-on warn');
+    assert.equal(exitCodeFor(resultsOf(statuses), 'fail'), failOnFail, '--fail-on fail');
+    assert.equal(exitCodeFor(resultsOf(statuses), 'warn'), failOnWarn, '--fail-on warn');
     assert.equal(nagiosCodeFor(summary), nagios, 'nagios');
   });
 }
@@ -35,4 +39,17 @@ for (const { statuses, failOnFail, failOnWarn, nagios } of CASES) {
 test('summarise counts every status, including the ones that are absent', () => {
   assert.deepEqual(summaryOf(['pass', 'fail', 'pass', 'skip', 'unknown', 'warn', 'warn']), { pass: 2, warn: 2, fail: 1, unknown: 1, skip: 1 });
   assert.deepEqual(summaryOf([]), { pass: 0, warn: 0, fail: 0, unknown: 0, skip: 0 });
+});
+
+test('--fail-on new counts only warnings and failures that are new since the baseline', () => {
+  const results = [
+    sampleResult({ check: 'dns.ptr', status: 'fail', target: '192.0.2.1', change: 'still' }),
+    sampleResult({ check: 'dns.ptr', status: 'warn', target: '192.0.2.2', change: 'still' }),
+    sampleResult({ check: 'dns.ptr', status: 'unknown', target: '192.0.2.3', change: 'new' }),
+    sampleResult({ check: 'dns.ptr', status: 'pass', target: '192.0.2.4' }),
+  ];
+  assert.equal(exitCodeFor(results, 'new'), 0);
+  assert.equal(exitCodeFor(results, 'fail'), 1);
+  assert.equal(exitCodeFor([...results, sampleResult({ check: 'dns.spf', status: 'warn', change: 'new' })], 'new'), 1);
+  assert.equal(exitCodeFor([...results, sampleResult({ check: 'dns.spf', status: 'fail', change: 'new' })], 'new'), 1);
 });
