@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { cli, REPO } from '../../support/cli.js';
+import { restorePath, useDockerScenario } from '../../support/docker.js';
 import type { Report, Result } from '../../../src/core/types.js';
 
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(REPO, 'schema/report.v1.json'), 'utf8')));
@@ -32,6 +33,8 @@ describe('check --baseline', () => {
   const check = (...args: string[]) => cli(['check', '--offline', '--config', config, '--baseline', baseline, ...args]);
 
   before(async () => {
+    // The same running Postal in both runs: only the changes made here differ.
+    useDockerScenario('running');
     dir = mkdtempSync(join(tmpdir(), 'postal-doctor-baseline-'));
     cpSync(join(REPO, 'examples'), dir, { recursive: true });
     config = join(dir, 'postal.yml');
@@ -44,7 +47,10 @@ describe('check --baseline', () => {
     writeFileSync(config, yaml.replace('\n  port: 2525\n', '\n  port: 25\n').replace('\n  use_ip_pools: false\n', '\n  use_ip_pools: false\n  smtp_hostnme: mx.example.com\n'));
     chmodSync(join(dir, 'smtp.key'), 0o600);
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    restorePath();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('marks each problem new or still there and lists the gone ones in the JSON report', async () => {
     const run = await check('--format', 'json');

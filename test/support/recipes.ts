@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, REPO } from './cli.js';
+import { DOCKER_STUB_DIR } from './docker.js';
+
+export const RECIPES = join(REPO, 'docs/recipes');
+export const SAMPLE = join(REPO, 'examples/postal.yml');
+/** Where the recipes install the single executable; the tests put a postal-doctor of this checkout there instead. */
+export const INSTALLED = '/usr/local/bin/postal-doctor';
+
+export const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+
+/** The skip reason of a recipe test whose tool is not installed (printed), or false. */
+export function missing(tool: string, debianPackage: string): string | false {
+  if (has(tool)) return false;
+  console.log(`# recipe tests skipped: ${tool} is not installed (Debian package ${debianPackage})`);
+  return `${tool} is not installed (Debian package ${debianPackage})`;
+}
+
+/**
+ * A `postal-doctor` command for this checkout in `directory`, standing for the single executable the recipes
+ * install. It sees a running Postal through the docker stand-in: the machine's own Docker daemon is shared
+ * with other tests, and two runs of a recipe must see the same host.
+ */
+export function doctorCommand(directory: string): string {
+  const doctor = join(directory, 'postal-doctor');
+  writeFileSync(doctor, `#!/bin/sh\nPATH='${DOCKER_STUB_DIR}':"$PATH" DOCKER_STUB_SCENARIO=running exec '${process.execPath}' '${BIN}' "$@"\n`);
+  chmodSync(doctor, 0o755);
+  return doctor;
+}
+
+export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}) {
+  return spawnSync(command, args, { encoding: 'utf8', timeout: 100000, ...options, env: { ...process.env, CI: 'true', ...options.env } });
+}
