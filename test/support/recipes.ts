@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, REPO } from './cli.js';
-import { DOCKER_STUB_DIR } from './docker.js';
 
 export const RECIPES = join(REPO, 'docs/recipes');
 export const SAMPLE = join(REPO, 'examples/postal.yml');
@@ -20,12 +19,14 @@ export function missing(tool: string, debianPackage: string): string | false {
 
 /**
  * A `postal-doctor` command for this checkout in `directory`, standing for the single executable the recipes
- * install. It sees a running Postal through the docker stand-in: the machine's own Docker daemon is shared
- * with other tests, and two runs of a recipe must see the same host.
+ * install. It runs no host commands (an empty PATH: no docker, no iptables): the machine's Docker daemon is
+ * shared with other tests, and two runs of a recipe must see the same host.
  */
 export function doctorCommand(directory: string): string {
   const doctor = join(directory, 'postal-doctor');
-  writeFileSync(doctor, `#!/bin/sh\nPATH='${DOCKER_STUB_DIR}':"$PATH" DOCKER_STUB_SCENARIO=running exec '${process.execPath}' '${BIN}' "$@"\n`);
+  const noCommands = join(directory, 'no-commands');
+  mkdirSync(noCommands);
+  writeFileSync(doctor, `#!/bin/sh\nPATH='${noCommands}' exec '${process.execPath}' '${BIN}' "$@"\n`);
   chmodSync(doctor, 0o755);
   return doctor;
 }
