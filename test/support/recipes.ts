@@ -1,5 +1,7 @@
+import { before, after } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, REPO } from './cli.js';
 
@@ -33,4 +35,16 @@ export function doctorCommand(directory: string): string {
 
 export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}) {
   return spawnSync(command, args, { encoding: 'utf8', timeout: 100000, ...options, env: { ...process.env, CI: 'true', ...options.env } });
+}
+
+/** A scratch directory holding a doctor command, made before the tests of the calling file and removed after them. */
+export function useRecipeWorkspace(): { scratch: () => string; doctor: () => string } {
+  let scratch = '';
+  let doctor = '';
+  before(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'postal-doctor-recipes-'));
+    doctor = doctorCommand(scratch);
+  });
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+  return { scratch: () => scratch, doctor: () => doctor };
 }

@@ -1,17 +1,10 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RECIPES, SAMPLE, doctorCommand, missing, run } from '../../support/recipes.js';
+import { RECIPES, SAMPLE, useRecipeWorkspace, missing, run } from '../../support/recipes.js';
 
-let scratch: string;
-let doctor: string;
-before(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'postal-doctor-recipes-'));
-  doctor = doctorCommand(scratch);
-});
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const workspace = useRecipeWorkspace();
 
 describe('the Ansible playbook', { skip: missing('ansible-playbook', 'ansible-core') }, () => {
   const playbook = join(RECIPES, 'ansible/postal-doctor.yml');
@@ -22,7 +15,7 @@ describe('the Ansible playbook', { skip: missing('ansible-playbook', 'ansible-co
   });
 
   it('installs the doctor on each host, runs it, and writes the fleet summary on the controller, problems marked against the last run', () => {
-    const work = join(scratch, 'ansible');
+    const work = join(workspace.scratch(), 'ansible');
     for (const name of ['mx1/state', 'mx2']) mkdirSync(join(work, name), { recursive: true });
     // Two "hosts" on this machine: mx1 with the sample deployment, mx2 where the doctor cannot run (no postal.yml).
     const python = run('sh', ['-c', 'command -v python3']).stdout.trim();
@@ -31,7 +24,7 @@ describe('the Ansible playbook', { skip: missing('ansible-playbook', 'ansible-co
       `postal_doctor_report=${join(work, name, 'state/report.json')} postal_doctor_args='["--offline", "--config", "${config}"]'`;
     writeFileSync(join(work, 'inventory.ini'), `[postal]\n${host('mx1', SAMPLE)}\n${host('mx2', join(work, 'absent.yml'))}\n`);
     const reports = join(work, 'reports');
-    const variables = { postal_doctor_binary: doctor, postal_doctor_become: false, fleet_reports_dir: reports };
+    const variables = { postal_doctor_binary: workspace.doctor(), postal_doctor_become: false, fleet_reports_dir: reports };
     const play = () =>
       run('ansible-playbook', ['-i', 'inventory.ini', '-e', JSON.stringify(variables), playbook], {
         cwd: work,
@@ -45,7 +38,7 @@ describe('the Ansible playbook', { skip: missing('ansible-playbook', 'ansible-co
     const summary = () => JSON.parse(readFileSync(join(reports, 'fleet-summary.json'), 'utf8')) as Summary;
 
     // mx1 has a report from an earlier run: the playbook's run compares with it.
-    const earlier = run(doctor, ['check', '--offline', '--config', SAMPLE, '--format', 'json', '--output', join(work, 'mx1/state/report.json'), '--quiet']);
+    const earlier = run(workspace.doctor(), ['check', '--offline', '--config', SAMPLE, '--format', 'json', '--output', join(work, 'mx1/state/report.json'), '--quiet']);
     assert.equal(earlier.status, 1, earlier.stderr);
 
     const result = play();

@@ -1,18 +1,11 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { INSTALLED, RECIPES, SAMPLE, doctorCommand, missing, run } from '../../support/recipes.js';
+import { INSTALLED, RECIPES, SAMPLE, useRecipeWorkspace, missing, run } from '../../support/recipes.js';
 
-let scratch: string;
-let doctor: string;
-before(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'postal-doctor-recipes-'));
-  doctor = doctorCommand(scratch);
-});
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const workspace = useRecipeWorkspace();
 
 /** `run:` steps of a GitHub Actions job or `script:` lines of a GitLab job, run by bash as the CI would. */
 function runSteps(scripts: string[], cwd: string, env: NodeJS.ProcessEnv) {
@@ -37,7 +30,7 @@ describe('CI recipes, their shell steps run here', { skip: missing('curl', 'curl
   const common = (cwd: string) => ({
     HOME: cwd,
     POSTAL_SSH: 'sh -c',
-    POSTAL_DOCTOR_URL: `file://${doctor}`,
+    POSTAL_DOCTOR_URL: `file://${workspace.doctor()}`,
     POSTAL_DOCTOR_BIN: join(cwd, 'installed-postal-doctor'),
     SUDO: '',
     POSTAL_SSH_KEY: 'test key',
@@ -51,7 +44,7 @@ describe('CI recipes, their shell steps run here', { skip: missing('curl', 'curl
     assert.equal(steps.find((step) => step.uses?.startsWith('mikepenz/action-junit-report'))?.with?.report_paths, 'postal-doctor.xml');
 
     for (const [args, expected] of [[`--offline --config '${SAMPLE}'`, 1], [`--offline --config '${SAMPLE}' --only config.syntax`, 0]] as const) {
-      const cwd = mkdtempSync(join(scratch, 'github-'));
+      const cwd = mkdtempSync(join(workspace.scratch(), 'github-'));
       const result = runSteps(scripts, cwd, { ...common(cwd), POSTAL_DOCTOR_ARGS: args });
       assert.equal(result.status, expected, result.stderr);
       assert.ok(existsSync(join(cwd, 'installed-postal-doctor')));
@@ -67,7 +60,7 @@ describe('CI recipes, their shell steps run here', { skip: missing('curl', 'curl
     assert.equal(job.artifacts.when, 'always');
 
     for (const [args, expected] of [[`--offline --config ${SAMPLE}`, 1], [`--offline --config ${SAMPLE} --only config.syntax`, 0]] as const) {
-      const cwd = mkdtempSync(join(scratch, 'gitlab-'));
+      const cwd = mkdtempSync(join(workspace.scratch(), 'gitlab-'));
       // GitLab runs the script lines as one shell script that stops at the first failing line.
       const result = runSteps([job.script.join('\n')], cwd, { ...common(cwd), POSTAL_DOCTOR_ARGS: args });
       assert.equal(result.status, expected, result.stderr);
@@ -81,7 +74,7 @@ describe('CI recipes, their shell steps run here', { skip: missing('curl', 'curl
     const nrpe = readFileSync(join(RECIPES, 'nagios/nrpe.cfg'), 'utf8');
     const command = /^command\[check_postal_doctor\]=(.+)$/m.exec(nrpe)?.[1] ?? '';
     assert.match(readFileSync(join(RECIPES, 'nagios/postal-doctor.cfg'), 'utf8'), /check_nrpe .* -c check_postal_doctor/);
-    const local = command.replace('/usr/bin/sudo -n ', '').replace(INSTALLED, doctor);
+    const local = command.replace('/usr/bin/sudo -n ', '').replace(INSTALLED, workspace.doctor());
     const result = run('sh', ['-c', `${local} --offline --config '${SAMPLE}'`]);
     assert.equal(result.status, 2, result.stderr);
     assert.match(result.stdout, /^POSTAL-DOCTOR CRITICAL - .* \| pass=\d+;;;0 /);

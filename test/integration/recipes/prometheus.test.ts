@@ -1,22 +1,15 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { INSTALLED, RECIPES, SAMPLE, doctorCommand, has, missing, run } from '../../support/recipes.js';
+import { INSTALLED, RECIPES, SAMPLE, useRecipeWorkspace, has, missing, run } from '../../support/recipes.js';
 
-let scratch: string;
-let doctor: string;
-before(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'postal-doctor-recipes-'));
-  doctor = doctorCommand(scratch);
-});
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const workspace = useRecipeWorkspace();
 
 /** The command of a systemd ExecStart= or cron line, pointed at this checkout's doctor and the sample. */
 function sampleCommand(line: string, textfileDirectory: string): string {
-  return `${line.replace(INSTALLED, doctor).replaceAll('/var/lib/prometheus/node-exporter', textfileDirectory)} --offline --config '${SAMPLE}'`;
+  return `${line.replace(INSTALLED, workspace.doctor()).replaceAll('/var/lib/prometheus/node-exporter', textfileDirectory)} --offline --config '${SAMPLE}'`;
 }
 
 describe('systemd, cron and Prometheus recipes', { skip: missing('promtool', 'prometheus') }, () => {
@@ -29,7 +22,7 @@ describe('systemd, cron and Prometheus recipes', { skip: missing('promtool', 'pr
     assert.match(execStart, /--output \/var\/lib\/prometheus\/node-exporter\/postal_doctor\.prom/);
 
     for (const [name, line] of [['service', execStart], ['cron', cronCommand]]) {
-      const textfiles = join(scratch, `textfile-${name}`);
+      const textfiles = join(workspace.scratch(), `textfile-${name}`);
       mkdirSync(textfiles);
       const result = run('sh', ['-c', sampleCommand(line, textfiles)]);
       // The sample has problems: exit 1, which the unit counts as success; the cron line prints nothing.
@@ -46,10 +39,10 @@ describe('systemd, cron and Prometheus recipes', { skip: missing('promtool', 'pr
 
   it('the unit files are valid systemd units', { skip: has('systemd-analyze') ? false : 'systemd-analyze is not installed' }, () => {
     // systemd-analyze verify wants the ExecStart program to exist: it gets this checkout's doctor.
-    const units = join(scratch, 'units');
+    const units = join(workspace.scratch(), 'units');
     mkdirSync(units);
     for (const name of ['postal-doctor.service', 'postal-doctor.timer']) {
-      writeFileSync(join(units, name), readFileSync(join(RECIPES, 'systemd', name), 'utf8').replace(INSTALLED, doctor));
+      writeFileSync(join(units, name), readFileSync(join(RECIPES, 'systemd', name), 'utf8').replace(INSTALLED, workspace.doctor()));
     }
     const verify = run('systemd-analyze', ['verify', '--man=no', join(units, 'postal-doctor.service'), join(units, 'postal-doctor.timer')]);
     assert.equal(verify.status, 0, verify.stderr);
