@@ -79,29 +79,26 @@ describe('the single executable', { skip: reason ?? false }, () => {
 
   it('reports the sample deployment exactly as the CLI run by Node does', () => {
     const args = ['check', '--offline', '--config', SAMPLE, '--format', 'json'];
-    const single = run(args);
+    const single = run([...args, '--output', join(scratch, 'report.json'), '--quiet']);
     const reference = spawnSync(process.execPath, [BIN, ...args], { cwd: host, env, encoding: 'utf8', timeout: 60000 });
     assert.equal(single.stderr, '');
     assert.equal(single.status, reference.status);
-    assert.deepEqual(comparable(single.stdout), comparable(reference.stdout));
-    const report = JSON.parse(single.stdout) as { tool: { version: string }; results: unknown[] };
+    const written = readFileSync(join(scratch, 'report.json'), 'utf8');
+    assert.deepEqual(comparable(written), comparable(reference.stdout));
+    const report = JSON.parse(written) as { tool: { version: string }; results: unknown[] };
     assert.equal(report.tool.version, VERSION);
-    assert.equal(run(['--version']).stdout, `${VERSION}\n`);
     assert.ok(report.results.length > 20);
   });
 
   it('takes its own JSON report as a baseline, which reads the report schema from inside the file', () => {
-    const written = run(['check', '--offline', '--config', SAMPLE, '--format', 'json', '-o', 'report.json', '--quiet']);
-    assert.equal(written.stderr, '');
-    const compared = run(['check', '--offline', '--config', SAMPLE, '--baseline', 'report.json', '--fail-on', 'new', '--format', 'json']);
+    const compared = run(['check', '--offline', '--config', SAMPLE, '--baseline', join(scratch, 'report.json'), '--fail-on', 'new', '--format', 'json']);
     assert.equal(compared.status, 0, compared.stderr);
     const report = JSON.parse(compared.stdout) as { baseline: { new: number; still: number; gone: unknown[] } };
     assert.deepEqual([report.baseline.new, report.baseline.gone.length], [0, 0], compared.stdout);
     assert.ok(report.baseline.still > 0);
-    rmSync(join(host, 'report.json'));
   });
 
-  it('prints --help, its version and the explain pages from inside the file', () => {
+  it('prints --help and the explain pages from inside the file', () => {
     const help = run(['--help']);
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /Usage: postal-doctor/);
