@@ -29,6 +29,7 @@ export interface RunFlags {
   format?: Format;
   output?: string;
   failOn: FailOn;
+  baseline?: string;
   color: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -101,7 +102,8 @@ function addRunOptions(command: Command, format: Format | null): Command {
   if (format) command.addOption(new Option('--format <fmt>', 'report format').choices(FORMATS).default(format));
   return command
     .option('-o, --output <file>', format ? 'write the report to a file' : 'write the script to a file')
-    .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code 1').choices(FAIL_ON_LEVELS).default('fail'))
+    .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code 1; new: only problems new since --baseline').choices(FAIL_ON_LEVELS).default('fail'))
+    .option('--baseline <report.json>', 'an earlier JSON report: mark problems new, still there or gone, and show only the changes')
     .option('--no-color', 'no colour')
     .option('-q, --quiet', 'only the problems; nothing on the terminal when writing to a file', false)
     .option('-v, --verbose', 'show passing details and evidence', false)

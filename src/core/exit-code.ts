@@ -1,8 +1,9 @@
 import type { Result, Summary } from './types.js';
 import { STATUSES } from './types.js';
+import { isNewProblem } from './baseline.js';
 
-/** The lowest status that makes the run exit 1 (`--fail-on`). */
-export const FAIL_ON_LEVELS = ['fail', 'warn', 'unknown'] as const;
+/** `--fail-on`: the lowest status that makes the run exit 1, or `new`: only problems new since `--baseline`. */
+export const FAIL_ON_LEVELS = ['fail', 'warn', 'unknown', 'new'] as const;
 export type FailOn = (typeof FAIL_ON_LEVELS)[number];
 
 export function summarise(results: readonly Result[]): Summary {
@@ -16,16 +17,24 @@ export function reachedVerdict(summary: Summary): boolean {
   return summary.pass + summary.warn + summary.fail > 0;
 }
 
+const AT_OR_ABOVE: Record<Exclude<FailOn, 'new'>, readonly Result['status'][]> = {
+  fail: ['fail'],
+  warn: ['fail', 'warn'],
+  unknown: ['fail', 'warn', 'unknown'],
+};
+
+/** Whether a result makes `check` exit 1: it is at or above `--fail-on`, or new under `--fail-on new`. */
+export function failsTheRun(result: Result, failOn: FailOn): boolean {
+  if (failOn === 'new') return isNewProblem(result);
+  return AT_OR_ABOVE[failOn].includes(result.status);
+}
+
 /**
- * Exit code of `check` (PRODUCT §3): 1 when a result is at or above `--fail-on` (`fail`; `warn` adds warnings;
- * `unknown` adds warnings and unknowns), and 1 when no check reached a verdict at all, whatever `--fail-on`
- * says: a run that could look at nothing (every result unknown, say as a user without permissions) must not
- * let a deploy through.
+ * Exit code of `check` (PRODUCT §3): 1 when a result fails the run under `--fail-on`, and 1 when no check
+ * reached a verdict at all, whatever `--fail-on` says: a run that could look at nothing (every result
+ * unknown, say as a user without permissions) must not let a deploy through.
  */
-export function exitCodeFor(summary: Summary, failOn: FailOn): 0 | 1 {
-  if (!reachedVerdict(summary)) return 1;
-  if (summary.fail > 0) return 1;
-  if (failOn !== 'fail' && summary.warn > 0) return 1;
-  if (failOn === 'unknown' && summary.unknown > 0) return 1;
-  return 0;
+export function exitCodeFor(results: readonly Result[], failOn: FailOn): 0 | 1 {
+  if (!reachedVerdict(summarise(results))) return 1;
+  return results.some((result) => failsTheRun(result, failOn)) ? 1 : 0;
 }

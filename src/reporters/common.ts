@@ -13,6 +13,8 @@ export interface ReporterOptions {
   failOn: FailOn;
   /** Terminal width to wrap text at (commands are never wrapped); 0 or absent: no wrapping. */
   width?: number;
+  /** `--baseline`: the human report shows what changed (new problems and the gone ones) unless --verbose. */
+  changesOnly?: boolean;
 }
 
 /** What the doctor knows of a run that could not happen: the error, for formats that must still be written. */

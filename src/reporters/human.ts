@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Fix, Group, Report, Result, Status } from '../core/types.js';
 import { reachedVerdict } from '../core/exit-code.js';
+import { CHANGE_LABELS, comparisonPhrase } from '../core/baseline.js';
 import {
   type ReporterOptions,
   GROUP_HEADINGS,
@@ -131,8 +132,9 @@ function evidenceLines(result: Result, chalk: ChalkInstance, width: number): str
 
 function headLine(result: Result, chalk: ChalkInstance, width: number, extra: Word[] = []): string[] {
   const symbol: Word = { text: SYMBOLS[result.status], style: paint(chalk, result.status) };
+  const change: Word[] = result.change ? [{ text: `[${CHANGE_LABELS[result.change]}]`, style: chalk.bold }] : [];
   const id: Word = { text: oneLine(checkAndTarget(result)), style: chalk.dim, gap: true };
-  return wrapWords([symbol, ...words(oneLine(result.title)), id, ...extra], width, RESULT_INDENT, `${RESULT_INDENT}  `);
+  return wrapWords([symbol, ...change, ...words(oneLine(result.title)), id, ...extra], width, RESULT_INDENT, `${RESULT_INDENT}  `);
 }
 
 /** One result in full: its line, message, (with --verbose) evidence, and for a problem its fix. */
@@ -186,6 +188,8 @@ export function renderHumanGroup(group: Group, groupResults: readonly Result[], 
   const lines: string[] = [];
   if (options.verbose) {
     for (const result of results) lines.push(...resultLines(result, chalk, true, width));
+  } else if (options.changesOnly) {
+    for (const result of results.filter((entry) => entry.change === 'new')) lines.push(...resultLines(result, chalk, false, width));
   } else {
     for (const result of results.filter(isProblem)) lines.push(...resultLines(result, chalk, false, width));
     if (!options.quiet) {
@@ -197,6 +201,16 @@ export function renderHumanGroup(group: Group, groupResults: readonly Result[], 
   }
   if (lines.length === 0) return '';
   return `\n${chalk.bold.underline(GROUP_HEADINGS[group])}\n${lines.join('\n')}\n`;
+}
+
+/** What --baseline adds: the counts of changes, and the problems that are gone with the status they had. */
+function baselineLines(comparison: NonNullable<Report['baseline']>, chalk: ChalkInstance, width: number): string[] {
+  const lines = wrapWords(words(comparisonPhrase(comparison), chalk.bold), width, '', '  ');
+  for (const result of comparison.gone) {
+    const gone: Word[] = [{ text: '✔', style: chalk.green }, { text: `[${CHANGE_LABELS.gone}]`, style: chalk.bold }, ...words(oneLine(result.title))];
+    lines.push(...wrapWords([...gone, { text: `${oneLine(checkAndTarget(result))},`, style: chalk.dim, gap: true }, ...words(`was ${result.status}`, chalk.dim)], width, RESULT_INDENT, `${RESULT_INDENT}  `));
+  }
+  return lines;
 }
 
 /** The end: outbound IPs, checks switched off, the pointer to the first problem's explanation, and the verdict last. */
@@ -220,6 +234,7 @@ export function renderHumanFooter(report: Report, options: ReporterOptions): str
     const pointer = [...words('Run'), ...words(`postal-doctor explain ${firstProblem.check}`, chalk.bold), ...words('for what it checks and how to fix it.')];
     lines.push(...wrapWords(pointer, width, '', '  '));
   }
+  if (report.baseline) lines.push(...baselineLines(report.baseline, chalk, width));
   const { summary } = report;
   if (!reachedVerdict(summary)) lines.push(...wrapWords(words('No check reached a verdict (every result is unknown or skipped): nothing was checked, so the run fails.'), width, '', '  '));
   const worst = summary.fail > 0 ? 'fail' : summary.warn > 0 ? 'warn' : summary.unknown > 0 ? 'unknown' : 'pass';

@@ -1,4 +1,6 @@
 import type { Fix, Report, Result } from '../core/types.js';
+import { CHANGE_LABELS, comparisonPhrase } from '../core/baseline.js';
+import { failsTheRun } from '../core/exit-code.js';
 import { type ReporterOptions, type RunFailure, checkAndTarget, configChangesYaml, fixSteps, formatAnswer, resultsByGroup } from './common.js';
 
 // Characters XML 1.0 does not allow at all, not even as character references.
@@ -44,7 +46,7 @@ function fixText(fix: Fix): string[] {
 
 /** What a CI log shows for a result: its title, the message, the evidence and the fix. */
 function detailText(result: Result): string {
-  const lines = [result.title, '', result.message];
+  const lines = [result.title, '', ...(result.change ? [`${CHANGE_LABELS[result.change]} since the baseline`] : []), result.message];
   if (result.evidence.length > 0) {
     lines.push('', 'Evidence:', ...result.evidence.map((item) => `  ${item.query} → ${formatAnswer(item.answer)}`));
   }
@@ -53,18 +55,19 @@ function detailText(result: Result): string {
 }
 
 /**
- * The body of a test case. A warning fails the test case only under `--fail-on warn`, so that a
- * JUnit gate in GitLab or Jenkins agrees with the exit code; otherwise it passes and carries the
- * warning in its output. `unknown` is an error: the check could not run, which is what JUnit's
- * `<error>` means.
+ * The body of a test case. A warning or failure fails the test case only when it makes the exit code 1
+ * (`--fail-on`), so that a JUnit gate in GitLab or Jenkins agrees with the exit code; otherwise it passes
+ * and carries the problem in its output. `unknown` is an error: the check could not run, which is what
+ * JUnit's `<error>` means.
  */
 function testcaseBody(result: Result, options: ReporterOptions): string {
   switch (result.status) {
     case 'fail':
-      return `<failure${attributes({ type: 'fail', message: result.title })}>${xmlText(detailText(result))}</failure>`;
-    case 'warn':
-      if (options.failOn === 'warn') return `<failure${attributes({ type: 'warning', message: result.title })}>${xmlText(detailText(result))}</failure>`;
-      return `<system-out>${xmlText(`WARNING: ${detailText(result)}`)}</system-out>`;
+    case 'warn': {
+      const type = result.status === 'fail' ? 'fail' : 'warning';
+      if (failsTheRun(result, options.failOn)) return `<failure${attributes({ type, message: result.title })}>${xmlText(detailText(result))}</failure>`;
+      return `<system-out>${xmlText(`${result.status === 'fail' ? 'FAILURE' : 'WARNING'}: ${detailText(result)}`)}</system-out>`;
+    }
     case 'unknown':
       return `<error${attributes({ type: 'unknown', message: result.title })}>${xmlText(detailText(result))}</error>`;
     case 'skip':
@@ -84,7 +87,7 @@ interface Counts {
 function count(results: Result[], options: ReporterOptions): Counts {
   return {
     tests: results.length,
-    failures: results.filter((result) => result.status === 'fail' || (result.status === 'warn' && options.failOn === 'warn')).length,
+    failures: results.filter((result) => failsTheRun(result, options.failOn)).length,
     errors: results.filter((result) => result.status === 'unknown').length,
     skipped: results.filter((result) => result.status === 'skip').length,
   };
@@ -115,8 +118,16 @@ export function renderJunit(report: Report, options: ReporterOptions): string {
     }
     lines.push('  </testsuite>');
   }
+  if (report.baseline) lines.push(baselineSuite(report.baseline, timestamp));
   lines.push('</testsuites>');
   return `${lines.join('\n')}\n`;
+}
+
+/** With --baseline: a suite without test cases whose output lists the problems that are gone. */
+function baselineSuite(comparison: NonNullable<Report['baseline']>, timestamp: string): string {
+  const gone = comparison.gone.map((result) => `${CHANGE_LABELS.gone}: ${result.title} (${checkAndTarget(result)}), was ${result.status}`);
+  const text = [comparisonPhrase(comparison), ...gone].join('\n');
+  return `  <testsuite${attributes({ name: 'baseline', tests: 0, failures: 0, errors: 0, skipped: 0, time: seconds(0), timestamp })}>\n    <system-out>${xmlText(text)}</system-out>\n  </testsuite>`;
 }
 
 /** The report of a run that could not happen (no config, unreadable file): one failed test case with the reason. */

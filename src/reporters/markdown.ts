@@ -1,4 +1,5 @@
 import type { Fix, Report, Result, Status } from '../core/types.js';
+import { CHANGE_LABELS, comparisonPhrase } from '../core/baseline.js';
 import { type ReporterOptions, configChangesYaml, countsPhrase, fixSteps, formatSeconds, oneLine, printable, problemsFirst } from './common.js';
 
 const STATUS_LABELS: Record<Status, string> = { pass: '✔ pass', warn: '▲ warn', fail: '✖ fail', unknown: '? unknown', skip: '- skip' };
@@ -48,7 +49,7 @@ function fixBlocks(fix: Fix): string[] {
 
 function problemSection(result: Result): string {
   const blocks = [
-    `### ${STATUS_LABELS[result.status]}: ${inline(result.title)}`,
+    `### ${STATUS_LABELS[result.status]}${result.change ? ` (${CHANGE_LABELS[result.change]})` : ''}: ${inline(result.title)}`,
     `\`${result.check}\`${result.target === null ? '' : ` · ${inline(result.target)}`}`,
   ];
   if (result.message.trim()) blocks.push(paragraph(result.message));
@@ -122,6 +123,16 @@ function othersTable(results: Result[]): string {
   return table(['status', 'check', 'target', 'result'], rows);
 }
 
+/** What --baseline adds: the counts, and the earlier problems this run no longer finds. */
+function baselineSections(comparison: NonNullable<Report['baseline']>): string[] {
+  const gone = comparison.gone.map((result) => [STATUS_LABELS[result.status], `\`${result.check}\``, result.target === null ? '' : inline(result.target), inline(result.title)]);
+  return [
+    '## Changes since the baseline',
+    comparisonPhrase(comparison),
+    gone.length > 0 ? `Gone (status in the baseline):\n\n${table(['was', 'check', 'target', 'result'], gone)}` : 'Nothing is gone.',
+  ];
+}
+
 /** `--format markdown` and `report`: for a support ticket — environment, summary, problems first with their fixes. */
 export function renderMarkdown(report: Report, _options: ReporterOptions): string {
   const problems = problemsFirst(report.results);
@@ -134,6 +145,7 @@ export function renderMarkdown(report: Report, _options: ReporterOptions): strin
     '## Summary',
     summaryTable(report),
     `${countsPhrase(report.summary)} — exit code ${report.exitCode}.`,
+    ...(report.baseline ? baselineSections(report.baseline) : []),
     '## Problems',
     ...(problems.length > 0 ? problems.map(problemSection) : ['None.']),
     '## Passed and skipped',

@@ -1,6 +1,7 @@
 import type { Report, Result, Status, Summary } from '../core/types.js';
 import { reachedVerdict } from '../core/exit-code.js';
 import { type ReporterOptions, checkAndTarget, oneLine } from './common.js';
+import { CHANGE_LABELS } from '../core/baseline.js';
 
 /**
  * Nagios plugin exit code: the worst result decides, and a failure outranks an unknown; a run in which no
@@ -53,11 +54,17 @@ function perfdata(report: Report): string {
     `unknown=${summary.unknown};;;0`,
     `skip=${summary.skip};;;0`,
     `duration=${(report.durationMs / 1000).toFixed(3)}s;;;0`,
+    ...(report.baseline ? [`new=${report.baseline.new};;;0`, `gone=${report.baseline.gone.length};;;0`] : []),
   ].join(' ');
 }
 
 function problemLine(result: Result): string {
-  return pluginText(`[${PROBLEM_STATES[result.status]}] ${result.title} (${checkAndTarget(result)}): ${result.message}`);
+  const change = result.change ? ` [${CHANGE_LABELS[result.change]}]` : '';
+  return pluginText(`[${PROBLEM_STATES[result.status]}]${change} ${result.title} (${checkAndTarget(result)}): ${result.message}`);
+}
+
+function goneLine(result: Result): string {
+  return pluginText(`[${CHANGE_LABELS.gone}] ${result.title} (${checkAndTarget(result)}), was ${result.status}`);
 }
 
 /**
@@ -66,5 +73,6 @@ function problemLine(result: Result): string {
  */
 export function renderNagios(report: Report, _options: ReporterOptions): string {
   const problems = problemsByState(report.results);
-  return `${[`${statusLine(report, problems)} | ${perfdata(report)}`, ...problems.map(problemLine)].join('\n')}\n`;
+  const gone = report.baseline?.gone ?? [];
+  return `${[`${statusLine(report, problems)} | ${perfdata(report)}`, ...problems.map(problemLine), ...gone.map(goneLine)].join('\n')}\n`;
 }

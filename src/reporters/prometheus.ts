@@ -66,6 +66,13 @@ export function renderPrometheus(report: Report, _options: ReporterOptions): str
       { labels: {}, value: finishedAt },
     ]),
     ...runFamilies(report.exitCode, null),
+    ...(report.baseline
+      ? family('postal_doctor_baseline_problems', 'With --baseline: problems new or still there since the earlier report, and its problems now gone.', [
+          { labels: { change: 'new' }, value: report.baseline.new },
+          { labels: { change: 'still' }, value: report.baseline.still },
+          { labels: { change: 'gone' }, value: report.baseline.gone.length },
+        ])
+      : []),
   ];
   return `${lines.join('\n')}\n`;
 }

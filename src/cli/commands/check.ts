@@ -1,7 +1,8 @@
 import { access, constants, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Report } from '../../core/types.js';
-import { DoctorError } from '../../util/errors.js';
+import { DoctorError, UsageError } from '../../util/errors.js';
+import { loadBaseline } from '../../core/baseline.js';
 import { doctor } from '../../core/doctor.js';
 import { selectChecks } from '../../core/catalogue.js';
 import { toolVersion } from '../../core/tool.js';
@@ -70,7 +71,9 @@ async function run(flags: RunFlags, format: Format | null, io: Io): Promise<Comm
   // The terminal gets the human report when it is the format asked for, or beside a file written with -o.
   const humanOnTerminal = flags.output ? !flags.quiet : format === 'human';
   const color = flags.color && io.interactive;
-  const base = { verbose: flags.verbose, quiet: flags.quiet, failOn: flags.failOn };
+  if (flags.failOn === 'new' && !flags.baseline) throw new UsageError('--fail-on new needs --baseline <report.json>');
+  const baseline = flags.baseline ? await loadBaseline(resolve(io.cwd, flags.baseline)) : undefined;
+  const base = { verbose: flags.verbose, quiet: flags.quiet, failOn: flags.failOn, changesOnly: baseline !== undefined };
   const terminal: ReporterOptions = { ...base, color, width: io.columns };
   const progress = startProgress(io, humanOnTerminal && flags.color && !flags.quiet);
   const { checks, skipped } = selectChecks(options.only, options.skip);
@@ -86,8 +89,10 @@ async function run(flags: RunFlags, format: Format | null, io: Io): Promise<Comm
   try {
     report = await doctor(options, createProbes(options), {
       failOn: flags.failOn,
+      baseline,
       onProgress: (finished, total, running) => progress.update(finished, total, running),
-      onCheckDone: humanOnTerminal ? (checkId, results) => stream.checkDone(checkId, results) : undefined,
+      // Against a baseline the results are marked only once the run is over: the groups are printed then.
+      onCheckDone: humanOnTerminal && !baseline ? (checkId, results) => stream.checkDone(checkId, results) : undefined,
     });
     if (humanOnTerminal) await stream.finish(report);
   } finally {

@@ -193,7 +193,7 @@ function reportOf(results: Result[]): Report {
     config: { path: CONFIG, format: 2 },
     outboundIps: [],
     summary,
-    exitCode: exitCodeFor(summary, 'fail'),
+    exitCode: exitCodeFor(results, 'fail'),
     results,
   };
 }
