@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { DoctorError } from '../util/errors.js';
+import { toolVersion } from '../core/tool.js';
 import { buildProgram, type CommandHandlers, type CommandOutcome } from './program.js';
 import { processIo, type Io } from './io.js';
 
-export function toolVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return manifest.version;
-}
 
 /** Commands are imported only when run, so `--help` loads neither the network nor the database code. */
 function handlers(io: Io): CommandHandlers {

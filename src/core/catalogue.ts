@@ -1,14 +1,12 @@
 import type { CheckDefinition, Group } from './types.js';
 import { GROUPS } from './types.js';
+import { CHECK_MODULES } from '../checks/index.js';
 import { UsageError } from '../util/errors.js';
-import { configChecks } from '../checks/config/index.js';
-import { networkChecks } from '../checks/network/index.js';
-import { dnsChecks } from '../checks/dns/index.js';
-import { tlsChecks } from '../checks/tls/index.js';
-import { postalChecks } from '../checks/postal/index.js';
 
-/** Every check, in the order reports list them. */
-export const CATALOGUE: readonly CheckDefinition[] = [...configChecks, ...networkChecks, ...dnsChecks, ...tlsChecks, ...postalChecks];
+/** Every check, in the order reports list them: by group, then by each check's `order`. */
+export const CATALOGUE: readonly CheckDefinition[] = [...CHECK_MODULES].sort(
+  (a, b) => GROUPS.indexOf(a.group) - GROUPS.indexOf(b.group) || a.order - b.order || a.id.localeCompare(b.id),
+);
 
 export function findCheck(id: string): CheckDefinition | undefined {
   return CATALOGUE.find((check) => check.id === id);
@@ -28,15 +26,9 @@ function expand(names: string[], flag: string): Set<string> {
   return ids;
 }
 
-/**
- * Applies --only and --skip. Checks outside --only are left out; checks named by --skip stay
- * in the report as `skip`. A check that another selected check depends on is run as well.
- */
+/** Applies --only and --skip. Checks outside --only are left out; checks named by --skip stay in the report as `skip`. */
 export function selectChecks(only: string[], skip: string[]): { checks: CheckDefinition[]; skipped: Set<string> } {
   const wanted = only.length > 0 ? expand(only, '--only') : new Set(CATALOGUE.map((check) => check.id));
   const skipped = expand(skip, '--skip');
-  for (const check of [...CATALOGUE].reverse()) {
-    if (wanted.has(check.id) && !skipped.has(check.id)) for (const id of check.dependsOn ?? []) wanted.add(id);
-  }
   return { checks: CATALOGUE.filter((check) => wanted.has(check.id)), skipped };
 }

@@ -1,7 +1,10 @@
-import type { CheckContext, CheckDefinition, Finding, Fix, Result, RunOptions, Status } from './types.js';
+import type { CheckDefinition, Context, Finding, Fix, Result, RunOptions, Status } from './types.js';
 import { STATUSES } from './types.js';
 import type { EffectiveConfig } from '../config/effective.js';
+import { setMaxListeners } from 'node:events';
 import type { Probes } from '../probes/types.js';
+import { createFactStore, type FactStore } from './facts.js';
+import { probesFor, type ProbeName } from './probe-access.js';
 
 export interface RunInput {
   /** The selected checks, in catalogue order. */
@@ -11,17 +14,17 @@ export interface RunInput {
   config: EffectiveConfig;
   options: RunOptions;
   probes: Probes;
-  /** Facts already computed for this run (see createContext); shared with the checks. */
-  facts?: FactTable;
+  /** Facts already computed for this run (the containers read to find the effective config); shared with the checks. */
+  facts?: FactStore;
   onProgress?: (finished: number, total: number, running: string[]) => void;
+  /** The results of one check, as soon as it is done. */
+  onCheckDone?: (checkId: string, results: Result[]) => void;
 }
-
-/** Memoised facts of one run, by key. */
-export type FactTable = Map<string, Promise<unknown>>;
 
 export interface RunOutput {
   results: Result[];
-  context: CheckContext;
+  /** A context with every probe, for reading facts after the run (the outbound IPs of the report). */
+  context: Context;
 }
 
 /** Runner-made results use these message ids; they are the same for every check. */
@@ -98,41 +101,47 @@ export function checkTimeout(check: CheckDefinition, options: RunOptions): numbe
   return check.timeoutMs ?? Math.max(4 * options.timeoutMs, 2000);
 }
 
+/** Every probe there is: for contexts that stand for the whole run rather than one check. */
+const ALL_PROBES: ProbeName[] = ['dns', 'tcp', 'smtp', 'files', 'commands', 'database', 'host', 'trust', 'clock'];
+
 /**
- * The context checks see. `facts` lets a caller compute facts before the run (the containers' environment
- * decides the effective config) and hand them on, so nothing is asked twice.
+ * A context for `user`, which may use the `declared` probes (and facts that use no others). `facts` is
+ * the run's fact store; a new one is made when none is given.
  */
 export function createContext(
-  base: Pick<CheckContext, 'config' | 'options' | 'probes'>,
-  facts: FactTable = new Map(),
-  finished: ReadonlyMap<string, Result[]> = new Map(),
-): CheckContext {
+  base: Pick<Context, 'config' | 'options' | 'probes'>,
+  facts: FactStore = createFactStore(base.probes, base.options.offline, new AbortController().signal),
+  user = 'postal-doctor',
+  declared: readonly ProbeName[] = ALL_PROBES,
+  signal: AbortSignal = facts.signal,
+): Context {
   return {
-    ...base,
-    memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
-      let pending = facts.get(key) as Promise<T> | undefined;
-      if (!pending) {
-        pending = compute();
-        facts.set(key, pending);
-      }
-      return pending;
-    },
-    resultsOf: (checkId) => finished.get(checkId),
+    config: base.config,
+    options: base.options,
+    probes: probesFor(facts.probes, user, declared, base.options.offline, signal),
+    signal,
+    facts,
+    user,
+    declared,
   };
 }
 
 /**
- * Runs checks concurrently (bounded), each after the checks it depends on, each with its own
- * timeout, all within the run's deadline. Results come back in catalogue order.
+ * Runs checks concurrently (bounded), each with its own timeout, all within the run's deadline; a check
+ * that runs out of time has its signal aborted, so its connections and child processes stop too.
+ * Results come back in catalogue order.
  */
 export async function runChecks(input: RunInput): Promise<RunOutput> {
   const { checks, skipped, config, options, probes } = input;
+  const run = new AbortController();
+  // Every running check and every connection listens to these signals: hundreds at once are expected.
+  setMaxListeners(0, run.signal);
+  const facts = input.facts ?? createFactStore(probes, options.offline, run.signal);
   const finished = new Map<string, Result[]>();
   const running = new Set<string>();
-  const context = createContext({ config, options, probes }, input.facts, finished);
 
-  const total = checks.length - skipped.size;
-  const report = () => input.onProgress?.(finished.size, total, [...running]);
+  const toRun = checks.filter((check) => !skipped.has(check.id));
+  const report = () => input.onProgress?.(finished.size, toRun.length, [...running]);
   let slots = Math.max(1, options.concurrency);
   const waiting: Array<() => void> = [];
   const acquire = () => new Promise<void>((resolve) => (slots > 0 ? (slots--, resolve()) : waiting.push(resolve)));
@@ -142,21 +151,20 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
     else slots++;
   };
 
-  const toRun = checks.filter((check) => !skipped.has(check.id));
-  const selectedIds = new Set(toRun.map((check) => check.id));
-  const done = new Map<string, Promise<void>>();
-
   async function runOne(check: CheckDefinition): Promise<Result[]> {
     if (check.network && options.offline) return [runnerResult(check, 'skip', 'runner.offline', {})];
-    if (config.format === null && check.id !== 'config.syntax') return [runnerResult(check, 'skip', 'runner.config-unusable', {})];
+    if (config.format === null && check.needsConfig !== false) return [runnerResult(check, 'skip', 'runner.config-unusable', {})];
     const limit = checkTimeout(check, options);
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const overrun = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), limit).unref();
-    });
+    const own = new AbortController();
+    setMaxListeners(0, own.signal);
+    const stop = () => own.abort(run.signal.reason);
+    run.signal.addEventListener('abort', stop, { once: true });
+    const timer = setTimeout(() => own.abort(new Error(`${check.id} ran out of time`)), limit);
+    const overrun = new Promise<'timeout'>((resolve) => own.signal.addEventListener('abort', () => resolve('timeout'), { once: true }));
+    const ctx = createContext({ config, options, probes }, facts, check.id, check.probes, own.signal);
     try {
-      const outcome = await Promise.race([check.run(context), overrun]);
+      const outcome = await Promise.race([check.run(ctx), overrun]);
       const elapsed = Math.round(performance.now() - started);
       if (outcome === 'timeout') return [runnerResult(check, 'unknown', 'runner.timeout', { ms: limit }, elapsed)];
       return outcome.map((finding) => renderFinding(check, finding, elapsed));
@@ -164,39 +172,42 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
       return [runnerResult(check, 'unknown', 'runner.crashed', { error: errorText(error) }, Math.round(performance.now() - started))];
     } finally {
       clearTimeout(timer);
+      run.signal.removeEventListener('abort', stop);
+      own.abort();
     }
   }
 
-  for (const check of toRun) {
-    const prerequisites = (check.dependsOn ?? []).filter((id) => selectedIds.has(id));
-    const start = async () => {
-      await Promise.all(prerequisites.map((id) => done.get(id)));
+  const all = Promise.all(
+    toRun.map(async (check) => {
       await acquire();
+      if (run.signal.aborted) return release();
       running.add(check.id);
       report();
       try {
-        finished.set(check.id, await runOne(check));
+        const results = await runOne(check);
+        if (run.signal.aborted) return;
+        finished.set(check.id, results);
+        input.onCheckDone?.(check.id, results);
       } finally {
         running.delete(check.id);
         release();
         report();
       }
-    };
-    done.set(check.id, Promise.resolve().then(start));
-  }
-  // Catalogue order guarantees that a check's prerequisites were registered before it.
+    }),
+  );
 
   let deadlineTimer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => {
     deadlineTimer = setTimeout(resolve, options.deadlineMs);
   });
-  await Promise.race([Promise.all(done.values()), deadline]);
+  await Promise.race([all, deadline]);
   clearTimeout(deadlineTimer);
+  run.abort(new Error('the run reached its --deadline'));
 
   const results: Result[] = [];
   for (const check of checks) {
     if (skipped.has(check.id)) results.push(runnerResult(check, 'skip', 'runner.skipped', {}));
     else results.push(...(finished.get(check.id) ?? [runnerResult(check, 'unknown', 'runner.deadline', { ms: options.deadlineMs })]));
   }
-  return { results, context };
+  return { results, context: createContext({ config, options, probes }, facts) };
 }

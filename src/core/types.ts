@@ -1,5 +1,7 @@
 import type { EffectiveConfig } from '../config/effective.js';
 import type { Probes } from '../probes/types.js';
+import type { FactStore } from './facts.js';
+import type { ProbeName } from './probe-access.js';
 
 export const STATUSES = ['pass', 'warn', 'fail', 'unknown', 'skip'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -68,21 +70,22 @@ export interface MessageTemplate {
   message: string;
 }
 
-export type ProbeName = keyof Probes;
-
 export interface CheckDefinition {
   /** Permanent id, `<group>.<name>`; never renamed or reused. */
   id: string;
   group: Group;
+  /** Its place within the group in reports (catalogue order); ascending. */
+  order: number;
   /** One line, shown by `list`. */
   title: string;
   /** What the targets of this check are (`IP`, `hostname`, `file`, `host:port`, `port`, `key`, `container`, or none). */
   targets: string;
+  /** Every probe the check and the facts it asks for use; any other probe is refused. */
   probes: ProbeName[];
-  /** Needs the network: reports `skip` under `--offline`. */
+  /** Needs the network: the runner reports `skip` under `--offline`. */
   network: boolean;
-  /** Checks whose results this one reads through `ctx.resultsOf`; they are run first. */
-  dependsOn?: string[];
+  /** False only for a check that judges postal.yml when it cannot be loaded; every other check is skipped then. */
+  needsConfig?: boolean;
   /** Overrides the default per-check timeout. */
   timeoutMs?: number;
   messages: Record<string, MessageTemplate>;
@@ -107,15 +110,22 @@ export interface RunOptions {
   concurrency: number;
 }
 
-export interface CheckContext {
+/** What a check or a fact sees of the run. */
+export interface Context {
   config: EffectiveConfig;
   options: RunOptions;
+  /** Only the declared probes work; the others throw. */
   probes: Probes;
-  /** Run-wide memo: facts computed once and shared by every check that asks for them. */
-  memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
-  /** Results of a check listed in `dependsOn`; undefined when that check was not run. */
-  resultsOf(checkId: string): Result[] | undefined;
+  /** Aborted when the check runs out of time or the run reaches its deadline. */
+  signal: AbortSignal;
+  /** The run's facts (see core/facts.ts); owned by the runner. */
+  facts: FactStore;
+  /** Who is asking, for error messages, and what it declared: a fact it asks for may use no other probe. */
+  user: string;
+  declared: readonly ProbeName[];
 }
+
+export type CheckContext = Context;
 
 export type Summary = Record<Status, number>;
 

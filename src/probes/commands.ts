@@ -11,12 +11,13 @@ export function createCommandProbe(): CommandProbe {
       const result = await execa(command, args, {
         reject: false,
         timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        cancelSignal: options.signal,
         stdin: 'ignore',
         maxBuffer: MAX_OUTPUT_BYTES,
         env: { LC_ALL: 'C' },
       });
       const base = { exitCode: result.exitCode ?? null, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
-      if (result.timedOut) return { outcome: 'timeout', ...base };
+      if (result.timedOut || result.isCanceled) return { outcome: 'timeout', ...base };
       if ((result as { code?: string }).code === 'ENOENT') return { outcome: 'not-found', ...base };
       if (result.failed) return { outcome: 'failed', ...base };
       return { outcome: 'ok', ...base };

@@ -64,8 +64,10 @@ function poolAddress(row: mysql.RowDataPacket): PoolAddress {
 /** Reads Postal's IP pools from main_db with mysql2; every path closes the connection. */
 export function createDatabaseProbe(): DatabaseProbe {
   return {
-    async ipPools(settings: DatabaseSettings, timeoutMs: number): Promise<PoolQueryResult> {
+    async ipPools(settings: DatabaseSettings, { timeoutMs, signal }): Promise<PoolQueryResult> {
       let connection: mysql.Connection | undefined;
+      const cancel = () => connection?.destroy();
+      signal?.addEventListener('abort', cancel, { once: true });
       try {
         connection = await mysql.createConnection({
           host: settings.host,
@@ -85,6 +87,7 @@ export function createDatabaseProbe(): DatabaseProbe {
         const serverText = scrub(message || code || 'unknown error', settings.password);
         return { ok: false, code: mapped, message: describe(mapped, settings, timeoutMs, serverText) };
       } finally {
+        signal?.removeEventListener('abort', cancel);
         if (connection) await connection.end().catch(() => connection?.destroy());
       }
     },

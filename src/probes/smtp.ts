@@ -181,6 +181,9 @@ export function createSmtpProbe(limits: SmtpLimits = DEFAULT_SMTP_LIMITS): SmtpP
         return Promise.race([step, aborted]);
       };
       const deadline = setTimeout(() => abort(new SessionFailure('ETIMEDOUT', `no progress within the ${target.timeoutMs} ms time limit`)), target.timeoutMs);
+      const cancel = () => abort(new SessionFailure('ABORTED', 'stopped: the check ran out of time'));
+      if (target.signal?.aborted) cancel();
+      target.signal?.addEventListener('abort', cancel, { once: true });
 
       const socket = connectTcp({ host: target.host, port: target.port });
       let tlsSocket: TLSSocket | null = null;
@@ -271,6 +274,7 @@ export function createSmtpProbe(limits: SmtpLimits = DEFAULT_SMTP_LIMITS): SmtpP
         return session;
       } finally {
         clearTimeout(deadline);
+        target.signal?.removeEventListener('abort', cancel);
         mark('total');
         socket.off('close', onSocketClose);
         tlsSocket?.off('close', onSocketClose);

@@ -26,7 +26,7 @@ function cleanBanner(bytes: Buffer): string {
  */
 export function createTcpProbe(): TcpProbe {
   return {
-    connect({ host, port, localAddress, readBanner, timeoutMs }): Promise<TcpAttempt> {
+    connect({ host, port, localAddress, readBanner, timeoutMs, signal }): Promise<TcpAttempt> {
       return new Promise((resolve) => {
         const started = performance.now();
         const elapsed = () => Math.round(performance.now() - started);
@@ -53,6 +53,10 @@ export function createTcpProbe(): TcpProbe {
         };
 
         timer = setTimeout(() => finish({ outcome: 'timeout', ms: elapsed() }), timeoutMs);
+        const cancel = () => finish({ outcome: 'error', code: 'ABORTED', ms: elapsed() });
+        if (signal?.aborted) cancel();
+        signal?.addEventListener('abort', cancel, { once: true });
+        socket.once('close', () => signal?.removeEventListener('abort', cancel));
         socket.on('error', (error: NodeJS.ErrnoException) => {
           if (received.length > 0) finish({ outcome: 'banner', banner: cleanBanner(received), code: error.code, ms: elapsed() });
           else if (connected) finish({ outcome: 'connected', code: error.code, ms: elapsed() });

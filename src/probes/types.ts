@@ -35,7 +35,7 @@ export interface TcpAttempt {
 }
 
 export interface TcpProbe {
-  connect(target: { host: string; port: number; localAddress?: string; readBanner: boolean; timeoutMs: number }): Promise<TcpAttempt>;
+  connect(target: { host: string; port: number; localAddress?: string; readBanner: boolean; timeoutMs: number; signal?: AbortSignal }): Promise<TcpAttempt>;
 }
 
 export type SmtpPhase = 'connect' | 'banner' | 'ehlo' | 'starttls' | 'tls' | 'ehlo-tls';
@@ -68,7 +68,7 @@ export interface SmtpProbe {
    * Banner, EHLO, STARTTLS and handshake, then QUIT. Never sends MAIL, RCPT or DATA.
    * `ca`: the roots `authorized` is judged against (default: Node's store).
    */
-  session(target: { host: string; port: number; servername?: string; helo: string; timeoutMs: number; ca?: string[] }): Promise<SmtpSession>;
+  session(target: { host: string; port: number; servername?: string; helo: string; timeoutMs: number; ca?: string[]; signal?: AbortSignal }): Promise<SmtpSession>;
 }
 
 export interface TrustProbe {
@@ -109,7 +109,7 @@ export interface CommandRun {
 }
 
 export interface CommandProbe {
-  run(command: string, args: string[], options?: { timeoutMs?: number }): Promise<CommandRun>;
+  run(command: string, args: string[], options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<CommandRun>;
 }
 
 export interface DatabaseSettings {
@@ -136,7 +136,7 @@ export type PoolQueryResult =
 
 export interface DatabaseProbe {
   /** Reads Postal's ip_pools joined with ip_addresses. Error messages never contain the password. */
-  ipPools(settings: DatabaseSettings, timeoutMs: number): Promise<PoolQueryResult>;
+  ipPools(settings: DatabaseSettings, options: { timeoutMs: number; signal?: AbortSignal }): Promise<PoolQueryResult>;
 }
 
 export interface HostAddress {

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { unlessOffline } from '../../core/probe-access.js';
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
 import type { TcpAttempt } from '../../probes/types.js';
 import { canonicalIp } from '../../util/ip.js';
@@ -42,6 +43,7 @@ const OUTCOME_WORDS: Record<TcpAttempt['outcome'], string> = {
 export const appSmtp: CheckDefinition = {
   id: 'config.app-smtp',
   group: 'config',
+  order: 60,
   title: "Postal's own mail (smtp.host:smtp.port) reaches the SMTP server",
   targets: 'none',
   probes: ['commands', 'tcp', 'host'],
@@ -111,7 +113,8 @@ export const appSmtp: CheckDefinition = {
       },
     };
 
-    if (ctx.options.offline) {
+    const attempt = await unlessOffline(() => ctx.probes.tcp.connect({ host, port, readBanner: true, timeoutMs: ctx.options.timeoutMs }));
+    if (attempt === null) {
       switch (known.kind) {
         case 'missing':
           return [needsRedirect];
@@ -124,7 +127,6 @@ export const appSmtp: CheckDefinition = {
       }
     }
 
-    const attempt = await ctx.probes.tcp.connect({ host, port, readBanner: true, timeoutMs: ctx.options.timeoutMs });
     evidence.push({
       query: `TCP ${hostPort(host, port)}`,
       answer: { outcome: attempt.outcome, ms: attempt.ms, ...(attempt.code ? { code: attempt.code } : {}), ...(attempt.banner ? { banner: attempt.banner } : {}) },

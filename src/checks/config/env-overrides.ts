@@ -124,6 +124,7 @@ function configPathFinding(ctx: CheckContext, settings: Setting[]): Finding | nu
 export const configEnvOverridesCheck: CheckDefinition = {
   id: 'config.env-overrides',
   group: 'config',
+  order: 70,
   title: 'No environment variable in the Postal containers silently overrides postal.yml',
   targets: 'key',
   probes: ['commands'],

@@ -78,6 +78,7 @@ const SUBJECTS: Subject[] = [
 export const configHostnames: CheckDefinition = {
   id: 'config.hostnames',
   group: 'config',
+  order: 30,
   title: 'smtp_hostname, web_hostname and the DNS names in postal.yml are real, valid host names',
   targets: 'key',
   probes: [],

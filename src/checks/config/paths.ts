@@ -22,6 +22,7 @@ const PATH_KEYS: Array<{ key: ConfigKey; file: string; tls: boolean; private: bo
 export const configPaths: CheckDefinition = {
   id: 'config.paths',
   group: 'config',
+  order: 50,
   title: 'File paths in postal.yml are container paths under /config, which the Postal containers can see',
   targets: 'key',
   probes: [],

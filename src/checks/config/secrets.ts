@@ -43,6 +43,7 @@ const ROLE_TEXT: Record<Role, { what: string; unreadable: string; readable: stri
 export const configSecrets: CheckDefinition = {
   id: 'config.secrets',
   group: 'config',
+  order: 40,
   title: 'rails.secret_key is set and secret; postal.yml and the private keys are readable by Postal but not by everyone',
   targets: 'key / file',
   probes: ['files'],

@@ -24,10 +24,12 @@ const HOW_TO_WRITE: Record<string, string> = {
 export const configSyntax: CheckDefinition = {
   id: 'config.syntax',
   group: 'config',
+  order: 10,
   title: 'postal.yml is valid YAML that Postal can load, in version 1 or 2 format, with the right value types',
   targets: 'file',
   probes: [],
   network: false,
+  needsConfig: false,
   messages: {
     ok: {
       title: 'postal.yml is valid',

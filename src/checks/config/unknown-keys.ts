@@ -22,6 +22,7 @@ const RETIRED_WHY: Array<[RegExp, string]> = [
 export const configUnknownKeys: CheckDefinition = {
   id: 'config.unknown-keys',
   group: 'config',
+  order: 20,
   title: 'Every key in postal.yml is one Postal reads (no typos, legacy names or keys in the wrong group)',
   targets: 'key',
   probes: [],

@@ -65,6 +65,7 @@ function classify(zone: string, answer: DnsAnswer): Verdict {
 export const dnsblCheck: CheckDefinition = {
   id: 'dns.dnsbl',
   group: 'dns',
+  order: 110,
   title: 'No outbound IP is on a DNS blocklist (Spamhaus ZEN, Barracuda, SpamCop)',
   targets: 'IP',
   probes: ['dns', 'host', 'database'],

@@ -5,6 +5,7 @@ import { PER_IP_MESSAGES, addressRecords, addressType, evidenceOf, failureText, 
 export const fcrdnsCheck: CheckDefinition = {
   id: 'dns.fcrdns',
   group: 'dns',
+  order: 50,
   title: 'Each PTR name resolves back to its IP (forward-confirmed reverse DNS)',
   targets: 'IP',
   probes: ['dns', 'host', 'database'],

@@ -34,6 +34,7 @@ function useName(ctx: CheckContext, entry: SendingIp, name: string): Fix {
 export const heloCheck: CheckDefinition = {
   id: 'dns.helo',
   group: 'dns',
+  order: 60,
   title: 'The HELO name Postal uses from each IP is its PTR name and resolves to it',
   targets: 'IP',
   probes: ['dns', 'host', 'database'],

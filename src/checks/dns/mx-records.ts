@@ -5,6 +5,7 @@ import { POINTING_MESSAGES, isPlaceholder, pointingFinding } from '../../knowled
 export const mxRecordsCheck: CheckDefinition = {
   id: 'dns.mx-records',
   group: 'dns',
+  order: 30,
   title: 'Each dns.mx_records host resolves to this server',
   targets: 'hostname',
   probes: ['dns', 'host', 'database'],

@@ -16,6 +16,7 @@ export function ptrRequest(entry: SendingIp, action = 'set its reverse DNS'): Fi
 export const ptrCheck: CheckDefinition = {
   id: 'dns.ptr',
   group: 'dns',
+  order: 40,
   title: 'Each outbound IP has a PTR record',
   targets: 'IP',
   probes: ['dns', 'host', 'database'],

@@ -32,6 +32,7 @@ const ok = (evidence: Evidence[]): Part => ({ state: 'ok', text: '', records: []
 export const returnPathCheck: CheckDefinition = {
   id: 'dns.return-path',
   group: 'dns',
+  order: 80,
   title: 'return_path_domain has A/AAAA, MX, SPF and the default DKIM key',
   targets: 'domain',
   probes: ['dns', 'host', 'database', 'files'],

@@ -5,6 +5,7 @@ import { evidenceOf, failureText, isPlaceholder, joinList, lookup, pointing, rec
 export const routeDomainCheck: CheckDefinition = {
   id: 'dns.route-domain',
   group: 'dns',
+  order: 90,
   title: 'route_domain has an MX record pointing at this server',
   targets: 'domain',
   probes: ['dns', 'host', 'database'],

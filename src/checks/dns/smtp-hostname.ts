@@ -5,6 +5,7 @@ import { POINTING_MESSAGES, isPlaceholder, pointingFinding } from '../../knowled
 export const smtpHostnameCheck: CheckDefinition = {
   id: 'dns.smtp-hostname',
   group: 'dns',
+  order: 10,
   title: 'smtp_hostname has A/AAAA records pointing at this server',
   targets: 'hostname',
   probes: ['dns', 'host', 'database'],

@@ -30,6 +30,7 @@ export function evaluateAll(ctx: CheckContext, domain: string, ips: string[]): P
 export const spfCheck: CheckDefinition = {
   id: 'dns.spf',
   group: 'dns',
+  order: 70,
   title: 'The spf_include domain publishes SPF that authorises every outbound IP',
   targets: 'domain',
   probes: ['dns', 'host', 'database'],

@@ -5,6 +5,7 @@ import { addressRecords, addressesOf, evidenceOf, failureText, isPlaceholder, jo
 export const trackDomainCheck: CheckDefinition = {
   id: 'dns.track-domain',
   group: 'dns',
+  order: 100,
   title: 'track_domain resolves',
   targets: 'domain',
   probes: ['dns', 'host', 'database'],

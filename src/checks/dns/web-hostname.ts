@@ -5,6 +5,7 @@ import { addressRecords, addressesOf, evidenceOf, failureText, isPlaceholder, jo
 export const webHostnameCheck: CheckDefinition = {
   id: 'dns.web-hostname',
   group: 'dns',
+  order: 20,
   title: 'web_hostname resolves, and does not share a proxied name with smtp_hostname',
   targets: 'hostname',
   probes: ['dns', 'host', 'database'],

@@ -1,5 +1,5 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding, Status } from '../../core/types.js';
-import type { TcpAttempt } from '../../probes/types.js';
+import { unlessOffline } from '../../core/probe-access.js';
 import { readGreeting, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
 import {
   describeOutcome,
@@ -89,11 +89,8 @@ async function checkPort(ctx: CheckContext, view: NatView, host: HostView, liste
   const evidence: Evidence[] = [...view.evidence, ...tracedEvidence(port, traced)];
   const data = { port, smtpPort, families: families.map((family) => FAMILY_NAME[family]).join(' and ') };
 
-  let live: TcpAttempt | null = null;
-  if (!ctx.options.offline) {
-    live = await ctx.probes.tcp.connect({ host: '127.0.0.1', port, readBanner: true, timeoutMs: ctx.options.timeoutMs });
-    evidence.push({ query: `TCP 127.0.0.1:${port}`, answer: tcpAnswer(live) });
-  }
+  const live = await unlessOffline(() => ctx.probes.tcp.connect({ host: '127.0.0.1', port, readBanner: true, timeoutMs: ctx.options.timeoutMs }));
+  if (live) evidence.push({ query: `TCP 127.0.0.1:${port}`, answer: tcpAnswer(live) });
   const greeting = live?.outcome === 'banner' ? readGreeting(live.banner) : null;
   if (greeting?.postal) {
     if (verdict.messageId === 'redirected') return { target, status: 'pass', messageId: 'redirected', data, evidence };
@@ -139,6 +136,7 @@ async function checkPort(ctx: CheckContext, view: NatView, host: HostView, liste
 export const altPorts: CheckDefinition = {
   id: 'network.alt-ports',
   group: 'network',
+  order: 30,
   title: "Ports 587 and 2525 are redirected to Postal's SMTP port",
   targets: 'port',
   probes: ['commands', 'tcp', 'host'],

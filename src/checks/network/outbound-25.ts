@@ -94,19 +94,17 @@ async function resolveDomain(ctx: CheckContext, domain: string): Promise<Resolve
   return resolveTarget(ctx, `${domain} (${exchanges[0].exchange})`, exchanges[0].exchange, 25, evidence);
 }
 
-/** The probe targets, resolved once per run (in the order given): --probe-target, else the best MX of each default domain. */
-function probeTargets(ctx: CheckContext): Promise<TargetList> {
-  return ctx.memo('outbound-25-targets', async (): Promise<TargetList> => {
-    const given = ctx.options.probeTargets;
-    const resolved = await Promise.all(
-      given.length > 0 ? given.map((spec) => resolveGiven(ctx, spec)) : DEFAULT_PROBE_DOMAINS.map((domain) => resolveDomain(ctx, domain)),
-    );
-    return {
-      targets: resolved.flatMap((entry) => (entry.target ? [entry.target] : [])),
-      problems: resolved.flatMap((entry) => (entry.problem ? [entry.problem] : [])),
-      evidence: resolved.flatMap((entry) => entry.evidence),
-    };
-  });
+/** The probe targets, resolved in the order given: --probe-target, else the best MX of each default domain. */
+async function probeTargets(ctx: CheckContext): Promise<TargetList> {
+  const given = ctx.options.probeTargets;
+  const resolved = await Promise.all(
+    given.length > 0 ? given.map((spec) => resolveGiven(ctx, spec)) : DEFAULT_PROBE_DOMAINS.map((domain) => resolveDomain(ctx, domain)),
+  );
+  return {
+    targets: resolved.flatMap((entry) => (entry.target ? [entry.target] : [])),
+    problems: resolved.flatMap((entry) => (entry.problem ? [entry.problem] : [])),
+    evidence: resolved.flatMap((entry) => entry.evidence),
+  };
 }
 
 /** The relays Postal sends through, as host:port only: their URLs may carry credentials. */
@@ -228,6 +226,7 @@ async function probeFrom(ctx: CheckContext, entry: SendingIp, targets: ProbeTarg
 export const outbound25: CheckDefinition = {
   id: 'network.outbound-25',
   group: 'network',
+  order: 10,
   title: 'Outbound port 25 is open from each sending IP',
   targets: 'IP',
   probes: ['tcp', 'dns', 'host', 'database'],

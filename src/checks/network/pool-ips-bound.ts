@@ -19,6 +19,7 @@ function interfaceFor(ip: string, host: HostAddress[]): string {
 export const poolIpsBoundCheck: CheckDefinition = {
   id: 'network.pool-ips-bound',
   group: 'network',
+  order: 40,
   title: 'Every IP pool address is configured on this host',
   targets: 'IP',
   probes: ['database', 'host'],

@@ -82,6 +82,7 @@ async function checkAddress(ctx: CheckContext, address: string, port: number, ho
 export const smtpListen: CheckDefinition = {
   id: 'network.smtp-listen',
   group: 'network',
+  order: 20,
   title: "Postal's SMTP server accepts on its port and greets as smtp_hostname",
   targets: 'host:port',
   probes: ['tcp', 'dns', 'host'],

@@ -81,6 +81,7 @@ function judge(container: PostalContainer): Finding {
 export const postalContainersCheck: CheckDefinition = {
   id: 'postal.containers',
   group: 'postal',
+  order: 20,
   title: 'Postal web, smtp and worker containers are running',
   targets: 'container',
   probes: ['commands'],

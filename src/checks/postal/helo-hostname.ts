@@ -1,13 +1,14 @@
 import type { CheckContext, CheckDefinition, ConfigChange, Evidence, Fix, Status } from '../../core/types.js';
 import { sh, shellComment } from '../../util/shell.js';
-import { normaliseHostname } from '../../util/ip.js';
+import { isGlobalAddress, normaliseHostname, reverseName } from '../../util/ip.js';
+import { unlessOffline } from '../../core/probe-access.js';
 import { defaultHelo, heloSharers, ipPools, outboundIps, type SendingIp } from '../../knowledge/postal/outbound-ips.js';
 import { containerNameFor, containersOf, postalContainers, type PostalContainer } from '../../knowledge/postal/containers.js';
 import { fileValue } from '../../knowledge/postal/config-files.js';
 import { writtenPathFor } from '../../config/keys.js';
 import { COMPOSE_FILE, parseVersion, postalVersion } from '../../knowledge/postal/version.js';
 import { mainDbCommand, poolHostnameSql } from '../../knowledge/postal/pool-hostname-fix.js';
-import { isPlaceholder } from '../../knowledge/dns/lookups.js';
+import { isPlaceholder, lookup } from '../../knowledge/dns/lookups.js';
 
 type CauseId =
   | 'env-override'
@@ -36,16 +37,12 @@ interface DefaultHelo {
 
 type PoolMode = 'off' | 'on' | 'on-empty' | 'on-unread';
 
-/** PTR names of an IP from dns.ptr: [] when it has none, null when that is not known (not run, offline, failed). */
-export function ptrNamesFrom(ctx: CheckContext, ip: string): string[] | null {
-  const result = ctx.resultsOf('dns.ptr')?.find((entry) => entry.target === ip);
-  if (!result) return null;
-  for (const item of result.evidence) {
-    if (/^PTR /i.test(item.query) && Array.isArray(item.answer)) {
-      return item.answer.filter((name): name is string => typeof name === 'string').map(normaliseHostname);
-    }
-  }
-  return result.messageId === 'missing' ? [] : null;
+/** PTR names of a public IP: [] when it has none, null when that is not known (a private IP, --offline, a failed lookup). */
+async function ptrNames(ctx: CheckContext, ip: string): Promise<string[] | null> {
+  if (!isGlobalAddress(ip)) return null;
+  const answer = await unlessOffline(() => lookup(ctx, reverseName(ip), 'PTR'));
+  if (answer === null || answer.status === 'error') return null;
+  return answer.status === 'answer' ? answer.records : [];
 }
 
 function nonEmpty(value: string | undefined): string | null {
@@ -116,11 +113,11 @@ function sendingText(rows: Sending[], mode: PoolMode, fallback: DefaultHelo): st
 export const postalHeloHostnameCheck: CheckDefinition = {
   id: 'postal.helo-hostname',
   group: 'postal',
+  order: 30,
   title: 'dns.helo_hostname takes effect: right place, not ignored for pool IPs, not overridden, loaded',
   targets: 'none',
-  probes: ['commands', 'files', 'database', 'host'],
+  probes: ['commands', 'files', 'database', 'host', 'dns'],
   network: false,
-  dependsOn: ['dns.ptr'],
   messages: {
     ok: { title: 'Postal says HELO with the intended name', message: '{sending}{also}' },
     'env-override': { title: "The worker's environment decides the HELO name", message: '{cause} {sending}{also}' },
@@ -147,8 +144,9 @@ export const postalHeloHostnameCheck: CheckDefinition = {
       evidence.push({ query: `docker inspect ${worker.name} Config.Env (HELO variables)`, answer: relevant.map(([name, value]) => `${name}=${value}`) });
     }
 
-    const rows: Sending[] = ips.map((entry) => {
-      const ptr = ptrNamesFrom(ctx, entry.ip);
+    const ptrs = await Promise.all(ips.map((entry) => ptrNames(ctx, entry.ip)));
+    const rows: Sending[] = ips.map((entry, index) => {
+      const ptr = ptrs[index];
       if (entry.source === 'db') return { entry, helo: entry.hostname, why: `the hostname of this IP in pool ${entry.pool ?? '?'}`, ptr };
       return { entry, helo: fallback.name, why: fallback.why, ptr };
     });

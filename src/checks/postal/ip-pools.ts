@@ -1,4 +1,5 @@
 import type { CheckDefinition, Finding, Fix } from '../../core/types.js';
+import { unlessOffline } from '../../core/probe-access.js';
 import type { DatabaseErrorCode, PoolAddress } from '../../probes/types.js';
 import { defaultHelo, ipPools } from '../../knowledge/postal/outbound-ips.js';
 import { canonicalIp, ipFamily, reverseName } from '../../util/ip.js';
@@ -35,6 +36,7 @@ function addressesOfRow(row: PoolAddress): string[] {
 export const ipPoolsCheck: CheckDefinition = {
   id: 'postal.ip-pools',
   group: 'postal',
+  order: 50,
   title: 'IP pools can be read, and each pool IP has a hostname',
   targets: '',
   probes: ['database', 'dns'],
@@ -111,7 +113,8 @@ export const ipPoolsCheck: CheckDefinition = {
       const changes = await Promise.all(
         unnamed.flatMap((row) =>
           addressesOfRow(row).slice(0, 1).map(async (ip) => {
-            const ptr = ctx.options.offline ? [] : recordsOf(await lookup(ctx, reverseName(canonicalIp(ip)), 'PTR'));
+            const answer = await unlessOffline(() => lookup(ctx, reverseName(canonicalIp(ip)), 'PTR'));
+            const ptr = answer ? recordsOf(answer) : [];
             return { ip: canonicalIp(ip), pool: row.pool, hostname: ptr[0] ?? helo };
           }),
         ),

@@ -41,6 +41,7 @@ interface FileTime {
 export const postalRestartNeededCheck: CheckDefinition = {
   id: 'postal.restart-needed',
   group: 'postal',
+  order: 40,
   title: 'Postal containers were started after their config and certificate last changed',
   targets: 'container',
   probes: ['commands', 'files'],

@@ -77,6 +77,7 @@ function sentenceList(items: string[]): string {
 export const postalVersionCheck: CheckDefinition = {
   id: 'postal.version',
   group: 'postal',
+  order: 10,
   title: 'The running Postal version and its known bugs that touch this config',
   targets: 'none',
   probes: ['files', 'commands'],

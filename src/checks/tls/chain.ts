@@ -8,9 +8,10 @@ const oneLine = (name: string) => name.replace(/\n/g, ', ');
 export const tlsChain: CheckDefinition = {
   id: 'tls.chain',
   group: 'tls',
+  order: 40,
   title: 'The certificate file holds the full chain up to a trusted root',
   targets: 'file',
-  probes: ['files', 'trust', 'clock'],
+  probes: ['files', 'trust', 'clock', 'commands'],
   network: false,
   messages: {
     ...NO_CERTIFICATE_MESSAGE,

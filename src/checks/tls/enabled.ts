@@ -6,9 +6,10 @@ import { originText, writtenValue } from '../../knowledge/postal/config-values.j
 export const tlsEnabled: CheckDefinition = {
   id: 'tls.enabled',
   group: 'tls',
+  order: 10,
   title: 'STARTTLS is switched on (smtp_server.tls_enabled)',
   targets: 'none',
-  probes: [],
+  probes: ['commands'],
   network: false,
   messages: {
     enabled: {

@@ -13,9 +13,10 @@ const day = (date: Date) => date.toISOString().slice(0, 10);
 export const tlsExpiry: CheckDefinition = {
   id: 'tls.expiry',
   group: 'tls',
+  order: 30,
   title: 'TLS certificate is within its validity period and not about to expire',
   targets: 'file',
-  probes: ['files', 'clock'],
+  probes: ['files', 'clock', 'commands'],
   network: false,
   messages: {
     ...NO_CERTIFICATE_MESSAGE,

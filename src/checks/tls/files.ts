@@ -205,9 +205,10 @@ function keyFinding(ctx: CheckContext, smtp: SmtpRestart, file: LoadedFile<KeyFi
 export const tlsFilesCheck: CheckDefinition = {
   id: 'tls.files',
   group: 'tls',
+  order: 20,
   title: 'TLS certificate and key exist, parse, can be read by Postal and belong together',
   targets: 'file',
-  probes: ['files'],
+  probes: ['files', 'commands'],
   network: false,
   messages: {
     'certificate-ok': {

@@ -160,9 +160,10 @@ async function completedFinding(ctx: CheckContext, probe: Extract<LiveProbe, { s
 export const tlsLive: CheckDefinition = {
   id: 'tls.live',
   group: 'tls',
+  order: 60,
   title: 'STARTTLS works on the live SMTP server and serves the certificate on disk',
   targets: 'host:port',
-  probes: ['dns', 'smtp', 'files', 'trust', 'clock'],
+  probes: ['dns', 'smtp', 'files', 'trust', 'clock', 'commands'],
   network: true,
   messages: {
     ok: {

@@ -1,4 +1,5 @@
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
+import { unlessOffline } from '../../core/probe-access.js';
 import { asciiHostname, coveringName, formatSan, subjectAltNames } from '../../knowledge/tls/certificates.js';
 import { bannerName, liveProbes, NO_CERTIFICATE_MESSAGE, judgeCertificate, type UsableCertificate } from '../../knowledge/tls/material.js';
 import type { SmtpRestart } from '../../knowledge/tls/smtp-container.js';
@@ -21,8 +22,8 @@ interface RequiredName {
 
 /** The banner names of the live sessions, or why there are none. */
 async function bannerNames(ctx: CheckContext): Promise<{ names: string[]; evidence: Evidence }> {
-  if (ctx.options.offline) return { names: [], evidence: { query: 'names in the live SMTP banners', answer: 'not looked at (--offline)' } };
-  const probes = await liveProbes(ctx);
+  const probes = await unlessOffline(() => liveProbes(ctx));
+  if (probes === null) return { names: [], evidence: { query: 'names in the live SMTP banners', answer: 'not looked at (--offline)' } };
   const seen: Record<string, string | null> = {};
   for (const probe of probes) if (probe.state === 'probed') seen[probe.target.label] = bannerName(probe.session.banner);
   return { names: Object.values(seen).filter((name): name is string => name !== null), evidence: { query: 'names in the live SMTP banners', answer: seen } };
@@ -31,9 +32,10 @@ async function bannerNames(ctx: CheckContext): Promise<{ names: string[]; eviden
 export const tlsSan: CheckDefinition = {
   id: 'tls.san',
   group: 'tls',
+  order: 50,
   title: 'The certificate covers smtp_hostname, the banner name and every MX name',
   targets: 'hostname',
-  probes: ['files', 'dns', 'smtp', 'trust'],
+  probes: ['files', 'dns', 'smtp', 'trust', 'commands'],
   network: false,
   messages: {
     ...NO_CERTIFICATE_MESSAGE,

@@ -2,20 +2,15 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Report, RunOptions } from '../../core/types.js';
 import { defaultRunOptions, DEFAULT_CONFIG_PATH } from '../../core/options.js';
-import { selectChecks } from '../../core/catalogue.js';
-import { runChecks } from '../../core/runner.js';
 import { DoctorError } from '../../util/errors.js';
-import { exitCodeFor, nagiosCodeFor, summarise } from '../../core/exit-code.js';
-import { outboundIps } from '../../knowledge/postal/outbound-ips.js';
-import { redactDeep, secretValues } from '../../config/secrets.js';
+import { nagiosCodeFor } from '../../core/exit-code.js';
+import { doctor } from '../../core/doctor.js';
 import { createProbes } from '../../probes/index.js';
 import { REPORTERS } from '../../reporters/index.js';
 import { renderFixScript } from '../../reporters/fix-script.js';
 import type { CommandOutcome, RunFlags } from '../program.js';
 import type { Io } from '../io.js';
-import { toolVersion } from '../main.js';
 import { startProgress } from '../progress.js';
-import { loadDeployment } from '../deployment.js';
 
 /** Where postal.yml is on the host (read under --host-root): --config, relative to the working directory, else the default. */
 export function configPathFor(flags: { config?: string }, io: Io): string {
@@ -59,52 +54,17 @@ async function writeReportFile(path: string, text: string): Promise<void> {
 /** check, report and fix: run the checks, build the report, print it in the asked format. */
 export async function runCheckCommand(flags: RunFlags, mode: 'check' | 'report' | 'fix', io: Io): Promise<CommandOutcome> {
   const options = runOptionsFrom(flags, io);
-  const { checks, skipped } = selectChecks(options.only, options.skip);
-  const started = new Date();
-  const startedMs = performance.now();
-  const probes = createProbes(options);
-  const { config, facts } = await loadDeployment(options, probes);
-  const secrets = secretValues(config);
-
   const terminalFormat = flags.output ? 'human' : flags.format;
   const progress = startProgress(io, terminalFormat === 'human' && mode === 'check' && !flags.quiet);
-  let run;
+  let report: Report;
   try {
-    run = await runChecks({
-      checks,
-      skipped,
-      config,
-      options,
-      probes,
-      facts,
+    report = await doctor(options, createProbes(options), {
+      failOn: flags.failOn,
       onProgress: (finished, total, running) => progress.update(finished, total, running),
     });
   } finally {
     progress.stop();
   }
-
-  const remainingMs = Math.max(0, options.deadlineMs - (performance.now() - startedMs));
-  const ips = await Promise.race([
-    outboundIps(run.context).catch(() => []),
-    new Promise<[]>((done) => setTimeout(() => done([]), remainingMs).unref()),
-  ]);
-
-  const summary = summarise(run.results);
-  // Redacted once, here: every format is rendered from this report and nothing else.
-  const report: Report = redactDeep(
-    {
-      schemaVersion: 1,
-      tool: { name: 'postal-doctor', version: toolVersion() },
-      startedAt: started.toISOString(),
-      durationMs: Math.round(performance.now() - startedMs),
-      config: { path: config.path, format: config.format },
-      outboundIps: ips.map(({ ip, source, hostname, pool }) => ({ ip, source, hostname, pool })),
-      summary,
-      exitCode: exitCodeFor(summary, flags.failOn),
-      results: run.results,
-    },
-    secrets,
-  );
 
   const color = flags.color && io.interactive;
   const reporterOptions = { verbose: flags.verbose, quiet: flags.quiet, failOn: flags.failOn };
@@ -116,5 +76,5 @@ export async function runCheckCommand(flags: RunFlags, mode: 'check' | 'report' 
   } else {
     await io.stdout(text);
   }
-  return { exitCode: flags.format === 'nagios' && mode === 'check' ? nagiosCodeFor(summary) : report.exitCode };
+  return { exitCode: flags.format === 'nagios' && mode === 'check' ? nagiosCodeFor(report.summary) : report.exitCode };
 }

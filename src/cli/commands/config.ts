@@ -1,6 +1,6 @@
 import { defaultRunOptions } from '../../core/options.js';
 import { createProbes } from '../../probes/index.js';
-import { loadDeployment } from '../deployment.js';
+import { loadDeployment } from '../../core/deployment.js';
 import { describeForDisplay, redactDeep, secretValues } from '../../config/secrets.js';
 import type { CommandOutcome } from '../program.js';
 import type { Io } from '../io.js';
@@ -23,7 +23,7 @@ function originText(entry: ReturnType<typeof describeForDisplay>): string {
 /** The effective config as Postal will see it, each value with where it came from; secrets redacted. */
 export async function runConfigCommand(flags: { config?: string; format: 'human' | 'json'; hostRoot: string }, io: Io): Promise<CommandOutcome> {
   const options = { ...defaultRunOptions(), configPath: configPathFor(flags, io), hostRoot: flags.hostRoot };
-  const { config } = await loadDeployment(options, createProbes(options));
+  const { config } = await loadDeployment(options, createProbes(options), AbortSignal.timeout(options.deadlineMs));
   const entries = redactDeep(config.entries().map(describeForDisplay), secretValues(config));
   if (flags.format === 'json') {
     await io.stdout(`${JSON.stringify({ path: config.path, format: config.format, entries }, null, 2)}\n`);

@@ -1,12 +1,19 @@
 import type { CheckContext, Evidence, Finding, MessageTemplate } from '../../core/types.js';
 import type { DnsAnswer, DnsType } from '../../probes/types.js';
+import { defineFactFamily } from '../../core/facts.js';
 import { hostAddresses, outboundIps, serverIps, type SendingIp } from '../postal/outbound-ips.js';
 import { canonicalIp, ipFamily, ipInCidr, isGlobalAddress, normaliseHostname } from '../../util/ip.js';
 
+const question = defineFactFamily({
+  name: 'DNS answer',
+  probes: ['dns'],
+  key: (name: string, type: DnsType, purpose: 'default' | 'dnsbl') => `${purpose} ${type} ${name}`,
+  compute: (ctx, name: string, type: DnsType, purpose: 'default' | 'dnsbl') => ctx.probes.dns.query(name, type, purpose),
+});
+
 /** One DNS question, asked once per run whichever check asks it first. */
 export function lookup(ctx: CheckContext, name: string, type: DnsType, purpose: 'default' | 'dnsbl' = 'default'): Promise<DnsAnswer> {
-  const normalised = normaliseHostname(name);
-  return ctx.memo(`dns ${purpose} ${type} ${normalised}`, () => ctx.probes.dns.query(normalised, type, purpose));
+  return question(ctx, normaliseHostname(name), type, purpose);
 }
 
 /** The records of an answer; empty for NXDOMAIN, NODATA and errors. */

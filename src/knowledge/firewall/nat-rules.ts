@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { CheckContext, Evidence } from '../../core/types.js';
+import { defineFact } from '../../core/facts.js';
 import type { CommandRun } from '../../probes/types.js';
 import { hostAddresses } from '../postal/outbound-ips.js';
 import { canonicalIp } from '../../util/ip.js';
@@ -41,8 +42,10 @@ function sourceSummary(source: Source, detail: () => unknown): unknown {
 }
 
 /** Reads and parses the nat rules once per run (shared by network.alt-ports and config.app-smtp). */
-export function natRules(ctx: CheckContext): Promise<NatView> {
-  return ctx.memo('nat-rules', async (): Promise<NatView> => {
+export const natRules = defineFact({
+  name: 'nat rules',
+  probes: ['commands'],
+  async compute(ctx): Promise<NatView> {
     const run = (command: string, args: string[]) => ctx.probes.commands.run(command, args, { timeoutMs: ctx.options.timeoutMs }).then(toSource);
     const [v4, v6, nftSource] = await Promise.all([
       run('iptables-save', ['-t', 'nat']),
@@ -98,8 +101,8 @@ export function natRules(ctx: CheckContext): Promise<NatView> {
     // nft speaks for the host when its ruleset is native and iptables holds no rules, or when iptables is not installed.
     const nftNative = nft !== null && ((hasNativeTables(nft) && (iptablesRules === 0 || incompatible)) || v4.state === 'not-found');
     return { bases, unreadable, flavour: nftNative ? 'nft' : 'iptables', evidence };
-  });
-}
+  },
+});
 
 /** Postal's SMTP listener as configured. */
 export function smtpListener(ctx: CheckContext): Listener {
@@ -172,13 +175,15 @@ export function describeOutcome(outcome: HookOutcome): string {
 }
 
 /** Whether IPv4 DNAT to a loopback address from PREROUTING can work here (net.ipv4.conf.all.route_localnet). */
-export function routeLocalnet(ctx: CheckContext): Promise<boolean | null> {
-  return ctx.memo('route-localnet', async () => {
+export const routeLocalnet = defineFact({
+  name: 'route_localnet',
+  probes: ['commands'],
+  async compute(ctx): Promise<boolean | null> {
     const run = await ctx.probes.commands.run('sysctl', ['-n', 'net.ipv4.conf.all.route_localnet'], { timeoutMs: ctx.options.timeoutMs });
     if (run.outcome !== 'ok') return null;
     return run.stdout.trim() === '1';
-  });
-}
+  },
+});
 
 /** A rule the host lacks: this port, this family, this chain. */
 export interface MissingRule {

@@ -1,4 +1,5 @@
-import type { CheckContext, Evidence } from '../../core/types.js';
+import type { Evidence } from '../../core/types.js';
+import { defineFact } from '../../core/facts.js';
 import type { CommandRun } from '../../probes/types.js';
 
 /** The long-running services of Postal's compose project, in the order reports list them (cron and requeuer are Postal 2 only). */
@@ -178,8 +179,10 @@ export function byServiceOrder(a: PostalContainer, b: PostalContainer): number {
  * then `docker inspect` for state, start time, restart count, image and environment. Transient `runner`
  * containers are left out. Never throws: a missing docker, a stopped daemon or a denied socket is a reason.
  */
-export function postalContainers(ctx: CheckContext): Promise<ContainersFact> {
-  return ctx.memo('postal-containers', async (): Promise<ContainersFact> => {
+export const postalContainers = defineFact({
+  name: 'Postal containers',
+  probes: ['commands'],
+  async compute(ctx): Promise<ContainersFact> {
     const timeoutMs = ctx.options.timeoutMs;
     const listArgs = ['ps', '-a', '--no-trunc', '--format', '{{json .}}'];
     const list = await ctx.probes.commands.run('docker', listArgs, { timeoutMs });
@@ -213,8 +216,8 @@ export function postalContainers(ctx: CheckContext): Promise<ContainersFact> {
     const containers = objects.map(toContainer).filter((container): container is PostalContainer => container !== null);
     containers.sort(byServiceOrder);
     return { ok: true, containers, evidence };
-  });
-}
+  },
+});
 
 /** The containers of one service (all replicas), in order. */
 export function containersOf(containers: readonly PostalContainer[], service: string): PostalContainer[] {

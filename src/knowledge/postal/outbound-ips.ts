@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import { defineFact } from '../../core/facts.js';
+import { unlessOffline } from '../../core/probe-access.js';
 import type { CheckContext, OutboundIp } from '../../core/types.js';
 import type { HostAddress, PoolAddress, PoolQueryResult } from '../../probes/types.js';
 import { canonicalIp, ipInCidr, isGlobalAddress, normaliseHostname } from '../../util/ip.js';
@@ -14,11 +16,12 @@ export type PoolsState =
   | { state: 'read'; result: PoolQueryResult };
 
 /** Postal's IP pools, read once per run from main_db when `postal.use_ip_pools` is on. */
-export function ipPools(ctx: CheckContext): Promise<PoolsState> {
-  return ctx.memo('ip-pools', async (): Promise<PoolsState> => {
+export const ipPools = defineFact({
+  name: 'IP pools',
+  probes: ['database'],
+  async compute(ctx): Promise<PoolsState> {
     if (!ctx.config.get('postal.use_ip_pools')) return { state: 'disabled' };
     if (!ctx.options.useDatabase) return { state: 'not-read', reason: 'no-db' };
-    if (ctx.options.offline) return { state: 'not-read', reason: 'offline' };
     const settings = {
       host: ctx.config.get('main_db.host'),
       port: ctx.config.get('main_db.port'),
@@ -26,14 +29,17 @@ export function ipPools(ctx: CheckContext): Promise<PoolsState> {
       password: ctx.config.get('main_db.password'),
       database: ctx.config.get('main_db.database'),
     };
-    return { state: 'read', result: await ctx.probes.database.ipPools(settings, ctx.options.timeoutMs) };
-  });
-}
+    const result = await unlessOffline(() => ctx.probes.database.ipPools(settings, { timeoutMs: ctx.options.timeoutMs }));
+    return result ? { state: 'read', result } : { state: 'not-read', reason: 'offline' };
+  },
+});
 
 /** The host's own addresses, read once per run. */
-export function hostAddresses(ctx: CheckContext): Promise<HostAddress[]> {
-  return ctx.memo('host-addresses', () => ctx.probes.host.addresses());
-}
+export const hostAddresses = defineFact({
+  name: 'host addresses',
+  probes: ['host'],
+  compute: (ctx): Promise<HostAddress[]> => ctx.probes.host.addresses(),
+});
 
 /**
  * The host's addresses other servers can reach it on: its global ones, or its private ones when it has nothing
@@ -55,8 +61,10 @@ export function defaultHelo(ctx: CheckContext): string {
  * readable, otherwise the host's global addresses (its private ones only when it has nothing else).
  * An --ip that is also a pool address takes the pool's hostname as HELO, as Postal does.
  */
-export function outboundIps(ctx: CheckContext): Promise<SendingIp[]> {
-  return ctx.memo('outbound-ips', async () => {
+export const outboundIps = defineFact({
+  name: 'outbound IPs',
+  probes: ['database', 'host'],
+  async compute(ctx): Promise<SendingIp[]> {
     const helo = defaultHelo(ctx);
     const pools = await ipPools(ctx);
     const fromPools = new Map<string, SendingIp>();
@@ -81,8 +89,8 @@ export function outboundIps(ctx: CheckContext): Promise<SendingIp[]> {
       for (const ip of await reachableHostAddresses(ctx)) add({ ip, source: 'host', hostname: null, pool: null, helo });
     }
     return [...found.values()];
-  });
-}
+  },
+});
 
 /**
  * The other sending IPs whose HELO name changes with this one's: the other address of its pool row (IPv4 and
@@ -101,11 +109,13 @@ export async function heloSharers(ctx: CheckContext, entry: SendingIp): Promise<
 }
 
 /** This server's IPs, for "does this name point here": the outbound IPs plus the host's own global addresses. */
-export function serverIps(ctx: CheckContext): Promise<string[]> {
-  return ctx.memo('server-ips', async () => {
+export const serverIps = defineFact({
+  name: 'server IPs',
+  probes: ['database', 'host'],
+  async compute(ctx): Promise<string[]> {
     const [outbound, host] = await Promise.all([outboundIps(ctx), hostAddresses(ctx)]);
     const ips = new Set(outbound.map((entry) => entry.ip));
     for (const address of host) if (!address.internal && isGlobalAddress(address.address)) ips.add(canonicalIp(address.address));
     return [...ips];
-  });
-}
+  },
+});

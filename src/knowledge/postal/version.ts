@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import { defineFact } from '../../core/facts.js';
 import type { CheckContext, Evidence } from '../../core/types.js';
 import type { ConfigKey } from '../../config/schema.js';
 import { containersOf, dockerFailure, postalContainers, type PostalContainer } from './containers.js';
@@ -102,8 +103,10 @@ async function readVersionFile(ctx: CheckContext, container: PostalContainer, ev
  * else the image of the smtp container (`docker inspect`), else the VERSION file inside it. When the
  * compose file and the running container disagree, the running container wins: it is what serves mail.
  */
-export function postalVersion(ctx: CheckContext): Promise<PostalVersion> {
-  return ctx.memo('postal-version', async (): Promise<PostalVersion> => {
+export const postalVersion = defineFact({
+  name: 'Postal version',
+  probes: ['files', 'commands'],
+  async compute(ctx): Promise<PostalVersion> {
     const evidence: Evidence[] = [];
     const compose = await readComposeTag(ctx, evidence);
     const fromCompose = compose.tag;
@@ -141,8 +144,8 @@ export function postalVersion(ctx: CheckContext): Promise<PostalVersion> {
         : 'no Postal smtp or worker container exists';
     const reason = `${compose.why}; ${dockerSide}`;
     return result(null, null, null, reason);
-  });
-}
+  },
+});
 
 /** Image-baked environment of Postal 3.0.0–3.1.0 (its Dockerfile), which beat the file's paths. */
 export const BAKED_PATH_VARIABLES: ReadonlyArray<{ key: ConfigKey; variable: string; value: string }> = [

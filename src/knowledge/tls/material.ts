@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import { defineFact } from '../../core/facts.js';
 import { isIP } from 'node:net';
 import type { CheckContext, Evidence, Finding, MessageTemplate } from '../../core/types.js';
 import type { DnsAnswer, FileErrorCode, FileInfo, SmtpSession } from '../../probes/types.js';
@@ -30,15 +31,17 @@ async function loadFile<T>(ctx: CheckContext, containerPath: string, parse: (dat
 }
 
 /** The certificate and key files named by smtp_server.tls_*_path, read once per run. */
-export function tlsFiles(ctx: CheckContext): Promise<TlsFiles> {
-  return ctx.memo('tls:files', async () => {
+export const tlsFiles = defineFact({
+  name: 'TLS files',
+  probes: ['files'],
+  async compute(ctx): Promise<TlsFiles> {
     const [certificate, key] = await Promise.all([
       loadFile(ctx, ctx.config.get('smtp_server.tls_certificate_path'), readCertificateFile),
       loadFile(ctx, ctx.config.get('smtp_server.tls_private_key_path'), readKeyFile),
     ]);
     return { certificate, key };
-  });
-}
+  },
+});
 
 /** A file's target in the report: its host path, or the container path when it has none. */
 export function fileTarget(file: LoadedFile<unknown>): string {
@@ -46,12 +49,14 @@ export function fileTarget(file: LoadedFile<unknown>): string {
 }
 
 /** Trusted roots, parsed once per run. */
-export function trustRoots(ctx: CheckContext): Promise<{ pems: string[]; certificates: X509Certificate[] }> {
-  return ctx.memo('tls:trust-roots', async () => {
+export const trustRoots = defineFact({
+  name: 'trusted roots',
+  probes: ['trust'],
+  async compute(ctx): Promise<{ pems: string[]; certificates: X509Certificate[] }> {
     const pems = await ctx.probes.trust.roots();
     return { pems, certificates: parseRoots(pems) };
-  });
-}
+  },
+});
 
 /**
  * With STARTTLS switched off nobody is served the certificate yet: tls.enabled is the failure, and what
@@ -169,8 +174,10 @@ async function resolve(ctx: CheckContext, name: string): Promise<{ addresses: st
  * is resolved with the run's resolver and the session goes to its first address, with the
  * name as SNI; an IP target is probed without SNI.
  */
-export function liveProbes(ctx: CheckContext): Promise<LiveProbe[]> {
-  return ctx.memo('tls:live', async () => {
+export const liveProbes = defineFact({
+  name: 'live SMTP sessions',
+  probes: ['dns', 'smtp', 'trust'],
+  async compute(ctx): Promise<LiveProbe[]> {
     const roots = await trustRoots(ctx);
     const helo = probeHelo(ctx);
     return Promise.all(
@@ -197,8 +204,8 @@ export function liveProbes(ctx: CheckContext): Promise<LiveProbe[]> {
         return { target, state: 'probed', address, session, evidence };
       }),
     );
-  });
-}
+  },
+});
 
 /** The host name a banner announces (`220 <name> ESMTP …`), lower case; null when it names none. */
 export function bannerName(banner: string | null): string | null {

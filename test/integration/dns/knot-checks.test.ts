@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { createDnsProbe } from '../../../src/probes/dns.js';
-import { dnsChecks } from '../../../src/checks/dns/index.js';
+import { CATALOGUE } from '../../../src/core/catalogue.js';
 import { runChecks } from '../../../src/core/runner.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
 import { reverseName } from '../../../src/util/ip.js';
@@ -90,7 +90,7 @@ describe('DNS checks against a real knotd', { skip: missing ?? false }, () => {
     const config = testConfig(YAML);
     const options: RunOptions = { ...defaultRunOptions(), configPath: config.path, resolvers: [knot.server], dnsblZones: ['dnsbl.test'], timeoutMs: 1000 };
     ({ results } = await runChecks({
-      checks: dnsChecks,
+      checks: CATALOGUE.filter((check) => check.group === 'dns'),
       skipped: new Set(),
       config,
       options,
@@ -217,7 +217,7 @@ describe('a resolver that never answers', () => {
       const options: RunOptions = { ...defaultRunOptions(), configPath: config.path, resolvers: [hole.server], dnsblZones: ['dnsbl.test'], timeoutMs: 300, deadlineMs: 3000 };
       const started = performance.now();
       const { results } = await runChecks({
-        checks: dnsChecks,
+        checks: CATALOGUE.filter((check) => check.group === 'dns'),
         skipped: new Set(),
         config,
         options,
@@ -258,7 +258,7 @@ describe('256 pool IPs', { skip: missing ?? false }, () => {
       const config = testConfig(YAML.replace('spf_include: spf.postal.example', 'spf_include: spf.bulk.example'));
       const options: RunOptions = { ...defaultRunOptions(), configPath: config.path, resolvers: [slow.server], dnsblZones: ['dnsbl.test'], timeoutMs: 2000 };
       const rows = Array.from({ length: 256 }, (_, octet) => poolRow(`203.0.113.${octet}`, `mta${octet}.bulk.example`));
-      const perIp = dnsChecks.filter((check) => ['dns.ptr', 'dns.fcrdns', 'dns.helo', 'dns.dnsbl', 'dns.spf'].includes(check.id));
+      const perIp = CATALOGUE.filter((check) => ['dns.ptr', 'dns.fcrdns', 'dns.helo', 'dns.dnsbl', 'dns.spf'].includes(check.id));
       const started = performance.now();
       const { results } = await runChecks({
         checks: perIp,

@@ -65,7 +65,7 @@ describe('IP pools from a real MariaDB', { skip: missing ?? false }, () => {
   });
 
   it('reads the pools with the join query', async () => {
-    const result = await createDatabaseProbe().ipPools({ host: '127.0.0.1', port: db.port, username: 'postal', password: PASSWORD, database: 'postal' }, 3000);
+    const result = await createDatabaseProbe().ipPools({ host: '127.0.0.1', port: db.port, username: 'postal', password: PASSWORD, database: 'postal' }, { timeoutMs: 3000 });
     assert.deepEqual(result, {
       ok: true,
       addresses: [

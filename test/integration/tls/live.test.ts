@@ -5,7 +5,8 @@ import type { Probes, SmtpProbe } from '../../../src/probes/types.js';
 import { runChecks } from '../../../src/core/runner.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
 import { createSmtpProbe } from '../../../src/probes/smtp.js';
-import { tlsChecks } from '../../../src/checks/tls/index.js';
+import { tlsLive } from '../../../src/checks/tls/live.js';
+import { tlsSan } from '../../../src/checks/tls/san.js';
 import { brief, testConfig } from '../../support/check-tester.js';
 import { fakeDns, fakeProbes } from '../../support/fakes.js';
 import { makePki, type PkiFile, type TestPki } from '../../support/pki.js';
@@ -22,8 +23,6 @@ const SMTP = 'smtp.postal.example';
 const MX1 = 'mx1.postal.example';
 const MX2 = 'mx2.postal.example';
 
-const tlsSan = tlsChecks.find((check) => check.id === 'tls.san')!;
-const tlsLive = tlsChecks.find((check) => check.id === 'tls.live')!;
 
 interface LiveCase {
   /** Certificate and key on disk. */

@@ -1,7 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { CATALOGUE, selectChecks } from '../../../src/core/catalogue.js';
+import { GROUPS } from '../../../src/core/types.js';
 import { UsageError } from '../../../src/util/errors.js';
 
 /** The permanent ids, in report order. An id may be added; none may be renamed or removed. */
@@ -18,11 +21,28 @@ const docs = new URL('../../../docs/checks/', import.meta.url);
 const SECTIONS = ['## What it checks', '## Why it matters', '## How it is checked', '## How to fix'];
 
 describe('check catalogue', () => {
-  it('has every permanent id, in report order', () => {
+  it('keeps every permanent id: none renamed or removed, each in its group', () => {
+    const ids = CATALOGUE.map((check) => check.id);
+    assert.deepEqual(PERMANENT_IDS.filter((id) => !ids.includes(id)), []);
+    assert.equal(new Set(ids).size, ids.length, 'an id is used twice');
+  });
+
+  it('lists the checks by group, then by their order within the group', () => {
+    const groups = CATALOGUE.map((check) => GROUPS.indexOf(check.group));
+    assert.deepEqual(groups, [...groups].sort((a, b) => a - b));
+    for (const group of GROUPS) {
+      const orders = CATALOGUE.filter((check) => check.group === group).map((check) => check.order);
+      assert.equal(new Set(orders).size, orders.length, `two ${group} checks share an order`);
+    }
     assert.deepEqual(
-      CATALOGUE.map((check) => check.id),
+      CATALOGUE.filter((check) => PERMANENT_IDS.includes(check.id)).map((check) => check.id),
       PERMANENT_IDS,
     );
+  });
+
+  it('is generated from the check files (scripts/catalogue.mjs --check)', () => {
+    const run = spawnSync(process.execPath, [fileURLToPath(new URL('../../../scripts/catalogue.mjs', import.meta.url)), '--check'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
   });
 
   it('names each check after its group and keeps its metadata complete', () => {
@@ -30,10 +50,6 @@ describe('check catalogue', () => {
       assert.equal(check.id.split('.')[0], check.group, check.id);
       assert.ok(check.title.length > 0 && !check.title.includes('\n'), `${check.id} title`);
       assert.ok(Object.keys(check.messages).length > 0, `${check.id} messages`);
-      for (const dependency of check.dependsOn ?? []) {
-        const position = CATALOGUE.findIndex((other) => other.id === dependency);
-        assert.ok(position >= 0 && position < CATALOGUE.indexOf(check), `${check.id} depends on ${dependency}, which must come first`);
-      }
     }
   });
 
@@ -51,9 +67,9 @@ describe('check catalogue', () => {
     assert.deepEqual(pages.filter((page) => !CATALOGUE.some((check) => check.id === page)), [], 'pages without a check');
   });
 
-  it('selects by id and group, keeps --skip checks as skipped and pulls in dependencies', () => {
+  it('selects by id and group and keeps --skip checks as skipped', () => {
     const { checks, skipped } = selectChecks(['dns', 'tls.files'], ['dns.dnsbl']);
-    assert.ok(checks.every((check) => check.group === 'dns' || check.id === 'tls.files' || checks.some((other) => other.dependsOn?.includes(check.id))));
+    assert.ok(checks.every((check) => check.group === 'dns' || check.id === 'tls.files'));
     assert.ok(checks.some((check) => check.id === 'tls.files'));
     assert.ok(skipped.has('dns.dnsbl'));
     assert.throws(() => selectChecks(['dns.fcrnds'], []), UsageError);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { outboundIps, serverIps } from '../../../src/knowledge/postal/outbound-ips.js';
 import { canonicalIp, ipInCidr, isGlobalAddress, reverseName } from '../../../src/util/ip.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
+import { createContext } from '../../../src/core/runner.js';
 import type { CheckContext, RunOptions } from '../../../src/core/types.js';
 import type { Probes } from '../../../src/probes/types.js';
 import { testConfig } from '../../support/check-tester.js';
@@ -10,17 +11,7 @@ import { fakeProbes } from '../../support/fakes.js';
 import { hostWith, poolRow, poolsDb, postalYaml } from '../../support/sending.js';
 
 function context(yaml: string, probes: Partial<Probes>, options: Partial<RunOptions> = {}): CheckContext {
-  const memo = new Map<string, Promise<unknown>>();
-  return {
-    config: testConfig(yaml),
-    options: { ...defaultRunOptions(), ...options },
-    probes: fakeProbes(probes),
-    memo: <T>(key: string, compute: () => Promise<T>) => {
-      if (!memo.has(key)) memo.set(key, compute());
-      return memo.get(key) as Promise<T>;
-    },
-    resultsOf: () => undefined,
-  };
+  return createContext({ config: testConfig(yaml), options: { ...defaultRunOptions(), ...options }, probes: fakeProbes(probes) });
 }
 
 const host = hostWith('203.0.113.7', '10.0.0.7', 'fe80::1', '2001:DB8:0::7');

@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runChecks, renderFinding } from '../../../src/core/runner.js';
+import { defineFact, defineFactFamily } from '../../../src/core/facts.js';
+import { unlessOffline } from '../../../src/core/probe-access.js';
+import type { Probes } from '../../../src/probes/types.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
 import type { CheckDefinition, Finding, RunOptions } from '../../../src/core/types.js';
 import { fakeProbes } from '../../support/fakes.js';
@@ -10,6 +13,7 @@ function check(id: string, run: CheckDefinition['run'], extra: Partial<CheckDefi
   return {
     id,
     group: id.split('.')[0] as CheckDefinition['group'],
+    order: 10,
     title: `Title of ${id}`,
     targets: 'none',
     probes: [],
@@ -96,6 +100,46 @@ describe('runner', () => {
     );
   });
 
+  it('aborts the signal of a check that runs out of time, so its connections stop', async () => {
+    let seenAbort = false;
+    const tcp: Probes['tcp'] = {
+      connect: ({ signal }) =>
+        new Promise((resolve) => {
+          signal?.addEventListener('abort', () => ((seenAbort = true), resolve({ outcome: 'error', code: 'ABORTED', ms: 0 })));
+        }),
+    };
+    const hangs = check('network.hangs', async (ctx) => (await ctx.probes.tcp.connect({ host: '192.0.2.1', port: 25, readBanner: false, timeoutMs: 60000 }), [ok()]), {
+      probes: ['tcp'],
+      timeoutMs: 50,
+    });
+    const { results } = await runChecks({ checks: [hangs], skipped: new Set(), config: testConfig('version: 2\n'), options: defaultRunOptions(), probes: fakeProbes({ tcp }) });
+    assert.equal(results[0].messageId, 'runner.timeout');
+    assert.equal(seenAbort, true);
+  });
+
+  it('refuses a probe the check did not declare, as unknown naming the probe', async () => {
+    const sneaky = check('network.sneaky', async (ctx) => (await ctx.probes.tcp.connect({ host: '192.0.2.1', port: 25, readBanner: false, timeoutMs: 100 }), [ok()]));
+    const { results } = await run([sneaky]);
+    assert.equal(results[0].status, 'unknown');
+    assert.match(results[0].message, /network\.sneaky uses the tcp probe without declaring it/);
+  });
+
+  it('refuses a fact whose probes the check did not declare', async () => {
+    const pools = defineFact({ name: 'pools', probes: ['database'], compute: async () => 1 });
+    const { results } = await run([check('postal.x', async (ctx) => [ok(String(await pools(ctx)))])]);
+    assert.match(results[0].message, /postal\.x \(through the fact "pools"\) uses the database probe without declaring it/);
+  });
+
+  it('under --offline, gives a local check no network probe: its live part reports itself left out', async () => {
+    const tcp: Probes['tcp'] = { connect: async () => assert.fail('the network was used under --offline') };
+    const partly = check('network.partly', async (ctx) => {
+      const live = await unlessOffline(() => ctx.probes.tcp.connect({ host: '192.0.2.1', port: 25, readBanner: false, timeoutMs: 100 }));
+      return [ok(live === null ? 'offline' : 'online')];
+    }, { probes: ['tcp'] });
+    const { results } = await runChecks({ checks: [partly], skipped: new Set(), config: testConfig('version: 2\n'), options: { ...defaultRunOptions(), offline: true }, probes: fakeProbes({ tcp }) });
+    assert.equal(results[0].target, 'offline');
+  });
+
   it('finishes by the deadline, reporting unfinished checks as unknown', async () => {
     const started = performance.now();
     const { results } = await run([check('dns.hangs', () => new Promise(() => undefined), { timeoutMs: 60000 }), check('dns.fine', async () => [ok()])], {
@@ -122,8 +166,8 @@ describe('runner', () => {
     assert.equal(ran, true);
   });
 
-  it('runs only config.syntax when postal.yml cannot be used', async () => {
-    const { results } = await run([check('config.syntax', async () => [ok()]), check('dns.any', async () => [ok()])], {}, new Set(), 'version: 3\n');
+  it('runs only the checks marked needsConfig: false when postal.yml cannot be used', async () => {
+    const { results } = await run([check('config.syntax', async () => [ok()], { needsConfig: false }), check('dns.any', async () => [ok()])], {}, new Set(), 'version: 3\n');
     assert.deepEqual(
       results.map((result) => [result.check, result.status]),
       [
@@ -133,23 +177,26 @@ describe('runner', () => {
     );
   });
 
-  it('runs a check after the checks it depends on, and shares their results and memoised facts', async () => {
+  it('computes a fact once per run, however many checks ask for it at once', async () => {
     let computed = 0;
-    const fact = (ctx: Parameters<CheckDefinition['run']>[0]) => ctx.memo('fact', async () => (computed++, await sleep(10), 42));
+    const fact = defineFact({ name: 'answer', probes: [], compute: async () => (computed++, await sleep(10), 42) });
     const { results } = await run([
-      check('dns.first', async (ctx) => (await fact(ctx), await sleep(30), [ok('first')])),
-      check(
-        'dns.second',
-        async (ctx) => {
-          await fact(ctx);
-          const before = ctx.resultsOf('dns.first');
-          return [ok(before?.[0]?.target ?? 'missing')];
-        },
-        { dependsOn: ['dns.first'] },
-      ),
+      check('dns.first', async (ctx) => [ok(String(await fact(ctx)))]),
+      check('dns.second', async (ctx) => [ok(String(await fact(ctx)))]),
     ]);
-    assert.equal(results[1].target, 'first');
+    assert.deepEqual(results.map((result) => result.target), ['42', '42']);
     assert.equal(computed, 1);
+  });
+
+  it('computes a fact family once per distinct key', async () => {
+    const asked: string[] = [];
+    const square = defineFactFamily({ name: 'square', probes: [], key: (n: number) => String(n), compute: async (_ctx, n: number) => (asked.push(String(n)), n * n) });
+    const { results } = await run([
+      check('dns.a', async (ctx) => [ok(String(await square(ctx, 3)))]),
+      check('dns.b', async (ctx) => [ok(String((await square(ctx, 3)) + (await square(ctx, 4))))]),
+    ]);
+    assert.deepEqual(results.map((result) => result.target), ['9', '25']);
+    assert.deepEqual(asked.sort(), ['3', '4']);
   });
 
   it('enforces the declared messages: an unknown message id or missing placeholder is a crash, not a silent result', async () => {

@@ -1,18 +1,19 @@
 import type { EffectiveConfig } from '../config/effective.js';
 import { configFromSource, readConfigFile } from '../config/load.js';
 import { postalContainers, sharedEnvironment } from '../knowledge/postal/containers.js';
-import { createContext, type FactTable } from '../core/runner.js';
-import type { RunOptions } from '../core/types.js';
+import { createFactStore, type FactStore } from './facts.js';
+import { createContext } from './runner.js';
+import type { RunOptions } from './types.js';
 import type { Probes } from '../probes/types.js';
 
 /**
  * postal.yml as the running Postal sees it: the file, with the environment of the Postal containers on
- * top (Postal gives the environment precedence). The container facts read on the way are kept for the run.
+ * top (Postal gives the environment precedence). The facts read on the way are kept for the run.
  */
-export async function loadDeployment(options: RunOptions, probes: Probes): Promise<{ config: EffectiveConfig; facts: FactTable }> {
+export async function loadDeployment(options: RunOptions, probes: Probes, signal: AbortSignal): Promise<{ config: EffectiveConfig; facts: FactStore }> {
   const source = await readConfigFile(options.configPath, options.hostRoot);
   const fileOnly = configFromSource(source).config;
-  const facts: FactTable = new Map();
+  const facts = createFactStore(probes, options.offline, signal);
   const containers = await postalContainers(createContext({ config: fileOnly, options, probes }, facts));
   const env = containers.ok ? sharedEnvironment(containers.containers) : {};
   const config = Object.keys(env).length > 0 ? configFromSource(source, { env }).config : fileOnly;

@@ -1,0 +1,59 @@
+import type { Context } from './types.js';
+import { probesFor, UndeclaredProbeError, type ProbeName } from './probe-access.js';
+
+/**
+ * A fact: something about the deployment computed once per run and shared by every check that asks for it
+ * (the outbound IPs, the containers, the nat rules). A fact declares the probes it uses; a check that asks
+ * for a fact must declare them too.
+ */
+export interface FactSpec<Args extends unknown[], T> {
+  name: string;
+  probes: readonly ProbeName[];
+  compute(ctx: Context, ...args: Args): Promise<T>;
+}
+
+/** The per-run memory of facts, kept on the context; created by the runner. */
+export interface FactStore {
+  /** Probes of the whole run, for facts; each fact sees only the ones it declares. */
+  probes: Context['probes'];
+  offline: boolean;
+  /** Aborted at the run's deadline: a fact outlives the check that first asked for it. */
+  signal: AbortSignal;
+  values: Map<FactSpec<never, unknown>, Map<string, Promise<unknown>>>;
+}
+
+export function createFactStore(probes: Context['probes'], offline: boolean, signal: AbortSignal): FactStore {
+  return { probes, offline, signal, values: new Map() };
+}
+
+function obtain<Args extends unknown[], T>(spec: FactSpec<Args, T>, ctx: Context, key: string, args: Args): Promise<T> {
+  for (const probe of spec.probes) if (!ctx.declared.includes(probe)) throw new UndeclaredProbeError(`${ctx.user} (through the fact "${spec.name}")`, probe);
+  const store = ctx.facts;
+  let byKey = store.values.get(spec as FactSpec<never, unknown>);
+  if (!byKey) store.values.set(spec as FactSpec<never, unknown>, (byKey = new Map()));
+  let pending = byKey.get(key) as Promise<T> | undefined;
+  if (!pending) {
+    const factContext: Context = {
+      config: ctx.config,
+      options: ctx.options,
+      probes: probesFor(store.probes, `the fact "${spec.name}"`, spec.probes, store.offline, store.signal),
+      signal: store.signal,
+      facts: store,
+      user: `the fact "${spec.name}"`,
+      declared: spec.probes,
+    };
+    pending = spec.compute(factContext, ...args);
+    byKey.set(key, pending);
+  }
+  return pending;
+}
+
+/** A fact without parameters: `const containers = defineFact({...}); await containers(ctx)`. */
+export function defineFact<T>(spec: FactSpec<[], T>): (ctx: Context) => Promise<T> {
+  return (ctx) => obtain(spec, ctx, '', []);
+}
+
+/** A fact per argument list (a DNS question, a host): computed once per distinct `key(...args)`. */
+export function defineFactFamily<Args extends unknown[], T>(spec: FactSpec<Args, T> & { key(...args: Args): string }): (ctx: Context, ...args: Args) => Promise<T> {
+  return (ctx, ...args) => obtain(spec, ctx, spec.key(...args), args);
+}
