@@ -121,22 +121,43 @@ function tcpMessages(onMessage: (message: Buffer) => void): (chunk: Buffer) => v
  */
 export async function startDnsDelay(listen: { host: string; port: number }, upstreamPort: number, delay: Delay, log: QuestionLog): Promise<Forwarder> {
   const udp = createSocket('udp4');
-  const pending = new Set<UdpSocket>();
+  // One socket towards the server, answers matched to clients by message ID (the client makes IDs unique while
+  // its questions are open); a question whose ID is already open gets a socket of its own.
+  const upstream = createSocket('udp4');
+  const open = new Map<number, { port: number; address: string }>();
+  const extra = new Set<UdpSocket>();
   const timers = new Set<NodeJS.Timeout>();
+  const answer = (message: Buffer, client: { port: number; address: string }) => {
+    const send = () => udp.send(message, client.port, client.address);
+    if (delay.rttMs <= 0) return send();
+    const timer = setTimeout(() => (timers.delete(timer), send()), delay.rttMs);
+    timers.add(timer);
+  };
+  upstream.on('message', (message) => {
+    const id = message.readUInt16BE(0);
+    const client = open.get(id);
+    if (!client) return;
+    open.delete(id);
+    answer(message, client);
+  });
   udp.on('message', (query, client) => {
     log.record(query, 'udp');
-    const upstream = createSocket('udp4');
-    pending.add(upstream);
-    upstream.on('message', (answer) => {
-      upstream.close();
-      pending.delete(upstream);
-      const send = () => udp.send(answer, client.port, client.address);
-      if (delay.rttMs <= 0) return send();
-      const timer = setTimeout(() => (timers.delete(timer), send()), delay.rttMs);
-      timers.add(timer);
+    const id = query.readUInt16BE(0);
+    if (!open.has(id)) {
+      open.set(id, { port: client.port, address: client.address });
+      upstream.send(query, upstreamPort, '127.0.0.1');
+      return;
+    }
+    const own = createSocket('udp4');
+    extra.add(own);
+    own.on('message', (message) => {
+      own.close();
+      extra.delete(own);
+      answer(message, client);
     });
-    upstream.send(query, upstreamPort, '127.0.0.1');
+    own.send(query, upstreamPort, '127.0.0.1');
   });
+  await new Promise<void>((resolve) => upstream.bind(0, '127.0.0.1', resolve));
   await new Promise<void>((resolve, reject) => {
     udp.once('error', reject);
     udp.bind(listen.port, listen.host, () => (udp.off('error', reject), resolve()));
@@ -145,7 +166,8 @@ export async function startDnsDelay(listen: { host: string; port: number }, upst
   return {
     async close() {
       for (const timer of timers) clearTimeout(timer);
-      for (const upstream of pending) upstream.close();
+      for (const own of extra) own.close();
+      upstream.close();
       await new Promise<void>((resolve) => udp.close(() => resolve()));
       await tcp.close();
     },

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { isIP } from 'node:net';
-import { DEFAULT_CONFIG_PATH } from '../core/options.js';
+import { DEFAULT_CONFIG_PATH, DEFAULT_IN_FLIGHT } from '../core/options.js';
 import { FORMATS, type Format } from '../reporters/index.js';
 
 /** What every command hands back to main: the text for stdout (and stderr) and the exit code. */
@@ -24,6 +24,7 @@ export interface RunFlags {
   offline: boolean;
   timeout: number;
   deadline: number;
+  concurrency: number;
   format: Format;
   output?: string;
   failOn: 'fail' | 'warn';
@@ -45,6 +46,13 @@ const collectList = (value: string, previous: string[]) => [
 function positiveInteger(flag: string) {
   return (value: string) => {
     if (!/^\d+$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError(`${flag} takes a whole number of milliseconds`);
+    return Number(value);
+  };
+}
+
+function positiveCount(flag: string) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError(`${flag} takes a whole number greater than 0`);
     return Number(value);
   };
 }
@@ -96,6 +104,7 @@ function addRunOptions(command: Command): Command {
     .option('--offline', 'no network: config, files and local checks only', false)
     .option('--timeout <ms>', 'time limit of each network operation', positiveInteger('--timeout'), 5000)
     .option('--deadline <ms>', 'time limit of the whole run', positiveInteger('--deadline'), 60000)
+    .option('--concurrency <n>', 'DNS questions, and connections, in flight at once', positiveCount('--concurrency'), DEFAULT_IN_FLIGHT)
     .addOption(new Option('--format <fmt>', 'report format').choices(FORMATS).default('human'))
     .option('-o, --output <file>', 'write the report to a file')
     .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code 1').choices(['fail', 'warn']).default('fail'))

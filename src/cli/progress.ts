@@ -1,4 +1,4 @@
-import ora from 'ora';
+import type { Ora } from 'ora';
 import type { Io } from './io.js';
 
 export interface Progress {
@@ -15,15 +15,27 @@ export function canDrawSpinner(stream: Pick<NodeJS.WriteStream, 'isTTY' | 'colum
   return Boolean(stream.isTTY) && (stream.columns ?? 0) > 0;
 }
 
-/** A spinner on stderr while checks run; nothing at all when not on an interactive terminal. */
+/**
+ * A spinner on stderr while checks run; nothing at all when not on an interactive terminal. The spinner
+ * library is loaded only when one is drawn: a run in CI or cron does not pay for it.
+ */
 export function startProgress(io: Io, wanted: boolean, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!wanted || !io.interactive || !canDrawSpinner(stream)) return { update: () => undefined, stop: () => undefined };
-  const spinner = ora({ text: 'Starting checks', stream }).start();
+  let text = 'Starting checks';
+  let spinner: Ora | undefined;
+  let stopped = false;
+  void import('ora').then(({ default: ora }) => {
+    if (!stopped) spinner = ora({ text, stream }).start();
+  });
   return {
     update(finished, total, running) {
       const current = running.length > 0 ? ` — ${running.slice(0, 3).join(', ')}${running.length > 3 ? ' …' : ''}` : '';
-      spinner.text = `Checking ${finished}/${total}${current}`;
+      text = `Checking ${finished}/${total}${current}`;
+      if (spinner) spinner.text = text;
     },
-    stop: () => spinner.stop(),
+    stop: () => {
+      stopped = true;
+      spinner?.stop();
+    },
   };
 }

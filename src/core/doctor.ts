@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import type { Probes } from '../probes/types.js';
 import { selectChecks } from './catalogue.js';
 import { runChecks } from './runner.js';
+import { factIfComputed } from './facts.js';
 import { loadDeployment } from './deployment.js';
 import { exitCodeFor, summarise, type FailOn } from './exit-code.js';
 import { toolVersion } from './tool.js';
@@ -41,8 +42,9 @@ export async function doctor(options: RunOptions, probes: Probes, hooks: DoctorH
       onProgress: hooks.onProgress,
       onCheckDone: hooks.onCheckDone,
     });
+    // The IPs the checks looked at; a run whose checks needed none (--only tls.live) reads no database for them.
     const ips = await Promise.race([
-      outboundIps(context).catch(() => []),
+      (factIfComputed(outboundIps, context.facts) ?? Promise.resolve([])).catch(() => []),
       new Promise<[]>((done) => setTimeout(() => done([]), remainingMs()).unref()),
     ]);
     const summary = summarise(results);

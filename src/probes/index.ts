@@ -3,16 +3,19 @@ import type { Probes } from './types.js';
 import { createFileProbe } from './files.js';
 import { createCommandProbe } from './commands.js';
 import { createHostProbe } from './host.js';
+import { limiter } from '../util/limiter.js';
 
 /**
  * The real probes. DNS, TCP, SMTP/TLS and the database client are loaded on first use,
- * so commands that never touch the network (and --help) do not pay for them.
+ * so commands that never touch the network (and --help) do not pay for them. TCP connections and SMTP
+ * sessions together are at most `--concurrency` at once (the DNS probe bounds its questions itself).
  */
 export function createProbes(options: RunOptions): Probes {
   const lazily = <T>(load: () => Promise<T>) => {
     let loaded: Promise<T> | undefined;
     return () => (loaded ??= load());
   };
+  const connections = limiter(options.maxInFlight);
   const dns = lazily(async () => (await import('./dns.js')).createDnsProbe(options));
   const tcp = lazily(async () => (await import('./tcp.js')).createTcpProbe());
   const smtp = lazily(async () => (await import('./smtp.js')).createSmtpProbe());
@@ -20,8 +23,8 @@ export function createProbes(options: RunOptions): Probes {
   const trust = lazily(async () => (await import('./trust.js')).createTrustProbe());
   return {
     dns: { query: async (...args) => (await dns()).query(...args) },
-    tcp: { connect: async (...args) => (await tcp()).connect(...args) },
-    smtp: { session: async (...args) => (await smtp()).session(...args) },
+    tcp: { connect: (...args) => connections(async () => (await tcp()).connect(...args)) },
+    smtp: { session: (...args) => connections(async () => (await smtp()).session(...args)) },
     database: { ipPools: async (...args) => (await database()).ipPools(...args) },
     files: createFileProbe(options.hostRoot),
     commands: createCommandProbe(),

@@ -35,6 +35,7 @@ function runOptionsFrom(flags: RunFlags, io: Io): RunOptions {
     offline: flags.offline,
     timeoutMs: flags.timeout,
     deadlineMs: flags.deadline,
+    maxInFlight: flags.concurrency,
     hostRoot: flags.hostRoot,
   };
 }
