@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { isIP } from 'node:net';
 import { DEFAULT_CONFIG_PATH, DEFAULT_IN_FLIGHT } from '../core/options.js';
-import { FORMATS, type Format } from '../reporters/index.js';
+import { FORMATS, type Format } from '../reporters/formats.js';
 
 /** What every command hands back to main: the text for stdout (and stderr) and the exit code. */
 export interface CommandOutcome {
