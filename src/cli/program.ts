@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
+import { splitHostPort } from '../util/host-port.js';
 import { isIP } from 'node:net';
 import { DEFAULT_CONFIG_PATH, DEFAULT_IN_FLIGHT } from '../core/options.js';
 import { FORMATS, type Format } from '../reporters/formats.js';
@@ -62,20 +63,9 @@ function ipAddress(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** `host`, `host:port`, a bare IPv6 address, `[v6]` or `[v6]:port`, split; null when it is none of those. */
-function splitHostPort(value: string): { host: string; port?: string } | null {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  if (bracketed) return isIP(bracketed[1]) === 6 ? { host: bracketed[1], port: bracketed[2] } : null;
-  if (isIP(value) === 6) return { host: value };
-  const plain = /^([^:[\]]+)(?::(\d+))?$/.exec(value);
-  return plain ? { host: plain[1], port: plain[2] } : null;
-}
-
-const validPort = (port: string | undefined) => port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
-
 function resolverAddress(value: string, previous: string[]): string[] {
   const parts = splitHostPort(value);
-  if (!parts || !isIP(parts.host) || !validPort(parts.port)) {
+  if (!parts || !isIP(parts.host)) {
     throw new InvalidArgumentError(`"${value}" is not a resolver address (ip, ip:port or [ipv6]:port)`);
   }
   return [...previous, value];
@@ -85,7 +75,7 @@ function resolverAddress(value: string, previous: string[]): string[] {
 function hostAndPort(value: string, previous: string[]): string[] {
   const parts = splitHostPort(value);
   const hostOk = parts !== null && (isIP(parts.host) !== 0 || /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9])?\.?$/.test(parts.host));
-  if (!hostOk || !validPort(parts.port)) throw new InvalidArgumentError(`"${value}" is not host, host:port or [ipv6]:port`);
+  if (!hostOk) throw new InvalidArgumentError(`"${value}" is not host, host:port or [ipv6]:port`);
   return [...previous, value];
 }
 

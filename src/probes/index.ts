@@ -3,33 +3,44 @@ import type { Probes } from './types.js';
 import { createFileProbe } from './files.js';
 import { createCommandProbe } from './commands.js';
 import { createHostProbe } from './host.js';
-import { limiter } from '../util/limiter.js';
+import { limiter, type Limiter } from '../util/limiter.js';
 
 /**
- * The real probes. DNS, TCP, SMTP/TLS and the database client are loaded on first use,
- * so commands that never touch the network (and --help) do not pay for them. TCP connections and SMTP
- * sessions together are at most `--concurrency` at once (the DNS probe bounds its questions itself).
+ * A probe whose implementation module is loaded on the first call of any of its methods, so commands that
+ * never touch the network (and --help) do not pay for DNS, TLS or the database client.
+ */
+function lazily<T extends object>(load: () => Promise<T>): T {
+  let loaded: Promise<T> | undefined;
+  return new Proxy({} as T, {
+    get: (_target, method) => async (...args: unknown[]) => {
+      const probe = await (loaded ??= load());
+      return (Reflect.get(probe, method) as (...rest: unknown[]) => unknown).apply(probe, args);
+    },
+  });
+}
+
+/** A probe each of whose calls waits for a free slot of `limit` before it starts. */
+function throttled<T extends object>(probe: T, limit: Limiter): T {
+  return new Proxy(probe, {
+    get: (target, method) => (...args: unknown[]) => limit(async () => (Reflect.get(target, method) as (...rest: unknown[]) => unknown).apply(target, args)),
+  });
+}
+
+/**
+ * The real probes. TCP connections and SMTP sessions together are at most `--concurrency` at once
+ * (the DNS probe bounds its questions itself).
  */
 export function createProbes(options: RunOptions): Probes {
-  const lazily = <T>(load: () => Promise<T>) => {
-    let loaded: Promise<T> | undefined;
-    return () => (loaded ??= load());
-  };
   const connections = limiter(options.maxInFlight);
-  const dns = lazily(async () => (await import('./dns.js')).createDnsProbe(options));
-  const tcp = lazily(async () => (await import('./tcp.js')).createTcpProbe());
-  const smtp = lazily(async () => (await import('./smtp.js')).createSmtpProbe());
-  const database = lazily(async () => (await import('./database.js')).createDatabaseProbe());
-  const trust = lazily(async () => (await import('./trust.js')).createTrustProbe());
   return {
-    dns: { query: async (...args) => (await dns()).query(...args) },
-    tcp: { connect: (...args) => connections(async () => (await tcp()).connect(...args)) },
-    smtp: { session: (...args) => connections(async () => (await smtp()).session(...args)) },
-    database: { ipPools: async (...args) => (await database()).ipPools(...args) },
+    dns: lazily(async () => (await import('./dns.js')).createDnsProbe(options)),
+    tcp: throttled(lazily(async () => (await import('./tcp.js')).createTcpProbe()), connections),
+    smtp: throttled(lazily(async () => (await import('./smtp.js')).createSmtpProbe()), connections),
+    database: lazily(async () => (await import('./database.js')).createDatabaseProbe()),
+    trust: lazily(async () => (await import('./trust.js')).createTrustProbe()),
     files: createFileProbe(options.hostRoot),
     commands: createCommandProbe(),
     host: createHostProbe(),
-    trust: { roots: async () => (await trust()).roots() },
     clock: { now: () => new Date() },
   };
 }

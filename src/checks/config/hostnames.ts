@@ -1,61 +1,8 @@
 import type { CheckContext, CheckDefinition, ConfigChange, Finding, Fix, Status } from '../../core/types.js';
 import type { ConfigKey } from '../../config/schema.js';
-import { ipFamily } from '../../util/ip.js';
+import { PLACEHOLDER_TEXT, hostnameProblem, placeholderOf } from '../../knowledge/hostnames.js';
 import { misplacedKeysFor, writtenPathFor } from '../../config/keys.js';
-import { originText, writtenValue } from '../../knowledge/postal/config-values.js';
-
-/** Names Postal, the installer and the RFCs use as stand-ins, with what they are. */
-const PLACEHOLDERS: Array<{ suffix: string; what: 'default' | 'installer' | 'reserved' }> = [
-  { suffix: 'postal.example.com', what: 'default' },
-  { suffix: 'postal.yourdomain.com', what: 'installer' },
-  { suffix: 'yourdomain.com', what: 'installer' },
-  { suffix: 'example.com', what: 'reserved' },
-  { suffix: 'example.net', what: 'reserved' },
-  { suffix: 'example.org', what: 'reserved' },
-  { suffix: 'example', what: 'reserved' },
-  { suffix: 'test', what: 'reserved' },
-  { suffix: 'invalid', what: 'reserved' },
-  { suffix: 'localhost', what: 'reserved' },
-  { suffix: 'localdomain', what: 'reserved' },
-];
-
-const PLACEHOLDER_TEXT: Record<'default' | 'installer' | 'reserved', string> = {
-  default: "Postal's built-in default",
-  installer:
-    "the installer's placeholder (postal bootstrap replaces postal.yourdomain.com only, and only its first occurrence on each line, so other yourdomain.com names stay behind)",
-  reserved: 'a reserved example name that can never be a real mail host',
-};
-
-function placeholderOf(name: string): { base: string; what: 'default' | 'installer' | 'reserved' } | null {
-  const lower = name.toLowerCase().replace(/\.$/, '');
-  const found = PLACEHOLDERS.find(({ suffix }) => lower === suffix || lower.endsWith(`.${suffix}`));
-  return found ? { base: found.suffix, what: found.what } : null;
-}
-
-/** Why `name` cannot be a hostname in HELO, a banner or DNS, or null when it can. */
-export function hostnameProblem(name: string): string | null {
-  if (/\s/.test(name)) return 'it contains spaces';
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(name);
-  if (scheme) return `it starts with ${scheme[1]}://; write the bare name`;
-  if (name.includes('@')) return 'it is an e-mail address, not a hostname';
-  if (ipFamily(name.replace(/^\[|\]$/g, '')) !== 0) return 'it is an IP address, not a hostname';
-  if (name.includes('/')) return 'it contains a path ("/")';
-  if (name.includes(':')) return 'it contains a port (":"); write the bare name';
-  if (name.endsWith('.')) return 'it ends with a dot';
-  if (/[^\x00-\x7f]/.test(name)) return 'it contains non-ASCII characters; write the xn-- (punycode) form';
-  if (name.length > 253) return 'it is longer than 253 characters';
-  const labels = name.split('.');
-  if (labels.length < 2) return 'it is not a fully qualified name (it has no dot)';
-  for (const label of labels) {
-    if (label === '') return 'it has an empty label ("..")';
-    if (label.length > 63) return `the label "${label.slice(0, 20)}…" is longer than 63 characters`;
-    if (label.includes('_')) return 'it contains "_", which hostnames cannot';
-    if (!/^[a-z0-9-]+$/i.test(label)) return `the label "${label}" has characters other than letters, digits and "-"`;
-    if (label.startsWith('-') || label.endsWith('-')) return `the label "${label}" starts or ends with "-"`;
-  }
-  if (/^\d+$/.test(labels[labels.length - 1])) return 'its last label is all digits';
-  return null;
-}
+import { configEdit, originText } from '../../knowledge/postal/config-values.js';
 
 interface Subject {
   key: ConfigKey;
@@ -230,7 +177,6 @@ function replaceFix(ctx: CheckContext, key: ConfigKey, replacement: unknown, sum
   if (entry.origin === 'env') {
     return { summary: `${summary}: the value comes from the environment variable ${entry.source} of the Postal containers, so change it there and recreate them (postal start)`, commands: [], kind: 'manual' };
   }
-  const path = writtenPathFor(ctx.config, key) ?? key;
-  const changes: ConfigChange[] = [...(extra ? [extra] : []), ...(replacement !== null ? [{ path, from: writtenValue(ctx.config, key), to: replacement }] : [])];
+  const changes: ConfigChange[] = [...(extra ? [extra] : []), ...(replacement !== null ? [configEdit(ctx.config, key, replacement)] : [])];
   return { summary: `${summary}, then restart Postal (postal restart)`, commands: ['postal restart'], kind: 'config', ...(changes.length > 0 ? { configChanges: changes } : {}) };
 }

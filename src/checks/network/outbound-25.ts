@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { splitHostPort } from '../../util/host-port.js';
 import type { CheckContext, CheckDefinition, Evidence, Finding, Fix } from '../../core/types.js';
 import type { TcpAttempt } from '../../probes/types.js';
 import { hostAddresses, outboundIps, type SendingIp } from '../../knowledge/postal/outbound-ips.js';
@@ -32,22 +33,10 @@ interface TargetList {
 
 /** `host`, `host:port`, `192.0.2.1:25`, `2001:db8::1`, `[2001:db8::1]:2525`. */
 export function parseProbeTarget(spec: string): { host: string; port: number } | null {
-  const text = spec.trim();
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  let host: string;
-  let port = 25;
-  if (bracketed) {
-    host = bracketed[1];
-    if (bracketed[2]) port = Number(bracketed[2]);
-  } else if (isIP(text) === 6) {
-    host = text;
-  } else {
-    const [name, portText, ...rest] = text.split(':');
-    if (rest.length > 0 || (portText !== undefined && !/^\d+$/.test(portText))) return null;
-    host = name;
-    if (portText !== undefined) port = Number(portText);
-  }
-  if (port < 1 || port > 65535 || host === '') return null;
+  const parts = splitHostPort(spec.trim());
+  if (!parts) return null;
+  const { host } = parts;
+  const port = parts.port ?? 25;
   if (!isIP(host) && !/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(host)) return null;
   return { host: isIP(host) ? canonicalIp(host) : host.toLowerCase().replace(/\.$/, ''), port };
 }

@@ -1,4 +1,5 @@
 import type { CheckContext, CheckDefinition, ConfigChange, Evidence, Fix, Status } from '../../core/types.js';
+import { placeholderOf } from '../../knowledge/hostnames.js';
 import { sh, shellComment } from '../../util/shell.js';
 import { isGlobalAddress, normaliseHostname, reverseName } from '../../util/ip.js';
 import { unlessOffline } from '../../core/probe-access.js';
@@ -8,7 +9,7 @@ import { fileValue } from '../../knowledge/postal/config-files.js';
 import { writtenPathFor } from '../../config/keys.js';
 import { COMPOSE_FILE, parseVersion, postalVersion } from '../../knowledge/postal/version.js';
 import { mainDbCommand, poolHostnameSql } from '../../knowledge/postal/pool-hostname-fix.js';
-import { isPlaceholder, lookup } from '../../knowledge/dns/lookups.js';
+import { lookup } from '../../knowledge/dns/lookups.js';
 
 type CauseId =
   | 'env-override'
@@ -193,8 +194,8 @@ export const postalHeloHostnameCheck: CheckDefinition = {
       const list = poolMismatch.map(({ entry, helo, ptr }) => `${entry.ip} has hostname ${helo ?? '(none)'} but PTR ${ptr!.join(', ')}`).join('; ');
       causes.push({ id: 'pool-hostname-not-ptr', status: 'warn', text: `${list}. Postal says HELO with the pool row's hostname, so it must be the PTR name.` });
     }
-    if (defaultMatters && isPlaceholder(fallback.name)) {
-      causes.push({ id: 'placeholder-name', status: 'warn', text: `${fallback.name} is a placeholder, not this server's name; receivers see a HELO that is not yours.` });
+    if (defaultMatters && placeholderOf(fallback.name) !== null) {
+      causes.push({ id: 'placeholder-name', status: 'warn', text: `${fallback.name} is a placeholder, not this server's name (config.hostnames says which key to change); receivers see a HELO that is not yours.` });
     }
     const wantedPtr = defaultMatters ? singlePtr(plainRows) : null;
     const heloNotPtr = defaultMatters ? plainRows.filter(({ ptr }) => ptr !== null && ptr.length > 0 && !ptr.includes(fallback.name)) : [];

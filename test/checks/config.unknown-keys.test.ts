@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { brief, runCheck } from '../../support/check-tester.js';
-import { configUnknownKeys } from '../../../src/checks/config/unknown-keys.js';
-import { classifyKey } from '../../../src/config/keys.js';
+import { brief, runCheck } from '../support/check-tester.js';
+import { configUnknownKeys } from '../../src/checks/config/unknown-keys.js';
+import { classifyKey } from '../../src/config/keys.js';
 
 const run = (yaml: string, env: Record<string, string> = {}) => runCheck(configUnknownKeys, { yaml, env });
 

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { dnsblCheck } from '../../../src/checks/dns/dnsbl.js';
-import { brief, runCheck } from '../../support/check-tester.js';
-import { countingDns, hostWith, postalYaml } from '../../support/sending.js';
+import { dnsblCheck } from '../../src/checks/dns/dnsbl.js';
+import { brief, runCheck } from '../support/check-tester.js';
+import { countingDns, hostWith, postalYaml } from '../support/sending.js';
 
 const host = hostWith('203.0.113.7');
 const v6 = '2001:db8::25';

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { brief, runCheck } from '../../support/check-tester.js';
-import { configHostnames, hostnameProblem } from '../../../src/checks/config/hostnames.js';
+import { brief, runCheck } from '../support/check-tester.js';
+import { configHostnames } from '../../src/checks/config/hostnames.js';
+import { hostnameProblem } from '../../src/knowledge/hostnames.js';
 
 const REAL = `version: 2
 postal:

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appSmtp } from '../../../src/checks/config/app-smtp.js';
-import { brief, runCheck } from '../../support/check-tester.js';
-import { denied, EMPTY_NAT, EMPTY_NFT, fakeCommands, fakeHost, fakeTcp, type TcpCall } from '../../support/network-fakes.js';
+import { appSmtp } from '../../src/checks/config/app-smtp.js';
+import { brief, runCheck } from '../support/check-tester.js';
+import { denied, EMPTY_NAT, EMPTY_NFT, fakeCommands, fakeHost, fakeTcp, type TcpCall } from '../support/network-fakes.js';
 
 const HOST = fakeHost([['127.0.0.1', 'lo'], ['203.0.113.5', 'eth0']]);
 /** The installer's v3 template: smtp.port 2525 while the SMTP server listens on 25. */

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { poolIpsBoundCheck } from '../../../src/checks/network/pool-ips-bound.js';
-import { brief, runCheck } from '../../support/check-tester.js';
-import { hostWith, poolRow, poolsDb, postalYaml } from '../../support/sending.js';
+import { poolIpsBoundCheck } from '../../src/checks/network/pool-ips-bound.js';
+import { brief, runCheck } from '../support/check-tester.js';
+import { hostWith, poolRow, poolsDb, postalYaml } from '../support/sending.js';
 
 const pools = postalYaml({ pools: true });
 const host = hostWith('203.0.113.7', '2001:db8::7');

@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { smtpListen } from '../../../src/checks/network/smtp-listen.js';
-import { reverseName } from '../../../src/util/ip.js';
-import { brief, runCheck } from '../../support/check-tester.js';
-import { fakeDns } from '../../support/fakes.js';
-import { fakeHost, fakeTcp, type TcpCall } from '../../support/network-fakes.js';
+import { smtpListen } from '../../src/checks/network/smtp-listen.js';
+import { reverseName } from '../../src/util/ip.js';
+import { brief, runCheck } from '../support/check-tester.js';
+import { fakeDns } from '../support/fakes.js';
+import { fakeHost, fakeTcp, type TcpCall } from '../support/network-fakes.js';
 
 const yaml = (smtpServer = '') => `version: 2\npostal:\n  smtp_hostname: Postal.Example.org\n${smtpServer ? `smtp_server:\n${smtpServer}` : ''}`;
 const HOST = fakeHost([

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { brief, runCheck } from '../../support/check-tester.js';
-import { configPaths } from '../../../src/checks/config/paths.js';
+import { brief, runCheck } from '../support/check-tester.js';
+import { configPaths } from '../../src/checks/config/paths.js';
 
 const run = (yaml: string, env: Record<string, string> = {}) => runCheck(configPaths, { yaml, env });
 const LE = '/etc/letsencrypt/live/mail.acme.net';

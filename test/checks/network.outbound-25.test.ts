@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { outbound25, parseProbeTarget } from '../../../src/checks/network/outbound-25.js';
-import { brief, runCheck } from '../../support/check-tester.js';
-import { fakeDns } from '../../support/fakes.js';
-import { fakeTcp, type TcpCall } from '../../support/network-fakes.js';
-import { hostWith, poolRow, poolsDb } from '../../support/sending.js';
+import { outbound25, parseProbeTarget } from '../../src/checks/network/outbound-25.js';
+import { brief, runCheck } from '../support/check-tester.js';
+import { fakeDns } from '../support/fakes.js';
+import { fakeTcp, type TcpCall } from '../support/network-fakes.js';
+import { hostWith, poolRow, poolsDb } from '../support/sending.js';
 
 const YAML = 'version: 2\npostal:\n  smtp_hostname: postal.example.org\n';
 

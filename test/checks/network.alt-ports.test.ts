@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { altPorts } from '../../../src/checks/network/alt-ports.js';
-import { brief, runCheck } from '../../support/check-tester.js';
-import { denied, EMPTY_NAT, EMPTY_NFT, fakeCommands, fakeHost, fakeTcp } from '../../support/network-fakes.js';
-import { DOCKER_IPTABLES_SAVE, NFT_IPTABLES_COMPAT_JSON, NFT_NATIVE_JSON } from '../../support/nat-samples.js';
+import { altPorts } from '../../src/checks/network/alt-ports.js';
+import { brief, runCheck } from '../support/check-tester.js';
+import { denied, EMPTY_NAT, EMPTY_NFT, fakeCommands, fakeHost, fakeTcp } from '../support/network-fakes.js';
+import { DOCKER_IPTABLES_SAVE, NFT_IPTABLES_COMPAT_JSON, NFT_NATIVE_JSON } from '../support/nat-samples.js';
 
 const YAML = 'version: 2\npostal:\n  smtp_hostname: postal.example.org\n';
 const V4_HOST = fakeHost([['127.0.0.1', 'lo'], ['203.0.113.5', 'eth0'], ['172.17.0.1', 'docker0']]);

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { brief, runCheck } from '../../support/check-tester.js';
-import { configSyntax } from '../../../src/checks/config/syntax.js';
-import { loadConfigText } from '../../../src/config/load.js';
+import { brief, runCheck } from '../support/check-tester.js';
+import { configSyntax } from '../../src/checks/config/syntax.js';
+import { loadConfigText } from '../../src/config/load.js';
 
 const FILE = '/opt/postal/config/postal.yml';
 const run = (yaml: string) => runCheck(configSyntax, { yaml });

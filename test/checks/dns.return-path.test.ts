@@ -1,62 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { spfCheck } from '../../../src/checks/dns/spf.js';
-import { returnPathCheck } from '../../../src/checks/dns/return-path.js';
-import { checkDkimRecord, dkimRecordFor } from '../../../src/knowledge/dns/dkim-key.js';
-import type { Probes } from '../../../src/probes/types.js';
-import { brief, runCheck } from '../../support/check-tester.js';
-import { fakeDns } from '../../support/fakes.js';
-import { hostWith, postalYaml } from '../../support/sending.js';
+import { returnPathCheck } from '../../src/checks/dns/return-path.js';
+import { dkimRecordFor } from '../../src/knowledge/dns/dkim-key.js';
+import type { Probes } from '../../src/probes/types.js';
+import { brief, runCheck } from '../support/check-tester.js';
+import { fakeDns } from '../support/fakes.js';
+import { hostWith, postalYaml } from '../support/sending.js';
 
 const host = hostWith('203.0.113.7');
 const options = { ips: ['203.0.113.8'] };
-
-describe('dns.spf', () => {
-  it('passes when the spf_include record authorises every outbound IP, and explains what Postal checks', async () => {
-    const dns = fakeDns({ 'TXT spf.example.net': ['v=spf1 ip4:203.0.113.0/24 ~all'] });
-    const results = await runCheck(spfCheck, { yaml: postalYaml(), probes: { dns, host }, options });
-    assert.deepEqual(brief(results), [{ target: 'spf.example.net', status: 'pass', messageId: 'authorised' }]);
-    assert.match(results[0].message, /include:spf\.example\.net/);
-    assert.match(results[0].message, /v=spf1 a mx include:spf\.example\.net ~all/);
-  });
-
-  it('fails for an IP the record leaves out, with the record completed', async () => {
-    const dns = fakeDns({ 'TXT spf.example.net': ['v=spf1 ip4:203.0.113.7 include:_b.example.net ~all'], 'TXT _b.example.net': ['v=spf1 ip4:198.51.100.1 -all'] });
-    const results = await runCheck(spfCheck, { yaml: postalYaml(), probes: { dns, host }, options });
-    assert.deepEqual(brief(results), [{ target: 'spf.example.net', status: 'fail', messageId: 'not-authorised' }]);
-    assert.match(results[0].message, /203\.0\.113\.8 \(softfail\)/);
-    assert.deepEqual(results[0].fix?.records, ['spf.example.net. 3600 IN TXT "v=spf1 ip4:203.0.113.7 include:_b.example.net ip4:203.0.113.8 ~all"']);
-  });
-
-  it('fails without a record, with one that lists the outbound IPs', async () => {
-    const results = await runCheck(spfCheck, { yaml: postalYaml(), probes: { dns: fakeDns({}), host }, options });
-    assert.deepEqual(brief(results), [{ target: 'spf.example.net', status: 'fail', messageId: 'missing' }]);
-    assert.deepEqual(results[0].fix?.records, ['spf.example.net. 3600 IN TXT "v=spf1 ip4:203.0.113.8 ~all"']);
-  });
-
-  it('fails on two SPF records (permerror), is unknown on a timeout, warns on +all', async () => {
-    const two = fakeDns({ 'TXT spf.example.net': ['v=spf1 ip4:203.0.113.0/24 ~all', 'v=spf1 -all'] });
-    assert.deepEqual(brief(await runCheck(spfCheck, { yaml: postalYaml(), probes: { dns: two, host }, options })), [
-      { target: 'spf.example.net', status: 'fail', messageId: 'permerror' },
-    ]);
-    const slow = fakeDns({ 'TXT spf.example.net': { error: 'timeout' } });
-    assert.deepEqual(brief(await runCheck(spfCheck, { yaml: postalYaml(), probes: { dns: slow, host }, options })), [
-      { target: 'spf.example.net', status: 'unknown', messageId: 'lookup-failed' },
-    ]);
-    const open = fakeDns({ 'TXT spf.example.net': ['v=spf1 +all'] });
-    const results = await runCheck(spfCheck, { yaml: postalYaml(), probes: { dns: open, host }, options });
-    assert.deepEqual(brief(results), [{ target: 'spf.example.net', status: 'warn', messageId: 'too-permissive' }]);
-    assert.deepEqual(results[0].fix?.records, ['spf.example.net. 3600 IN TXT "v=spf1 ~all"']);
-  });
-
-  it('fails the placeholder spf_include and suggests spf.<smtp_hostname>', async () => {
-    const yaml = postalYaml().replace('spf_include: spf.example.net', 'spf_include: spf.postal.example.com');
-    const results = await runCheck(spfCheck, { yaml, probes: { dns: fakeDns({}), host }, options });
-    assert.deepEqual(brief(results), [{ target: 'spf.postal.example.com', status: 'fail', messageId: 'placeholder' }]);
-    assert.deepEqual(results[0].fix?.configChanges, [{ path: 'dns.spf_include', from: 'spf.postal.example.com', to: 'spf.postal.example.net' }]);
-  });
-});
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
 const signingKey = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
@@ -134,22 +87,16 @@ describe('dns.return-path', () => {
   });
 });
 
-describe('DKIM key records', () => {
-  it('accepts RSA (SPKI or PKCS#1) and Ed25519 keys, rejects revoked, misplaced v= and bad base64', () => {
-    assert.deepEqual(checkDkimRecord(expectedDkim), { ok: true, keyType: 'rsa', bits: 1024, testing: false });
-    const ed = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }).subarray(-32).toString('base64');
-    assert.equal(checkDkimRecord(`v=DKIM1; k=ed25519; p=${ed}`).ok, true);
-    assert.deepEqual(checkDkimRecord('v=DKIM1; p='), { ok: false, problem: 'p= is empty, which means the key has been revoked' });
-    assert.equal(checkDkimRecord(`k=rsa; v=DKIM1; p=${ed}`).ok, false);
-    assert.equal(checkDkimRecord('v=DKIM1; p=not*base64').ok, false);
-    assert.equal(checkDkimRecord('v=DKIM2; p=AAAA').ok, false);
-  });
-});
-
 describe('dns.return-path placeholder', () => {
   it('fails the default return_path_domain and suggests rp.<smtp_hostname>', async () => {
     const results = await runCheck(returnPathCheck, { yaml: 'version: 2\npostal:\n  smtp_hostname: postal.example.net\n', probes: { dns: fakeDns({}), host, files }, options });
     assert.deepEqual(brief(results), [{ target: 'rp.postal.example.com', status: 'fail', messageId: 'placeholder' }]);
-    assert.deepEqual(results[0].fix?.configChanges, [{ path: 'dns.return_path_domain', from: 'rp.postal.example.com', to: 'rp.postal.example.net' }]);
+    assert.deepEqual(results[0].fix?.configChanges, [{ path: 'dns.return_path_domain', to: 'rp.postal.example.net' }]);
+  });
+
+  it('in a legacy-format file, edits the key that format reads (dns.return_path), from the value written there', async () => {
+    const yaml = 'dns:\n  smtp_server_hostname: postal.example.net\n  return_path: rp.postal.example.com\n';
+    const results = await runCheck(returnPathCheck, { yaml, probes: { dns: fakeDns({}), host, files }, options });
+    assert.deepEqual(results[0].fix?.configChanges, [{ path: 'dns.return_path', from: 'rp.postal.example.com', to: 'rp.postal.example.net' }]);
   });
 });

@@ -1,23 +1,20 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import type { Result } from '../../../src/core/types.js';
-import type { PoolAddress, PoolQueryResult, Probes } from '../../../src/probes/types.js';
-import { createCommandProbe } from '../../../src/probes/commands.js';
-import { createFileProbe } from '../../../src/probes/files.js';
-import { postalHeloHostnameCheck } from '../../../src/checks/postal/helo-hostname.js';
-import { ptrCheck } from '../../../src/checks/dns/ptr.js';
-import { reverseName } from '../../../src/util/ip.js';
-import { runCheck, testConfig } from '../../support/check-tester.js';
-import { fakeDns } from '../../support/fakes.js';
-import { restorePath, useDockerScenario } from '../../support/docker.js';
-import { makeHostRoot } from '../../support/host-root.js';
+import type { Result } from '../../src/core/types.js';
+import type { PoolAddress, PoolQueryResult, Probes } from '../../src/probes/types.js';
+import { createCommandProbe } from '../../src/probes/commands.js';
+import { createFileProbe } from '../../src/probes/files.js';
+import { fixtureText, fixturesMissing } from '../support/config.js';
+import { postalHeloHostnameCheck } from '../../src/checks/postal/helo-hostname.js';
+import { reverseName } from '../../src/util/ip.js';
+import { runCheck, testConfig } from '../support/check-tester.js';
+import { fakeDns } from '../support/fakes.js';
+import { restorePath, useDockerScenario } from '../support/docker.js';
+import { makeHostRoot } from '../support/host-root.js';
 
 const CONFIG = '/opt/postal/config/postal.yml';
-const FIXTURES = new URL('../../../../shared/fixtures/postal-configs/', import.meta.url);
-const haveFixtures = existsSync(FIXTURES);
-const skip = haveFixtures ? false : `the Postal config fixtures are not at ${FIXTURES.pathname}`;
-const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8');
+const skip = fixturesMissing ?? false;
+const fixture = fixtureText;
 
 /** The legacy (v1) spec file: dns.helo_hostname helo.postal.llamas.com, dns.smtp_server_hostname smtp.postal.llamas.com. */
 const FULL_LEGACY = 'legacy-v1-spec-full-legacy-config-file.yml';
@@ -52,7 +49,7 @@ async function explain(testCase: Case): Promise<Result> {
     probes.database = { ipPools: async () => pools };
   }
   try {
-    const results = await runCheck(postalHeloHostnameCheck, { config: testConfig(testCase.yaml, CONFIG), options: { hostRoot: host.root }, probes }, [ptrCheck]);
+    const results = await runCheck(postalHeloHostnameCheck, { config: testConfig(testCase.yaml, CONFIG), options: { hostRoot: host.root }, probes });
     assert.equal(results.length, 1);
     return results[0];
   } finally {

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { brief, runCheck } from '../../support/check-tester.js';
-import { fakeFiles, fixturesMissing, fixtureText, safeInstallation } from '../../support/config.js';
-import { configSecrets } from '../../../src/checks/config/secrets.js';
+import { brief, runCheck } from '../support/check-tester.js';
+import { fakeFiles, fixturesMissing, fixtureText, safeInstallation } from '../support/config.js';
+import { configSecrets } from '../../src/checks/config/secrets.js';
 
 const KEY = 'k'.repeat(40);
 const GOOD = `version: 2\nrails:\n  secret_key: ${KEY}\n`;

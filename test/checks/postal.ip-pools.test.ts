@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ipPoolsCheck } from '../../../src/checks/postal/ip-pools.js';
-import type { DatabaseErrorCode } from '../../../src/probes/types.js';
-import { brief, runCheck } from '../../support/check-tester.js';
-import { fakeDns } from '../../support/fakes.js';
-import { poolRow, poolsDb, postalYaml } from '../../support/sending.js';
+import { ipPoolsCheck } from '../../src/checks/postal/ip-pools.js';
+import type { DatabaseErrorCode } from '../../src/probes/types.js';
+import { brief, runCheck } from '../support/check-tester.js';
+import { fakeDns } from '../support/fakes.js';
+import { poolRow, poolsDb, postalYaml } from '../support/sending.js';
 
 const pools = postalYaml({ pools: true });
 
