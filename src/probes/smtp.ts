@@ -2,6 +2,7 @@ import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, createSecureContext, type DetailedPeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import type { SmtpPhase, SmtpProbe, SmtpSession } from './types.js';
+import { isNodeStore } from './trust.js';
 
 export interface SmtpLimits {
   /** Longest reply line accepted, in bytes. */
@@ -148,7 +149,8 @@ function oneLine(error: unknown): string {
  * sockets are always destroyed.
  */
 export function createSmtpProbe(limits: SmtpLimits = DEFAULT_SMTP_LIMITS): SmtpProbe {
-  // Building a context parses every root given (about 150 for Node's store): done once per list of roots, not per session.
+  // Building a context parses every root given (about 150 for Node's store): done once per list of roots, not per
+  // session, and not at all for Node's own store, which a connection given no roots uses as it is.
   const contexts = new WeakMap<string[], SecureContext>();
   const contextFor = (ca: string[]) => {
     let context = contexts.get(ca);
@@ -254,7 +256,7 @@ export function createSmtpProbe(limits: SmtpLimits = DEFAULT_SMTP_LIMITS): SmtpP
           socket,
           servername,
           rejectUnauthorized: false,
-          ...(target.ca ? { secureContext: contextFor(target.ca) } : {}),
+          ...(target.ca && !isNodeStore(target.ca) ? { secureContext: contextFor(target.ca) } : {}),
           checkServerIdentity: () => undefined,
         });
         tlsSocket.on('error', onSocketError);
