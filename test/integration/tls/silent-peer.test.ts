@@ -10,7 +10,7 @@ describe('an SMTP peer that accepts and never answers', () => {
   it('ends the run within --timeout + 10 %, with that result unknown', async () => {
     const silent = await startRawServer(() => undefined);
     try {
-      const timeoutMs = 2000;
+      const timeoutMs = 4000;
       // The built program, as a user runs it; no docker on its PATH.
       const noDocker = mkdtempSync(join(tmpdir(), 'pd-nodocker-'));
       const run = binary([
