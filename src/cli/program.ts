@@ -44,16 +44,9 @@ const collectList = (value: string, previous: string[]) => [
     .filter(Boolean),
 ];
 
-function positiveInteger(flag: string) {
+function positiveInteger(flag: string, what = 'a whole number of milliseconds') {
   return (value: string) => {
-    if (!/^\d+$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError(`${flag} takes a whole number of milliseconds`);
-    return Number(value);
-  };
-}
-
-function positiveCount(flag: string) {
-  return (value: string) => {
-    if (!/^\d+$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError(`${flag} takes a whole number greater than 0`);
+    if (!/^\d+$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError(`${flag} takes ${what}`);
     return Number(value);
   };
 }
@@ -94,7 +87,7 @@ function addRunOptions(command: Command): Command {
     .option('--offline', 'no network: config, files and local checks only', false)
     .option('--timeout <ms>', 'time limit of each network operation', positiveInteger('--timeout'), 5000)
     .option('--deadline <ms>', 'time limit of the whole run', positiveInteger('--deadline'), 60000)
-    .option('--concurrency <n>', 'DNS questions, and connections, in flight at once', positiveCount('--concurrency'), DEFAULT_IN_FLIGHT)
+    .option('--concurrency <n>', 'DNS questions, and connections, in flight at once', positiveInteger('--concurrency', 'a whole number greater than 0'), DEFAULT_IN_FLIGHT)
     .addOption(new Option('--format <fmt>', 'report format').choices(FORMATS).default('human'))
     .option('-o, --output <file>', 'write the report to a file')
     .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code 1').choices(['fail', 'warn']).default('fail'))
