@@ -120,7 +120,10 @@ export interface RunOptions {
   timeoutMs: number;
   deadlineMs: number;
   hostRoot: string;
+  /** Checks running at once. */
   concurrency: number;
+  /** DNS questions in flight at once, and separately connections (TCP, SMTP) in flight at once: `--concurrency`. */
+  maxInFlight: number;
 }
 
 /** What a check or a fact sees of the run. */
