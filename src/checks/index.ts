@@ -12,6 +12,7 @@ import { fcrdnsCheck } from './dns/fcrdns.js';
 import { heloCheck } from './dns/helo.js';
 import { mxRecordsCheck } from './dns/mx-records.js';
 import { ptrCheck } from './dns/ptr.js';
+import { resolverCheck } from './dns/resolver.js';
 import { returnPathCheck } from './dns/return-path.js';
 import { routeDomainCheck } from './dns/route-domain.js';
 import { smtpHostnameCheck } from './dns/smtp-hostname.js';
@@ -48,6 +49,7 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   heloCheck,
   mxRecordsCheck,
   ptrCheck,
+  resolverCheck,
   returnPathCheck,
   routeDomainCheck,
   smtpHostnameCheck,

@@ -5,7 +5,8 @@
 
 export type DnsType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME' | 'NS';
 
-export type DnsErrorCode = 'timeout' | 'refused' | 'servfail' | 'unreachable' | 'other';
+/** `untrusted`: not asked, because the resolver denies names that exist (see dns.resolver). */
+export type DnsErrorCode = 'timeout' | 'refused' | 'servfail' | 'unreachable' | 'untrusted' | 'other';
 
 /**
  * The outcome of one DNS question. Records are normalised: names lower case without the
