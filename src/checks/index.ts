@@ -23,6 +23,7 @@ import { altPorts } from './network/alt-ports.js';
 import { outbound25 } from './network/outbound-25.js';
 import { poolIpsBoundCheck } from './network/pool-ips-bound.js';
 import { smtpListen } from './network/smtp-listen.js';
+import { smtpRelaysCheck } from './network/smtp-relays.js';
 import { postalContainersCheck } from './postal/containers.js';
 import { postalHeloHostnameCheck } from './postal/helo-hostname.js';
 import { ipPoolsCheck } from './postal/ip-pools.js';
@@ -60,6 +61,7 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   outbound25,
   poolIpsBoundCheck,
   smtpListen,
+  smtpRelaysCheck,
   postalContainersCheck,
   postalHeloHostnameCheck,
   ipPoolsCheck,
