@@ -341,7 +341,8 @@ function detectFormat(root: unknown, syntax: SyntaxReport): 1 | 2 | null {
     syntax.fileProblem = { kind: 'wrong-file', looksLike: 'docker-compose', message: 'the file is a docker-compose file, not a Postal config' };
     return null;
   }
-  const version = document.version ?? 1;
+  // `yaml["version"] || 1` (lib/postal/config.rb:55 at 3.3.6): absent, null and false all mean a legacy file.
+  const version = document.version === false ? 1 : (document.version ?? 1);
   if (version === 1 || version === 2) return version;
   syntax.fileProblem = { kind: 'bad-version', version: JSON.stringify(version), message: `version: ${JSON.stringify(version)}; Postal accepts only 1 (legacy) or 2` };
   return null;
