@@ -11,6 +11,11 @@ export interface ConfigEntry {
   source?: string;
   /** 1-based line in postal.yml where the value was written. */
   line?: number;
+  /**
+   * Written or set to nothing (`key:` left blank, `VAR=`): Postal's config library casts that to nil and it
+   * replaces the default, so Postal has no value at all. `value` still holds the default, for the checks' types.
+   */
+  blank?: boolean;
 }
 
 /** A key path as written in postal.yml, with its line, for checks that look at the document itself. */
