@@ -7,7 +7,10 @@ import { ptrRequest } from './ptr.js';
 
 /** Where the HELO name of this IP comes from, for messages. */
 function heloSource(entry: SendingIp): string {
-  return entry.source === 'db' ? `the hostname of this IP in pool ${entry.pool ?? ''}` : 'dns.helo_hostname, or postal.smtp_hostname when that is unset';
+  if (entry.source === 'db' && entry.hostname === null) return `the pool row of ${entry.ip} has no hostname (NULL), so Net::SMTP says localhost`;
+  if (entry.source === 'db' && entry.hostname === '') return `the pool row of ${entry.ip} has an empty hostname`;
+  if (entry.source === 'db') return `the hostname of this IP in pool ${entry.pool ?? ''}`;
+  return 'dns.helo_hostname, or postal.smtp_hostname when that is unset';
 }
 
 /**
