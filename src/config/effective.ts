@@ -81,6 +81,8 @@ export interface SyntaxReport {
   };
 }
 
+export type PostalProcess = 'web' | 'smtp' | 'worker';
+
 /** The config as Postal will see it: schema defaults, the file (legacy keys mapped), environment overrides. */
 export interface EffectiveConfig {
   /** Host path of postal.yml. */
@@ -97,6 +99,11 @@ export interface EffectiveConfig {
   writtenKeys(): WrittenKey[];
   /** The environment variables that were applied, by name. */
   env: Record<string, string>;
+  /**
+   * The config as each Postal process sees it, with its own container's environment on top of the file (each
+   * process reads its own environment once at start); absent for a process whose container was not read.
+   */
+  processes?: Partial<Record<PostalProcess, { config: EffectiveConfig; container: string }>>;
   /**
    * The host path behind a container path: `/config/x` → `<directory>/x`.
    * Null for a path outside the mounted config directory, which the containers cannot see.

@@ -5,6 +5,7 @@ import { canonicalIp, isGlobalAddress, normaliseHostname, reverseName } from '..
 import { evidenceOf, lookup, recordsOf, zoneRecord } from '../../knowledge/dns/lookups.js';
 import { hostPort, readGreeting, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
 import { isLoopbackAddress, isWildcard, smtpListener } from '../../knowledge/firewall/nat-rules.js';
+import { processConfig, whereSet } from '../../knowledge/postal/process-config.js';
 
 /** The addresses remote servers deliver to: the bound address, or this host's reachable ones when Postal binds every address. */
 async function listenAddresses(ctx: CheckContext, bind: string): Promise<string[]> {
@@ -69,7 +70,7 @@ async function checkAddress(ctx: CheckContext, address: string, port: number, ho
           evidence,
           fix: {
             kind: 'restart',
-            summary: `Restart Postal so the SMTP server greets as ${hostname} (it reads postal.smtp_hostname at start; check POSTAL_SMTP_HOSTNAME in its environment too)`,
+            summary: `Restart Postal so the SMTP server greets as ${hostname} (it reads postal.smtp_hostname${smtpVariable(ctx)} at start)`,
             commands: ['postal restart'],
           },
         };
@@ -77,6 +78,12 @@ async function checkAddress(ctx: CheckContext, address: string, port: number, ho
       return checkPtr(ctx, address, port, hostname, target, evidence);
     }
   }
+}
+
+/** Where the smtp container's name comes from, for fixes: its variable when it has one. */
+function smtpVariable(ctx: CheckContext): string {
+  const set = whereSet(ctx, 'smtp', 'postal.smtp_hostname');
+  return set ? `, here from ${set.variable} in the environment of ${set.container ?? 'the smtp container'}` : ' from postal.yml';
 }
 
 export const smtpListen: CheckDefinition = {
@@ -151,7 +158,8 @@ export const smtpListen: CheckDefinition = {
   },
   async run(ctx) {
     const listener = smtpListener(ctx);
-    const hostname = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
+    // The banner is the smtp container's own postal.smtp_hostname, its environment included.
+    const hostname = normaliseHostname(processConfig(ctx, 'smtp').config.get('postal.smtp_hostname'));
     const bind = listener.bindAddress;
     if (isLoopbackAddress(bind)) {
       return [

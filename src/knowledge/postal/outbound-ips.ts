@@ -4,6 +4,7 @@ import { unlessOffline } from '../../core/probe-access.js';
 import type { CheckContext, OutboundIp } from '../../core/types.js';
 import type { HostAddress, PoolAddress, PoolQueryResult } from '../../probes/types.js';
 import { canonicalIp, ipInCidr, isGlobalAddress, normaliseHostname } from '../../util/ip.js';
+import { processConfig, whereSet } from './process-config.js';
 
 /** An outbound IP with the name Postal announces in HELO when it sends from it. */
 export interface SendingIp extends OutboundIp {
@@ -51,9 +52,19 @@ export async function reachableHostAddresses(ctx: CheckContext): Promise<string[
   return [...new Set((global.length > 0 ? global : usable).map((address) => canonicalIp(address.address)))];
 }
 
-/** The HELO name Postal sends when no pool IP is chosen: `dns.helo_hostname || postal.smtp_hostname`. */
+/**
+ * The HELO name Postal sends when no pool IP is chosen: `dns.helo_hostname || postal.smtp_hostname` as the worker
+ * reads them, with its own environment.
+ */
 export function defaultHelo(ctx: CheckContext): string {
-  return normaliseHostname(ctx.config.get('dns.helo_hostname') || ctx.config.get('postal.smtp_hostname'));
+  const { config } = processConfig(ctx, 'worker');
+  return normaliseHostname(config.get('dns.helo_hostname') || config.get('postal.smtp_hostname'));
+}
+
+/** Where the default HELO is set when the worker's own environment sets it: the variable and its container; else null. */
+export function defaultHeloVariable(ctx: CheckContext): { variable: string; container: string | null } | null {
+  const { config } = processConfig(ctx, 'worker');
+  return whereSet(ctx, 'worker', config.get('dns.helo_hostname') ? 'dns.helo_hostname' : 'postal.smtp_hostname');
 }
 
 /**
