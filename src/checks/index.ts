@@ -28,6 +28,7 @@ import { postalContainersCheck } from './postal/containers.js';
 import { postalHeloHostnameCheck } from './postal/helo-hostname.js';
 import { ipPoolsCheck } from './postal/ip-pools.js';
 import { postalRestartNeededCheck } from './postal/restart-needed.js';
+import { signingKeyCheck } from './postal/signing-key.js';
 import { postalVersionCheck } from './postal/version.js';
 import { tlsChain } from './tls/chain.js';
 import { tlsEnabled } from './tls/enabled.js';
@@ -66,6 +67,7 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   postalHeloHostnameCheck,
   ipPoolsCheck,
   postalRestartNeededCheck,
+  signingKeyCheck,
   postalVersionCheck,
   tlsChain,
   tlsEnabled,
