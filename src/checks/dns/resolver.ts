@@ -1,7 +1,7 @@
 import type { CheckDefinition, Finding, Fix } from '../../core/types.js';
 import { normaliseHostname } from '../../util/ip.js';
 import { evidenceOf } from '../../knowledge/dns/lookups.js';
-import { blocklistZoneTest, resolverName, resolverTrust, type Purpose } from '../../knowledge/dns/resolver-trust.js';
+import { blocklistZoneTest, resolverName, resolverTrust, separateBlocklistResolver, type Purpose } from '../../knowledge/dns/resolver-trust.js';
 
 /** What to do about a resolver that lies or is silent: the system one serves Postal too; a given one only this run. */
 function betterResolver(system: boolean, flag: string): Fix {
@@ -50,7 +50,7 @@ export const resolverCheck: CheckDefinition = {
     'zone-silent': { title: '{zone} gave no answer', message: 'The test entries of {zone} could not be looked up through {resolver} ({answer}).' },
   },
   async run(ctx): Promise<Finding[]> {
-    const separate = ctx.options.dnsblResolvers.length > 0;
+    const separate = separateBlocklistResolver(ctx);
     const purposes: Purpose[] = separate ? ['default', 'dnsbl'] : ['default'];
     const zones = ctx.options.dnsblZones.map(normaliseHostname).filter((zone) => zone !== '');
     const findings: Finding[] = [];
@@ -66,8 +66,9 @@ export const resolverCheck: CheckDefinition = {
     const blocklists = await resolverTrust(ctx, separate ? 'dnsbl' : 'default');
     if (blocklists.state !== 'works') return findings;
     const { resolver } = resolverName(ctx, 'dnsbl');
-    for (const zone of zones) {
-      const test = await blocklistZoneTest(ctx, zone);
+    const tests = await Promise.all(zones.map((zone) => blocklistZoneTest(ctx, zone)));
+    for (const test of tests) {
+      const zone = test.zone;
       const failed = test.evidence.find((answer) => answer.status === 'error');
       const data = { zone, resolver, answer: failed ? String(evidenceOf(failed).answer) : '' };
       const evidence = test.evidence.map(evidenceOf);

@@ -15,10 +15,17 @@ export type ResolverTrust =
   | { state: 'works'; resolver: string; answer: DnsAnswer }
   | { state: 'denies' | 'silent'; resolver: string; answer: DnsAnswer };
 
+/** Whether blocklist questions go to other servers than ordinary ones (the CLI passes --resolver on when none is given). */
+export function separateBlocklistResolver(ctx: Context): boolean {
+  const { resolvers, dnsblResolvers } = ctx.options;
+  return dnsblResolvers.length > 0 && dnsblResolvers.join(' ') !== resolvers.join(' ');
+}
+
 /** How the report names the resolver a purpose uses, and how to give another. */
 export function resolverName(ctx: Context, purpose: Purpose): { resolver: string; flag: string } {
-  const given = purpose === 'dnsbl' && ctx.options.dnsblResolvers.length > 0 ? ctx.options.dnsblResolvers : ctx.options.resolvers;
-  const flag = purpose === 'dnsbl' && ctx.options.dnsblResolvers.length > 0 ? '--dnsbl-resolver' : '--resolver';
+  const own = purpose === 'dnsbl' && separateBlocklistResolver(ctx);
+  const given = own ? ctx.options.dnsblResolvers : ctx.options.resolvers;
+  const flag = own ? '--dnsbl-resolver' : '--resolver';
   if (given.length === 0) return { resolver: 'the system resolver (/etc/resolv.conf)', flag };
   return { resolver: `${given.join(', ')} (${flag})`, flag };
 }
@@ -41,10 +48,8 @@ export const resolverTrust = defineFactFamily({
  * dns.resolver, so every check says `unknown` (and no lookup waits for a resolver that never answers).
  */
 export function distrustedAnswer(trust: ResolverTrust, query: string): DnsAnswer {
-  const why =
-    trust.state === 'denies'
-      ? `${trust.resolver} denies names that exist, so its answers are not used (see dns.resolver)`
-      : `no working DNS: ${trust.resolver} does not answer (see dns.resolver)`;
+  // The resolver is named once, by dns.resolver; here only the pointer to it.
+  const why = trust.state === 'denies' ? 'the resolver denies names that exist, see dns.resolver' : 'no working DNS, see dns.resolver';
   return { query, status: 'error', code: trust.state === 'denies' ? 'untrusted' : 'unreachable', detail: why };
 }
 

@@ -61,8 +61,11 @@ describe('a resolver that answers "no such name" for everything', () => {
         assert.ok(['unknown', 'skip'].includes(result.status), `${result.check} ${result.target}: ${result.status} ${result.messageId}`);
       }
       const ptr = results.find((result) => result.check === 'dns.ptr');
-      assert.match(ptr?.message ?? '', /denies names that exist, so its answers are not used \(see dns\.resolver\)/);
+      assert.match(ptr?.message ?? '', /untrusted \(the resolver denies names that exist, see dns\.resolver\)/);
       assert.equal(results.find((result) => result.check === 'dns.dnsbl')?.status, 'unknown');
+      // The command line passes --resolver on as the blocklist resolver: still one resolver, named once.
+      const viaCli = await dnsChecks([liar.server], [liar.server]);
+      assert.deepEqual(summary(viaCli, 'dns.resolver'), [[`${liar.server} (--resolver)`, 'fail', 'denies']]);
     } finally {
       await liar.stop();
     }
