@@ -14,22 +14,38 @@ import type { RunOptions } from '../../../src/core/types.js';
 import { runCheck } from '../../support/check-tester.js';
 import { fakeDns, fakeProbes } from '../../support/fakes.js';
 import { hostWith } from '../../support/sending.js';
-import { buildBusyboxImage, realDockerMissing, removeContainers, removeImage, runId, runPostalLike, waitExited } from '../../support/real-docker.js';
+import { buildBusyboxImage, realDockerMissing, removeContainers, removeImage, runId, runPostalLike, waitExited, type PostalLikeContainer } from '../../support/real-docker.js';
 
 const missing = realDockerMissing();
 
-describe('Postal containers in a real Docker daemon', { skip: missing ?? false }, () => {
+/**
+ * A Postal-like deployment for one describe block: postal.yml in a fresh config directory, a local busybox image
+ * and the installer-shaped web, smtp and worker containers `containers` gives; all removed afterwards.
+ */
+function deployment(yaml: string, containers: (names: Record<'web' | 'smtp' | 'worker', string>) => PostalLikeContainer[]) {
   const id = runId();
   const image = `postal-doctor-test-busybox:${id}`;
   const names = { web: `postal-web-${id}`, smtp: `postal-smtp-${id}`, worker: `postal-worker-${id}` };
-  let configDir: string;
-
+  const state = { names, configDir: '' };
   before(() => {
-    configDir = mkdtempSync(join(tmpdir(), 'pd-docker-config-'));
-    writeFileSync(join(configDir, 'postal.yml'), 'version: 2\npostal:\n  smtp_hostname: postal.example.net\n');
+    state.configDir = mkdtempSync(join(tmpdir(), 'pd-docker-config-'));
+    writeFileSync(join(state.configDir, 'postal.yml'), yaml);
     buildBusyboxImage(image);
-    runPostalLike(image, configDir, { service: 'web', name: names.web, script: 'sleep 600' });
-    runPostalLike(image, configDir, {
+    for (const spec of containers(names)) runPostalLike(image, state.configDir, spec);
+    for (const spec of containers(names)) if (!spec.script.startsWith('sleep')) waitExited(spec.name);
+  });
+  after(() => {
+    removeContainers(Object.values(names));
+    removeImage(image);
+    rmSync(state.configDir, { recursive: true, force: true });
+  });
+  return state;
+}
+
+describe('Postal containers in a real Docker daemon', { skip: missing ?? false }, () => {
+  const { names } = deployment('version: 2\npostal:\n  smtp_hostname: postal.example.net\n', (names) => [
+    { service: 'web', name: names.web, script: 'sleep 600' },
+    {
       service: 'worker',
       name: names.worker,
       script: [
@@ -37,16 +53,9 @@ describe('Postal containers in a real Docker daemon', { skip: missing ?? false }
         'echo "Mysql2::Error::ConnectionError: Access denied for user \'postal\'@\'192.0.2.5\' (using password: YES) password=hunter2-secret" >&2',
         'exit 1',
       ].join('; '),
-    });
-    runPostalLike(image, configDir, { service: 'smtp', name: names.smtp, script: 'echo "Address already in use - bind(2) for \\"::\\" port 25 (Errno::EADDRINUSE)" >&2; exit 1' });
-    waitExited(names.worker);
-    waitExited(names.smtp);
-  });
-  after(() => {
-    removeContainers(Object.values(names));
-    removeImage(image);
-    rmSync(configDir, { recursive: true, force: true });
-  });
+    },
+    { service: 'smtp', name: names.smtp, script: 'echo "Address already in use - bind(2) for \\"::\\" port 25 (Errno::EADDRINUSE)" >&2; exit 1' },
+  ]);
 
   it('a container that exited shows its last log lines, secrets redacted, and names a known cause', async () => {
     const results = await runCheck(postalContainersCheck, { yaml: 'version: 2\n', probes: { commands: createCommandProbe() } });
@@ -66,28 +75,16 @@ describe('Postal containers in a real Docker daemon', { skip: missing ?? false }
 });
 
 describe('each Postal container reads its own environment (real Docker)', { skip: missing ?? false }, () => {
-  const id = runId();
-  const image = `postal-doctor-test-busybox:${id}`;
-  const names = { web: `postal-web-${id}`, smtp: `postal-smtp-${id}`, worker: `postal-worker-${id}` };
-  let configDir: string;
-
-  before(() => {
-    configDir = mkdtempSync(join(tmpdir(), 'pd-docker-config-'));
-    writeFileSync(join(configDir, 'postal.yml'), 'version: 2\npostal:\n  smtp_hostname: postal.example.net\n  web_hostname: web.example.net\n');
-    buildBusyboxImage(image);
-    runPostalLike(image, configDir, { service: 'web', name: names.web, script: 'sleep 600' });
-    // The worker alone decides the HELO; the smtp container alone its banner; a Postal 2 name does nothing.
-    runPostalLike(image, configDir, { service: 'worker', name: names.worker, script: 'sleep 600', env: { DNS_HELO_HOSTNAME: 'mta.example.net' } });
-    runPostalLike(image, configDir, { service: 'smtp', name: names.smtp, script: 'sleep 600', env: { POSTAL_SMTP_HOSTNAME: 'mx.example.net', DNS_SMTP_SERVER_HOSTNAME: 'old.example.net' } });
-  });
-  after(() => {
-    removeContainers(Object.values(names));
-    removeImage(image);
-    rmSync(configDir, { recursive: true, force: true });
-  });
+  // The worker alone decides the HELO; the smtp container alone its banner; a Postal 2 name does nothing.
+  const deployed = deployment('version: 2\npostal:\n  smtp_hostname: postal.example.net\n  web_hostname: web.example.net\n', (names): PostalLikeContainer[] => [
+    { service: 'web', name: names.web, script: 'sleep 600' },
+    { service: 'worker', name: names.worker, script: 'sleep 600', env: { DNS_HELO_HOSTNAME: 'mta.example.net' } },
+    { service: 'smtp', name: names.smtp, script: 'sleep 600', env: { POSTAL_SMTP_HOSTNAME: 'mx.example.net', DNS_SMTP_SERVER_HOSTNAME: 'old.example.net' } },
+  ]);
+  const { names } = deployed;
 
   it('dns.helo judges the worker\'s HELO and its fix names the variable and container; the Postal 2 name is reported as ignored', async () => {
-    const options: RunOptions = { ...defaultRunOptions(), configPath: join(configDir, 'postal.yml'), ips: ['203.0.113.7'] };
+    const options: RunOptions = { ...defaultRunOptions(), configPath: join(deployed.configDir, 'postal.yml'), ips: ['203.0.113.7'] };
     const dns = fakeDns({ 'PTR 7.113.0.203.in-addr.arpa': ['out7.example.net'], 'A out7.example.net': ['203.0.113.7'], 'A mta.example.net': ['203.0.113.7'] });
     const probes = fakeProbes({ commands: createCommandProbe(), dns, host: hostWith('203.0.113.7') });
     const { config, facts } = await loadDeployment(options, probes, new AbortController().signal);
