@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { smtpListen } from '../../../src/checks/network/smtp-listen.js';
+import { ptrCheck } from '../../../src/checks/dns/ptr.js';
+import { runChecks } from '../../../src/core/runner.js';
+import { defaultRunOptions } from '../../../src/core/options.js';
+import { fakeProbes } from '../../support/fakes.js';
+import { testConfig } from '../../support/check-tester.js';
 import { reverseName } from '../../../src/util/ip.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { fakeDns } from '../../support/fakes.js';
@@ -153,5 +158,23 @@ describe('network.smtp-listen', () => {
     assert.equal(results[0].fix?.records, undefined);
     assert.notEqual(results[0].fix?.kind, 'provider');
     assert.match(results[0].fix?.summary ?? '', /set postal\.smtp_hostname to mta5\.example\.org.*pool row of 203\.0\.113\.5/);
+  });
+
+  it('one address, one PTR: with dns.ptr in the same run, no address gets two different PTR requests', async () => {
+    const config = testConfig(`version: 2\npostal:\n  smtp_hostname: postal.example.org\n  use_ip_pools: true\ndns:\n  mx_records: [mx.example.org]\n`);
+    const { results } = await runChecks({
+      checks: [ptrCheck, smtpListen],
+      skipped: new Set(),
+      config,
+      options: { ...defaultRunOptions(), configPath: config.path },
+      probes: fakeProbes({
+        host: fakeHost([['203.0.113.5', 'eth0']]),
+        tcp: fakeTcp({ '203.0.113.5:25': POSTAL_BANNER }),
+        database: poolsDb([poolRow('203.0.113.5', 'mta5.example.org')]),
+        dns: fakeDns({ 'A mx.example.org': ['203.0.113.5'] }),
+      }),
+    });
+    const requested = results.flatMap((result) => result.fix?.records ?? []).filter((record) => record.startsWith(reverseName('203.0.113.5')));
+    assert.deepEqual(requested, [`${reverseName('203.0.113.5')}. 3600 IN PTR mta5.example.org.`]);
   });
 });
