@@ -6,6 +6,7 @@ import { unlessOffline } from '../../core/probe-access.js';
 import { defaultHelo, outboundIps } from '../../knowledge/postal/outbound-ips.js';
 import { configuredRelays, relayDelivery, relayUrlAsMeant, RELAYS_BROKEN, type Relay } from '../../knowledge/postal/relays.js';
 import { hostPort } from '../../knowledge/postal/smtp-banner.js';
+import { addressesOf, evidenceOf, failureText } from '../../knowledge/dns/lookups.js';
 
 /** Where Postal's mail to a relay leaves from: a pool address (bound, as Postal binds it) or the host's default route. */
 interface Source {
@@ -84,17 +85,37 @@ function writtenFindings(ctx: CheckContext, relay: Relay): Finding[] {
   return findings;
 }
 
+/**
+ * The address to reach the relay at from this source, through the doctor's resolver (never the system's behind
+ * its back): the relay's own IP, or its first address of the source's family (IPv4 first for the default route).
+ */
+async function relayAddress(ctx: CheckContext, host: string, source: Source): Promise<{ address: string | null; failure: string | null; evidence: Evidence[] }> {
+  if (isIP(host)) return { address: host, failure: null, evidence: [] };
+  const found = await addressesOf(ctx, host);
+  const evidence = found.answers.map(evidenceOf);
+  if (found.failed) return { address: null, failure: failureText(found.answers), evidence };
+  const family = source.ip ? isIP(source.ip) : 4;
+  const ordered = [...found.addresses.filter((ip) => isIP(ip) === family), ...(source.ip ? [] : found.addresses.filter((ip) => isIP(ip) !== family))];
+  return { address: ordered[0] ?? null, failure: null, evidence };
+}
+
 /** One SMTP session with a relay from one source, judged as Postal would use it. */
 async function sessionFinding(ctx: CheckContext, relay: Relay, source: Source, roots: string[]): Promise<Finding | null> {
   const host = relay.host ?? '';
   const target = `${hostPort(host, relay.port)} from ${source.label}`;
   const mode = relay.tls === 'tls' ? 'implicit' : relay.tls === 'none' ? 'none' : 'starttls';
+  const resolved = await unlessOffline(() => relayAddress(ctx, host, source));
+  if (!resolved) return null;
+  const base = { relay: hostPort(host, relay.port), source: source.label, mode: relay.sslMode || '(empty)', banner: '' };
+  if (resolved.failure !== null) return { target, status: 'unknown', messageId: 'lookup-failed', data: { ...base, reason: resolved.failure }, evidence: resolved.evidence };
+  if (resolved.address === null) return { target, status: 'fail', messageId: 'no-address', data: { ...base, reason: '' }, evidence: resolved.evidence };
+  const address = resolved.address;
   const session = await unlessOffline(() =>
-    ctx.probes.smtp.session({ host, port: relay.port, helo: source.helo, timeoutMs: ctx.options.timeoutMs, ca: roots, tls: mode, ...(source.ip ? { localAddress: source.ip } : {}) }),
+    ctx.probes.smtp.session({ host: address, servername: isIP(host) ? undefined : host, port: relay.port, helo: source.helo, timeoutMs: ctx.options.timeoutMs, ca: roots, tls: mode, ...(source.ip ? { localAddress: source.ip } : {}) }),
   );
   if (!session) return null;
-  const evidence = [sessionEvidence(relay, source, session)];
-  const data = { relay: hostPort(host, relay.port), source: source.label, mode: relay.sslMode || '(empty)', reason: session.failure?.message ?? '', banner: session.banner ?? '' };
+  const evidence = [...resolved.evidence, sessionEvidence(relay, source, session)];
+  const data = { ...base, reason: session.failure?.message ?? '', banner: session.banner ?? '' };
   const failure = session.failure;
   if (failure?.code === 'EADDRNOTAVAIL') return { target, status: 'skip', messageId: 'not-local', data, evidence };
   if (failure?.code === 'INVALID_HELO') return { target, status: 'unknown', messageId: 'invalid-helo', data: { ...data, helo: source.helo }, evidence };
@@ -119,7 +140,7 @@ export const smtpRelaysCheck: CheckDefinition = {
   order: 15,
   title: 'Each postal.smtp_relays entry is reachable from each sending IP and speaks TLS as its ssl_mode says',
   targets: 'relay (host:port from IP)',
-  probes: ['smtp', 'trust', 'files', 'commands', 'database', 'host'],
+  probes: ['smtp', 'dns', 'trust', 'files', 'commands', 'database', 'host'],
   network: false,
   messages: {
     none: { title: 'No SMTP relay is configured', message: 'postal.smtp_relays is empty: Postal delivers straight to the MX hosts of each recipient.' },
@@ -165,6 +186,8 @@ export const smtpRelaysCheck: CheckDefinition = {
       message: 'From {source}, {relay} speaks TLS, but {reason}; with ssl_mode {mode} Postal verifies it, so delivery through this relay fails.',
     },
     'tls-failed': { title: 'TLS with relay {relay} fails', message: 'From {source}, the session with {relay} stopped at {reason}.' },
+    'lookup-failed': { title: 'Relay {relay}: its address could not be looked up', message: 'The address of {relay} could not be looked up ({reason}); nothing can be said about it from {source}.' },
+    'no-address': { title: 'Relay {relay} has no address for {source}', message: 'The relay host has no address of the family {source} sends over, so Postal cannot reach it from there.' },
     unreachable: { title: 'Relay {relay} cannot be reached from {source}', message: 'From {source}, {relay} could not be reached: {reason}.' },
     rejected: { title: 'Relay {relay} does not accept this server from {source}', message: 'From {source}, {relay} refused the session: {reason}.' },
     'not-local': { title: 'Relay {relay}: {source} is not an address of this host', message: 'The session could not start from {source}, which this host does not have (see network.pool-ips-bound).' },

@@ -10,6 +10,7 @@ import { createSmtpProbe } from '../../../src/probes/smtp.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { hostWith, poolRow, poolsDb } from '../../support/sending.js';
 import { installedVersion } from '../../support/installed-version.js';
+import { fakeDns } from '../../support/fakes.js';
 
 /** A self-signed certificate for `names` (DNS and IP SANs), made with openssl. */
 function selfSigned(dir: string, name: string, sans: string): { key: string; cert: string } {
@@ -91,10 +92,11 @@ describe('network.smtp-relays against real smtp-server relays on loopback', () =
   });
 
   /** The check for these relay URLs, Postal `version`, sending from pool address 127.0.0.2 and the default route. */
-  const check = (urls: string[], version = '3.3.6') =>
+  const check = (urls: string[], version = '3.3.6', dns = fakeDns({})) =>
     runCheck(smtpRelaysCheck, {
       yaml: yaml(urls),
       probes: {
+        dns,
         smtp: createSmtpProbe(),
         trust: { roots: async () => [trusted.cert] },
         database: poolsDb([poolRow('127.0.0.2', 'mta2.example.net')]),
@@ -180,6 +182,19 @@ describe('network.smtp-relays against real smtp-server relays on loopback', () =
     assert.equal(relays.reduce((sum, relay) => sum + relay.transactions, 0), 0);
     assert.ok(plain.clearLines.includes('QUIT'));
     assert.ok(!plain.clearLines.some((line) => /^(MAIL|RCPT|DATA|AUTH)/.test(line)));
+  });
+
+  it('a relay named by host name is resolved through the doctor\'s resolver, and a verifying mode checks the certificate against that name', async () => {
+    const dns = fakeDns({ 'A relay.example.net': ['127.0.0.1'] });
+    const named = (mode: string) => `smtp://relay.example.net:${starttls.port}?ssl_mode=${mode}`;
+    const target = `relay.example.net:${starttls.port} from 127.0.0.2`;
+    const auto = await check([named('Auto')], '3.3.6', dns);
+    assert.deepEqual(brief(auto)[0], { target, status: 'pass', messageId: 'works-tls' });
+    const verified = await check([named('STARTLS')], '3.3.6', dns);
+    assert.deepEqual(brief(verified)[0], { target, status: 'fail', messageId: 'unverified' });
+    assert.match(verified[0].message, /the certificate is not valid for relay\.example\.net/);
+    const unresolved = await check([named('Auto')], '3.3.6', fakeDns({ 'A relay.example.net': { error: 'timeout' } }));
+    assert.deepEqual(brief(unresolved)[0], { target, status: 'unknown', messageId: 'lookup-failed' });
   });
 
   it('a relay that nobody listens on is unreachable', async () => {
