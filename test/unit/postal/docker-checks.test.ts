@@ -151,6 +151,17 @@ describe('postal.restart-needed with the docker stand-in', () => {
     assert.deepEqual(results[1].fix?.commands, ['docker restart postal-smtp-1']);
   });
 
+  it('asks the worker and the web server, which read it once, to restart for a new signing key', async () => {
+    const renewed = { text: 'NEW KEY', mtime: '2026-11-27T10:30:00Z' };
+    const results = await run(postalRestartNeededCheck, 'running', V2_CONFIG, { '/opt/postal/config/signing.key': renewed });
+    assert.deepEqual(
+      brief(results).map(({ target, status }) => `${target} ${status}`),
+      ['postal-web-1 warn', 'postal-smtp-1 pass', 'postal-worker-1 warn'],
+    );
+    assert.match(results[2].message, /the signing key \(\/opt\/postal\/config\/signing\.key\)/);
+    assert.deepEqual(results[2].fix?.commands, ['docker restart postal-worker-1']);
+  });
+
   it('compares a restarting container too, and is unknown without docker', async () => {
     const changed = { [CONFIG]: { text: V2_CONFIG, mtime: '2026-11-27T10:00:00Z' } };
     const restarting = await run(postalRestartNeededCheck, 'smtp-restarting', V2_CONFIG, changed);
