@@ -12,6 +12,7 @@ import { fcrdnsCheck } from './dns/fcrdns.js';
 import { heloCheck } from './dns/helo.js';
 import { mxRecordsCheck } from './dns/mx-records.js';
 import { ptrCheck } from './dns/ptr.js';
+import { resolverCheck } from './dns/resolver.js';
 import { returnPathCheck } from './dns/return-path.js';
 import { routeDomainCheck } from './dns/route-domain.js';
 import { smtpHostnameCheck } from './dns/smtp-hostname.js';
@@ -22,10 +23,12 @@ import { altPorts } from './network/alt-ports.js';
 import { outbound25 } from './network/outbound-25.js';
 import { poolIpsBoundCheck } from './network/pool-ips-bound.js';
 import { smtpListen } from './network/smtp-listen.js';
+import { smtpRelaysCheck } from './network/smtp-relays.js';
 import { postalContainersCheck } from './postal/containers.js';
 import { postalHeloHostnameCheck } from './postal/helo-hostname.js';
 import { ipPoolsCheck } from './postal/ip-pools.js';
 import { postalRestartNeededCheck } from './postal/restart-needed.js';
+import { signingKeyCheck } from './postal/signing-key.js';
 import { postalVersionCheck } from './postal/version.js';
 import { tlsChain } from './tls/chain.js';
 import { tlsEnabled } from './tls/enabled.js';
@@ -48,6 +51,7 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   heloCheck,
   mxRecordsCheck,
   ptrCheck,
+  resolverCheck,
   returnPathCheck,
   routeDomainCheck,
   smtpHostnameCheck,
@@ -58,10 +62,12 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   outbound25,
   poolIpsBoundCheck,
   smtpListen,
+  smtpRelaysCheck,
   postalContainersCheck,
   postalHeloHostnameCheck,
   ipPoolsCheck,
   postalRestartNeededCheck,
+  signingKeyCheck,
   postalVersionCheck,
   tlsChain,
   tlsEnabled,

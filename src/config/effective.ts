@@ -11,6 +11,11 @@ export interface ConfigEntry {
   source?: string;
   /** 1-based line in postal.yml where the value was written. */
   line?: number;
+  /**
+   * Written or set to nothing (`key:` left blank, `VAR=`): Postal's config library casts that to nil and it
+   * replaces the default, so Postal has no value at all. `value` still holds the default, for the checks' types.
+   */
+  blank?: boolean;
 }
 
 /** A key path as written in postal.yml, with its line, for checks that look at the document itself. */
@@ -76,6 +81,8 @@ export interface SyntaxReport {
   };
 }
 
+export type PostalProcess = 'web' | 'smtp' | 'worker';
+
 /** The config as Postal will see it: schema defaults, the file (legacy keys mapped), environment overrides. */
 export interface EffectiveConfig {
   /** Host path of postal.yml. */
@@ -92,6 +99,11 @@ export interface EffectiveConfig {
   writtenKeys(): WrittenKey[];
   /** The environment variables that were applied, by name. */
   env: Record<string, string>;
+  /**
+   * The config as each Postal process sees it, with its own container's environment on top of the file (each
+   * process reads its own environment once at start); absent for a process whose container was not read.
+   */
+  processes?: Partial<Record<PostalProcess, { config: EffectiveConfig; container: string }>>;
   /**
    * The host path behind a container path: `/config/x` → `<directory>/x`.
    * Null for a path outside the mounted config directory, which the containers cannot see.

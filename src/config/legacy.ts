@@ -105,10 +105,13 @@ export function isRetiredLegacyPath(path: string): boolean {
   return LEGACY_RETIRED_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}.`));
 }
 
-/** Legacy `smtp_relays: [{hostname, port, ssl_mode}]` as Postal 3 converts it: `smtp://host:port?ssl_mode=mode`. */
+/**
+ * Legacy `smtp_relays: [{hostname, port, ssl_mode}]` as Postal 3 converts it (lib/postal/legacy_config_source.rb:29
+ * at 3.3.6): `smtp://host:port?ssl_mode=mode`, a missing value left empty — so no ssl_mode means an empty one (no TLS).
+ */
 export function legacyRelayUrls(value: unknown): string[] | undefined {
   if (!Array.isArray(value)) return undefined;
   return value
     .filter((relay): relay is Record<string, unknown> => typeof relay === 'object' && relay !== null)
-    .map((relay) => `smtp://${String(relay.hostname ?? '')}:${String(relay.port ?? 25)}?ssl_mode=${String(relay.ssl_mode ?? 'Auto')}`);
+    .map((relay) => `smtp://${String(relay.hostname ?? '')}:${String(relay.port ?? '')}?ssl_mode=${String(relay.ssl_mode ?? '')}`);
 }

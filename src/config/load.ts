@@ -153,14 +153,17 @@ export function loadConfigText(text: string | null, options: LoadOptions, filePr
       const line = writtenLines.get(sourcePath);
       const value = cast(raw, spec, key, { path: sourcePath, line }, syntax.typeProblems);
       if (value !== null) entry = { key, value: withConfigRoot(value, spec), origin, ...(format === 1 ? { source: sourcePath } : {}), line };
+      // Konfig's SchemaAttribute#cast makes '' nil and Config.build merges that nil over the default (krystal/konfig
+      // lib/konfig/schema_attribute.rb, config.rb); a blank YAML value is nil already. The legacy source treats nil
+      // as absent (lib/postal/legacy_config_source.rb:115-119 at 3.3.6), so there only '' is blank.
+      else if (format === 2 ? raw === null || raw === '' : raw === '') entry = { ...entry, origin, line, blank: true };
     }
     const variable = envVarName(key);
     if (Object.hasOwn(env, variable)) {
-      // Postal's environment source splits arrays on commas. An empty variable still replaces the file's value;
-      // Postal then has no value, which is taken here as the schema default.
+      // Postal's environment source splits arrays on commas. An empty variable replaces the file's value with nil (blank).
       const raw = spec.type === 'array' ? env[variable].split(/\s*,\s*/).map((part) => part.trim()) : env[variable];
       const value = cast(raw, spec, key, { path: variable }, []);
-      entry = { key, value: value === null ? defaultValue(spec) : withConfigRoot(value, spec), origin: 'env', source: variable };
+      entry = { key, value: value === null ? defaultValue(spec) : withConfigRoot(value, spec), origin: 'env', source: variable, ...(env[variable].trim() === '' ? { blank: true } : {}) };
     }
     entries.set(key, entry);
   }
@@ -341,7 +344,8 @@ function detectFormat(root: unknown, syntax: SyntaxReport): 1 | 2 | null {
     syntax.fileProblem = { kind: 'wrong-file', looksLike: 'docker-compose', message: 'the file is a docker-compose file, not a Postal config' };
     return null;
   }
-  const version = document.version ?? 1;
+  // `yaml["version"] || 1` (lib/postal/config.rb:55 at 3.3.6): absent, null and false all mean a legacy file.
+  const version = document.version === false ? 1 : (document.version ?? 1);
   if (version === 1 || version === 2) return version;
   syntax.fileProblem = { kind: 'bad-version', version: JSON.stringify(version), message: `version: ${JSON.stringify(version)}; Postal accepts only 1 (legacy) or 2` };
   return null;

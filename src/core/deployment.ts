@@ -1,6 +1,6 @@
 import type { EffectiveConfig } from '../config/effective.js';
 import { configFromSource, readConfigFile } from '../config/load.js';
-import { postalContainers, sharedEnvironment } from '../knowledge/postal/containers.js';
+import { containersOf, postalContainers, sharedEnvironment } from '../knowledge/postal/containers.js';
 import { createFactStore, type FactStore } from './facts.js';
 import { createContext } from './runner.js';
 import type { RunOptions } from './types.js';
@@ -17,5 +17,13 @@ export async function loadDeployment(options: RunOptions, probes: Probes, signal
   const containers = await postalContainers(createContext({ config: fileOnly, options, probes }, facts));
   const env = containers.ok ? sharedEnvironment(containers.containers) : {};
   const config = Object.keys(env).length > 0 ? configFromSource(source, { env }).config : fileOnly;
+  if (containers.ok) {
+    const processes: NonNullable<EffectiveConfig['processes']> = {};
+    for (const service of ['web', 'smtp', 'worker'] as const) {
+      const container = containersOf(containers.containers, service).find((candidate) => candidate.running);
+      if (container) processes[service] = { config: configFromSource(source, { env: container.env }).config, container: container.name };
+    }
+    config.processes = processes;
+  }
   return { config, facts };
 }

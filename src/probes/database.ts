@@ -56,7 +56,8 @@ function poolAddress(row: mysql.RowDataPacket): PoolAddress {
     pool: text(row.pool) ?? '',
     ipv4: text(row.ipv4),
     ipv6: text(row.ipv6),
-    hostname: text(row.hostname),
+    // NULL and '' differ in Postal: NULL makes it say EHLO localhost, '' an empty EHLO.
+    hostname: row.hostname === null || row.hostname === undefined ? null : (Buffer.isBuffer(row.hostname) ? row.hostname.toString('utf8') : String(row.hostname)).trim(),
     priority: Number.isFinite(priority) ? priority : null,
   };
 }

@@ -194,8 +194,18 @@ export function createSmtpProbe(limits: SmtpLimits = DEFAULT_SMTP_LIMITS): SmtpP
       if (target.signal?.aborted) cancel();
       target.signal?.addEventListener('abort', cancel, { once: true });
 
-      const socket = connectTcp({ host: target.host, port: target.port });
-      let tlsSocket: TLSSocket | null = null;
+      const servername = target.servername ?? (isIP(target.host) ? undefined : target.host);
+      const implicit = target.tls === 'implicit';
+      const local = target.localAddress ? { localAddress: target.localAddress } : {};
+      // Names are judged by the checks, with mail rules; `authorized` says only whether the chain verifies.
+      const tlsOptions = {
+        servername,
+        rejectUnauthorized: false,
+        ...(target.ca && !isNodeStore(target.ca) ? { secureContext: contextFor(target.ca) } : {}),
+        checkServerIdentity: () => undefined,
+      };
+      const socket = implicit ? connectTls({ host: target.host, port: target.port, ...local, ...tlsOptions }) : connectTcp({ host: target.host, port: target.port, ...local });
+      let tlsSocket: TLSSocket | null = implicit ? (socket as TLSSocket) : null;
       let channel: Socket = socket;
       const onSocketError = (error: Error) => abort(new SessionFailure(errorCode(error), oneLine(error)));
       const onSocketClose = () => abort(new SessionFailure('EOF', 'the server closed the connection'));
@@ -223,8 +233,26 @@ export function createSmtpProbe(limits: SmtpLimits = DEFAULT_SMTP_LIMITS): SmtpP
         }
       };
 
+      const secure = async (secured: TLSSocket) => {
+        await within(new Promise<void>((resolve) => secured.once('secureConnect', resolve)));
+        session.tls = {
+          protocol: secured.getProtocol(),
+          cipher: secured.getCipher()?.name ?? null,
+          authorized: secured.authorized,
+          authorizationError: secured.authorizationError ? String(secured.authorizationError) : null,
+          chainPem: peerChain(secured),
+        };
+        mark('tls');
+      };
+
       try {
-        await within(new Promise<void>((resolve) => socket.once('connect', resolve)));
+        if (implicit) {
+          // SMTPS: the handshake comes first and the greeting is read over TLS.
+          phase = 'tls';
+          await secure(socket as TLSSocket);
+        } else {
+          await within(new Promise<void>((resolve) => socket.once('connect', resolve)));
+        }
         mark('connect');
 
         phase = 'banner';
@@ -239,7 +267,7 @@ export function createSmtpProbe(limits: SmtpLimits = DEFAULT_SMTP_LIMITS): SmtpP
         session.ehlo = ehlo.lines;
         session.starttlsOffered = ehlo.lines.some((line) => /^STARTTLS\b/i.test(line));
         mark('ehlo');
-        if (!session.starttlsOffered) {
+        if (!session.starttlsOffered || implicit || target.tls === 'none') {
           await quit();
           return session;
         }
@@ -250,27 +278,11 @@ export function createSmtpProbe(limits: SmtpLimits = DEFAULT_SMTP_LIMITS): SmtpP
         if (reader.detach()) throw new SessionFailure('PLAINTEXT_AFTER_STARTTLS', 'the server sent plain text after agreeing to STARTTLS');
 
         phase = 'tls';
-        const servername = target.servername ?? (isIP(target.host) ? undefined : target.host);
-        // Names are judged by the checks, with mail rules; `authorized` says only whether the chain verifies.
-        tlsSocket = connectTls({
-          socket,
-          servername,
-          rejectUnauthorized: false,
-          ...(target.ca && !isNodeStore(target.ca) ? { secureContext: contextFor(target.ca) } : {}),
-          checkServerIdentity: () => undefined,
-        });
+        tlsSocket = connectTls({ socket, ...tlsOptions });
         tlsSocket.on('error', onSocketError);
         tlsSocket.on('close', onSocketClose);
         const secured = tlsSocket;
-        await within(new Promise<void>((resolve) => secured.once('secureConnect', resolve)));
-        session.tls = {
-          protocol: secured.getProtocol(),
-          cipher: secured.getCipher()?.name ?? null,
-          authorized: secured.authorized,
-          authorizationError: secured.authorizationError ? String(secured.authorizationError) : null,
-          chainPem: peerChain(secured),
-        };
-        mark('tls');
+        await secure(secured);
 
         phase = 'ehlo-tls';
         channel = secured;

@@ -5,7 +5,8 @@
 
 export type DnsType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME' | 'NS';
 
-export type DnsErrorCode = 'timeout' | 'refused' | 'servfail' | 'unreachable' | 'other';
+/** `untrusted`: not asked, because the resolver denies names that exist (see dns.resolver). */
+export type DnsErrorCode = 'timeout' | 'refused' | 'servfail' | 'unreachable' | 'untrusted' | 'other';
 
 /**
  * The outcome of one DNS question. Records are normalised: names lower case without the
@@ -68,7 +69,19 @@ export interface SmtpProbe {
    * Banner, EHLO, STARTTLS and handshake, then QUIT. Never sends MAIL, RCPT or DATA.
    * `ca`: the roots `authorized` is judged against (default: Node's store).
    */
-  session(target: { host: string; port: number; servername?: string; helo: string; timeoutMs: number; ca?: string[]; signal?: AbortSignal }): Promise<SmtpSession>;
+  session(target: {
+    host: string;
+    port: number;
+    servername?: string;
+    helo: string;
+    timeoutMs: number;
+    ca?: string[];
+    signal?: AbortSignal;
+    /** `starttls` (default): STARTTLS when offered; `implicit`: TLS from the first byte (SMTPS); `none`: stop after EHLO. */
+    tls?: 'starttls' | 'implicit' | 'none';
+    /** The local address to connect from (a sending IP). */
+    localAddress?: string;
+  }): Promise<SmtpSession>;
 }
 
 export interface TrustProbe {

@@ -142,6 +142,27 @@ describe('config.hostnames', () => {
     assert.match(result.fix!.summary, /environment variable POSTAL_SMTP_HOSTNAME/);
   });
 
+  it('capitals in return_path_domain and track_domain fail: Postal compares them with lower-cased CNAME targets', async () => {
+    const results = byTarget(await run(REAL.replace('rp.mail.acme.net', 'RP.Mail.acme.net').replace('track.mail.acme.net', 'Track.mail.acme.net')));
+    for (const key of ['dns.return_path_domain', 'dns.track_domain']) {
+      assert.deepEqual([results[key].status, results[key].messageId], ['fail', 'compared-case'], key);
+    }
+    assert.match(results['dns.return_path_domain'].message, /every customer domain's return-path CNAME check fails/);
+    assert.deepEqual(results['dns.return_path_domain'].fix?.configChanges, [{ path: 'dns.return_path_domain', from: 'RP.Mail.acme.net', to: 'rp.mail.acme.net' }]);
+    assert.equal(results['dns.route_domain'].status, 'pass');
+  });
+
+  it('a name written empty, or set to an empty variable, is no value at all in Postal (not the default): fail', async () => {
+    const blankInFile = byTarget(await run(REAL.replace('  smtp_hostname: mail.acme.net\n', '  smtp_hostname:\n').replace('  helo_hostname: out.acme.net\n', '  helo_hostname: ""\n')));
+    assert.deepEqual([blankInFile['postal.smtp_hostname'].status, blankInFile['postal.smtp_hostname'].messageId], ['fail', 'blank']);
+    assert.match(blankInFile['postal.smtp_hostname'].message, /postal\.yml line 3\): Postal's config library reads that as no value at all — not the default/);
+    // An empty helo_hostname falls back to smtp_hostname, as an unset one does.
+    assert.notEqual(blankInFile['dns.helo_hostname']?.messageId, 'blank');
+    const blankInEnv = byTarget(await run(REAL, { POSTAL_SMTP_HOSTNAME: '' }));
+    assert.deepEqual([blankInEnv['postal.smtp_hostname'].status, blankInEnv['postal.smtp_hostname'].messageId], ['fail', 'blank']);
+    assert.match(blankInEnv['postal.smtp_hostname'].fix?.summary ?? '', /environment variable POSTAL_SMTP_HOSTNAME/);
+  });
+
   it('hostnameProblem accepts valid names and punycode', () => {
     for (const name of ['mail.acme.net', 'xn--bcher-kva.example', 'a-b.c-d.net', 'MAIL.ACME.NET']) assert.equal(hostnameProblem(name), null, name);
     assert.match(hostnameProblem('bücher.acme.net')!, /non-ASCII/);

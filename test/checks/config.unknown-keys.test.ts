@@ -102,10 +102,10 @@ describe('config.unknown-keys', () => {
     ]);
   });
 
-  it('legacy relay entries in a version 2 file: the fix writes them as URLs', async () => {
+  it('legacy relay entries in a version 2 file: the fix writes them as URLs that do what Postal 2 did (STARTTLS spelt STARTLS)', async () => {
     const [result] = await run('version: 2\nsmtp_relays:\n  - hostname: relay.example.net\n    port: 587\n    ssl_mode: STARTTLS\n');
     assert.deepEqual(brief([result]), [{ target: 'smtp_relays', status: 'fail', messageId: 'legacy-in-v2' }]);
-    assert.deepEqual(result.fix?.configChanges?.[1], { path: 'postal.smtp_relays', to: ['smtp://relay.example.net:587?ssl_mode=STARTTLS'] });
+    assert.deepEqual(result.fix?.configChanges?.[1], { path: 'postal.smtp_relays', to: ['smtp://relay.example.net:587?ssl_mode=STARTLS'] });
   });
 
   it('relay credentials never appear in messages or config changes', async () => {

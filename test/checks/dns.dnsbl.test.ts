@@ -8,15 +8,23 @@ const host = hostWith('203.0.113.7');
 const v6 = '2001:db8::25';
 const v6Nibbles = '5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2';
 
+/** Blocklist answers, with each zone's RFC 5782 test entry 2.0.0.127 listed as a working zone has it. */
+function blocklistDns(table: Parameters<typeof countingDns>[0]) {
+  const zones = ['zen.spamhaus.org', 'b.barracudacentral.org', 'bl.spamcop.net', 'bl.test', 'other.test'];
+  return countingDns({ ...Object.fromEntries(zones.map((zone) => [`A 2.0.0.127.${zone}`, ['127.0.0.2']])), ...table });
+}
+
 describe('dns.dnsbl', () => {
   it('passes on NXDOMAIN from every list, asking through the blocklist resolver, IPv6 in nibble form', async () => {
-    const dns = countingDns({});
+    const dns = blocklistDns({});
     const results = await runCheck(dnsblCheck, { yaml: postalYaml(), probes: { dns, host }, options: { ips: ['203.0.113.7', v6] } });
     assert.deepEqual(brief(results), [
       { target: '203.0.113.7', status: 'pass', messageId: 'clear' },
       { target: v6, status: 'pass', messageId: 'clear' },
     ]);
     assert.deepEqual([...dns.asked.keys()].sort(), [
+      'dnsbl NS .',
+      ...['zen.spamhaus.org', 'b.barracudacentral.org', 'bl.spamcop.net'].flatMap((zone) => [`dnsbl A 2.0.0.127.${zone}`, `dnsbl A 1.0.0.127.${zone}`]),
       'dnsbl A 7.113.0.203.b.barracudacentral.org',
       'dnsbl A 7.113.0.203.bl.spamcop.net',
       'dnsbl A 7.113.0.203.zen.spamhaus.org',
@@ -27,7 +35,7 @@ describe('dns.dnsbl', () => {
   });
 
   it('fails on a 127.0.0.x listing, with the list reason as evidence and the delisting page in the fix', async () => {
-    const dns = countingDns({
+    const dns = blocklistDns({
       'A 7.113.0.203.zen.spamhaus.org': ['127.0.0.2'],
       'TXT 7.113.0.203.zen.spamhaus.org': ['Listed by SBL, see https://check.spamhaus.org/sbl/query/SBL1'],
     });
@@ -40,7 +48,7 @@ describe('dns.dnsbl', () => {
 
   it('tells a Spamhaus PBL entry (policy, not spam) from a listing for spam, and asks the right party to remove it', async () => {
     const pbl = async (codes: string[], zones?: string[]) =>
-      runCheck(dnsblCheck, { yaml: postalYaml(), probes: { dns: countingDns({ 'A 7.113.0.203.zen.spamhaus.org': codes, 'A 7.113.0.203.bl.test': codes }), host }, ...(zones ? { options: { dnsblZones: zones } } : {}) });
+      runCheck(dnsblCheck, { yaml: postalYaml(), probes: { dns: blocklistDns({ 'A 7.113.0.203.zen.spamhaus.org': codes, 'A 7.113.0.203.bl.test': codes }), host }, ...(zones ? { options: { dnsblZones: zones } } : {}) });
 
     const bySpamhaus = await pbl(['127.0.0.11']);
     assert.deepEqual(brief(bySpamhaus), [{ target: '203.0.113.7', status: 'fail', messageId: 'policy-listed' }]);
@@ -62,17 +70,26 @@ describe('dns.dnsbl', () => {
   });
 
   it('treats 127.255.255.x as a refused query (unknown, use your own resolver), never as a listing', async () => {
-    const dns = countingDns({ 'A 7.113.0.203.zen.spamhaus.org': ['127.255.255.254'] });
+    const dns = blocklistDns({ 'A 7.113.0.203.zen.spamhaus.org': ['127.255.255.254'] });
     const results = await runCheck(dnsblCheck, { yaml: postalYaml(), probes: { dns, host } });
     assert.deepEqual(brief(results), [{ target: '203.0.113.7', status: 'unknown', messageId: 'refused' }]);
     assert.match(results[0].fix?.summary ?? '', /--dnsbl-resolver/);
   });
 
   it('is unknown on a timeout or an answer outside 127/8, and uses the configured zones', async () => {
-    const dns = countingDns({ 'A 7.113.0.203.bl.test': { error: 'timeout' }, 'A 7.113.0.203.other.test': ['198.51.100.1'] });
+    const dns = blocklistDns({ 'A 7.113.0.203.bl.test': { error: 'timeout' }, 'A 7.113.0.203.other.test': ['198.51.100.1'] });
     const results = await runCheck(dnsblCheck, { yaml: postalYaml(), probes: { dns, host }, options: { dnsblZones: ['bl.test', 'other.test'] } });
     assert.deepEqual(brief(results), [{ target: '203.0.113.7', status: 'unknown', messageId: 'lookup-failed' }]);
     assert.match(results[0].message, /bl\.test: timeout/);
     assert.match(results[0].message, /other\.test answered 198\.51\.100\.1/);
+  });
+
+  it('gives no verdict for a zone that does not list its test entry, or lists what it must not (RFC 5782 §5)', async () => {
+    const dns = countingDns({ 'A 2.0.0.127.bl.test': ['127.0.0.2'], 'A 1.0.0.127.everything.test': ['127.0.0.2'], 'A 2.0.0.127.everything.test': ['127.0.0.2'], 'A 7.113.0.203.everything.test': ['127.0.0.2'] });
+    const results = await runCheck(dnsblCheck, { yaml: postalYaml(), probes: { dns, host }, options: { dnsblZones: ['bl.test', 'gone.test', 'everything.test'] } });
+    assert.deepEqual(brief(results), [{ target: '203.0.113.7', status: 'unknown', messageId: 'lookup-failed' }]);
+    assert.match(results[0].message, /gone\.test does not list its test entry 2\.0\.0\.127\.gone\.test through this resolver \(see dns\.resolver\)/);
+    assert.match(results[0].message, /everything\.test lists even 1\.0\.0\.127\.everything\.test/);
+    assert.doesNotMatch(results[0].message, /bl\.test/);
   });
 });

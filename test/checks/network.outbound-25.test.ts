@@ -5,6 +5,7 @@ import { brief, runCheck } from '../support/check-tester.js';
 import { fakeDns } from '../support/fakes.js';
 import { fakeTcp, type TcpCall } from '../support/network-fakes.js';
 import { hostWith, poolRow, poolsDb } from '../support/sending.js';
+import { installedVersion } from '../support/installed-version.js';
 
 const YAML = 'version: 2\npostal:\n  smtp_hostname: postal.example.org\n';
 
@@ -55,7 +56,7 @@ describe('network.outbound-25', () => {
     assert.doesNotMatch(blocked.title + blocked.message, /\d+ ms/, 'timings belong in evidence');
     assert.ok(blocked.evidence.some((entry) => /TCP 192\.0\.2\.2 -> 198\.51\.100\.10:25/.test(entry.query) && (entry.answer as { ms: number }).ms === 500));
     assert.equal(blocked.fix!.kind, 'provider');
-    assert.deepEqual(blocked.fix!.configChanges, [{ path: 'postal.smtp_relays', to: ['smtp://<your-relay-host>:587?ssl_mode=STARTTLS'] }]);
+    assert.deepEqual(blocked.fix!.configChanges, [{ path: 'postal.smtp_relays', to: ['smtp://<your-relay-host>:587?ssl_mode=Auto'] }]);
     assert.deepEqual(blocked.fix!.commands, ['postal-doctor check --only network.outbound-25 --ip 192.0.2.2']);
     assert.match(blocked.fix!.summary, /provider/);
     assert.equal(results[2].title, 'Outbound port 25 over IPv6: not tested');
@@ -122,7 +123,7 @@ describe('network.outbound-25', () => {
   it('passes a blocked IP when Postal sends through smtp_relays, never showing relay credentials', async () => {
     const yaml = `${YAML}  smtp_relays:\n    - smtp://apikey:s3cr3t-pass@smtp.relay.test:2525?ssl_mode=TLS\n`;
     const tcp = fakeTcp({ '198.51.100.10:25': 'timeout', '198.51.100.20:25': 'timeout', '198.51.100.30:25': 'timeout' });
-    const [result] = await runCheck(outbound25, { yaml, options: { ips: ['192.0.2.1'] }, probes: { dns: MX_DNS, tcp } });
+    const [result] = await runCheck(outbound25, { yaml, options: { ips: ['192.0.2.1'] }, probes: { dns: MX_DNS, tcp, ...installedVersion('3.3.6') } });
     assert.deepEqual(brief([result]), [{ target: '192.0.2.1', status: 'pass', messageId: 'relayed' }]);
     assert.match(result.message, /smtp\.relay\.test:2525/);
     assert.doesNotMatch(JSON.stringify(result), /s3cr3t|apikey/);
@@ -135,6 +136,20 @@ describe('network.outbound-25', () => {
       assert.match(results[0]!.message, /^Port 25 of mx\.example\.net (timed out|refused) from 192\.0\.2\.1\. One server that does not answer is not evidence of a provider block/);
       assert.deepEqual(results[0]!.fix!.commands, ['postal-doctor check --only network.outbound-25 --ip 192.0.2.1'], 'retest against the default targets');
     }
+  });
+
+  it('judges direct delivery again when the relays that are set cannot carry the mail (3.0.0-3.3.0, or no host)', async () => {
+    const tcp = fakeTcp({ '198.51.100.10:25': 'timeout', '198.51.100.20:25': 'timeout', '198.51.100.30:25': 'timeout' });
+    const run = (relay: string, version: string) =>
+      runCheck(outbound25, { yaml: `${YAML}  smtp_relays:\n    - ${relay}\n`, options: { ips: ['192.0.2.1'] }, probes: { dns: MX_DNS, tcp, ...installedVersion(version) } });
+    const [broken] = await run('smtp://smtp.relay.test:2525?ssl_mode=Auto', '3.3.0');
+    assert.deepEqual(brief([broken]), [{ target: '192.0.2.1', status: 'fail', messageId: 'timeout' }]);
+    assert.match(broken.message, /postal\.smtp_relays is set, but Postal 3\.3\.0 cannot use relays \(see network\.smtp-relays\)/);
+    const [fixed] = await run('smtp://smtp.relay.test:2525?ssl_mode=Auto', '3.3.1');
+    assert.deepEqual(brief([fixed]), [{ target: '192.0.2.1', status: 'pass', messageId: 'relayed' }]);
+    const [hostless] = await run('smtp://:25', '3.3.6');
+    assert.deepEqual(brief([hostless]), [{ target: '192.0.2.1', status: 'fail', messageId: 'timeout' }]);
+    assert.match(hostless.message, /no entry has a host/);
   });
 
   it('uses --probe-target as given (IP literals need no DNS) with their ports', async () => {

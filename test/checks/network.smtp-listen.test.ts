@@ -1,10 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { smtpListen } from '../../src/checks/network/smtp-listen.js';
+import { ptrCheck } from '../../src/checks/dns/ptr.js';
+import { runChecks } from '../../src/core/runner.js';
+import { defaultRunOptions } from '../../src/core/options.js';
 import { reverseName } from '../../src/util/ip.js';
-import { brief, runCheck } from '../support/check-tester.js';
-import { fakeDns } from '../support/fakes.js';
+import { brief, runCheck, testConfig } from '../support/check-tester.js';
+import { fakeDns, fakeProbes } from '../support/fakes.js';
 import { fakeHost, fakeTcp, type TcpCall } from '../support/network-fakes.js';
+import { poolRow, poolsDb } from '../support/sending.js';
 
 const yaml = (smtpServer = '') => `version: 2\npostal:\n  smtp_hostname: Postal.Example.org\n${smtpServer ? `smtp_server:\n${smtpServer}` : ''}`;
 const HOST = fakeHost([
@@ -122,5 +126,53 @@ describe('network.smtp-listen', () => {
       { target: '10.0.0.5:25', status: 'pass', messageId: 'ok-private' },
       { target: '172.17.0.1:25', status: 'pass', messageId: 'ok-private' },
     ]);
+  });
+
+  it('compares banner and PTR only where peers connect, and never asks a second PTR for an address that sends with another HELO', async () => {
+    const pooled = `version: 2\npostal:\n  smtp_hostname: postal.example.org\n  use_ip_pools: true\ndns:\n  mx_records: [mx.example.org]\n`;
+    const host = fakeHost([['203.0.113.5', 'eth0'], ['203.0.113.6', 'eth0'], ['203.0.113.7', 'eth0']]);
+    const results = await runCheck(smtpListen, {
+      yaml: pooled,
+      probes: {
+        host,
+        tcp: fakeTcp({ '203.0.113.5:25': POSTAL_BANNER, '203.0.113.6:25': POSTAL_BANNER, '203.0.113.7:25': POSTAL_BANNER }),
+        database: poolsDb([poolRow('203.0.113.5', 'mta5.example.org'), poolRow('203.0.113.6', 'mta6.example.org')]),
+        dns: fakeDns({
+          'A mx.example.org': ['203.0.113.5'],
+          'A postal.example.org': ['203.0.113.7'],
+          [`PTR ${reverseName('203.0.113.5')}`]: ['mta5.example.org'],
+          [`PTR ${reverseName('203.0.113.6')}`]: ['mta6.example.org'],
+          [`PTR ${reverseName('203.0.113.7')}`]: ['postal.example.org'],
+        }),
+      },
+    });
+    assert.deepEqual(brief(results), [
+      // An MX address that is also a pool address with its own HELO name: align the names, no second PTR.
+      { target: '203.0.113.5:25', status: 'warn', messageId: 'helo-differs' },
+      // A pool address no MX points at: nobody connects there, so nothing to compare.
+      { target: '203.0.113.6:25', status: 'pass', messageId: 'ok-not-mx' },
+      { target: '203.0.113.7:25', status: 'pass', messageId: 'ok' },
+    ]);
+    assert.equal(results[0].fix?.records, undefined);
+    assert.notEqual(results[0].fix?.kind, 'provider');
+    assert.match(results[0].fix?.summary ?? '', /set postal\.smtp_hostname to mta5\.example\.org.*pool row of 203\.0\.113\.5/);
+  });
+
+  it('one address, one PTR: with dns.ptr in the same run, no address gets two different PTR requests', async () => {
+    const config = testConfig(`version: 2\npostal:\n  smtp_hostname: postal.example.org\n  use_ip_pools: true\ndns:\n  mx_records: [mx.example.org]\n`);
+    const { results } = await runChecks({
+      checks: [ptrCheck, smtpListen],
+      skipped: new Set(),
+      config,
+      options: { ...defaultRunOptions(), configPath: config.path },
+      probes: fakeProbes({
+        host: fakeHost([['203.0.113.5', 'eth0']]),
+        tcp: fakeTcp({ '203.0.113.5:25': POSTAL_BANNER }),
+        database: poolsDb([poolRow('203.0.113.5', 'mta5.example.org')]),
+        dns: fakeDns({ 'A mx.example.org': ['203.0.113.5'] }),
+      }),
+    });
+    const requested = results.flatMap((result) => result.fix?.records ?? []).filter((record) => record.startsWith(reverseName('203.0.113.5')));
+    assert.deepEqual(requested, [`${reverseName('203.0.113.5')}. 3600 IN PTR mta5.example.org.`]);
   });
 });

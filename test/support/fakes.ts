@@ -28,8 +28,10 @@ export function fakeProbes(overrides: Partial<Probes> = {}): Probes {
  * A DNS probe from a table: `{ 'A mx.example.com': ['192.0.2.10'], 'PTR 10.2.0.192.in-addr.arpa': [...] }`.
  * A name with no entry at all is NXDOMAIN; a name with entries of other types is NODATA.
  * A value of `{ error: 'timeout' }` (or another DnsErrorCode) makes that question fail.
+ * The root's NS records (`'NS '`), which the resolver sanity test asks for, are there unless the table says otherwise.
  */
-export function fakeDns(table: Record<string, string[] | { error: 'timeout' | 'refused' | 'servfail' | 'unreachable' | 'other' }>): Probes['dns'] {
+export function fakeDns(entries: Record<string, string[] | { error: 'timeout' | 'refused' | 'servfail' | 'unreachable' | 'other' }>): Probes['dns'] {
+  const table: typeof entries = { 'NS ': ['a.root-servers.net'], ...entries };
   const names = new Set(Object.keys(table).map((key) => key.slice(key.indexOf(' ') + 1).toLowerCase()));
   return {
     async query(name: string, type: DnsType): Promise<DnsAnswer> {

@@ -32,17 +32,23 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** The root zone with its NS records, which the doctor asks every resolver for before believing it. */
+const ROOT_ZONE = ['$ORIGIN .', '$TTL 60', '@ SOA a.root.invalid. hostmaster.invalid. 1 3600 600 86400 60', '@ NS a.root.invalid.', ''].join('\n');
+
 /**
  * A real authoritative DNS server (knotd) on a free loopback port, serving `zones`
- * (zone name → zone text with `$ORIGIN`). Ready when it answers the first zone's SOA.
+ * (zone name → zone text with `$ORIGIN`) and, unless `zones` has its own, the root zone,
+ * so that it passes the doctor's resolver sanity test. Ready when it answers the first zone's SOA.
  */
-export async function startKnot(zones: Record<string, string>): Promise<Knot> {
+export async function startKnot(given: Record<string, string>): Promise<Knot> {
+  const zones = { ...given, ...(Object.hasOwn(given, '.') ? {} : { '.': ROOT_ZONE }) };
   const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), 'pd-knot-'));
   await mkdir(join(dir, 'run'));
   await mkdir(join(dir, 'db'));
   const port = await freePort();
-  for (const [zone, text] of Object.entries(zones)) await writeFile(join(dir, `${zone}.zone`), text);
+  const names = Object.keys(zones);
+  for (const [index, text] of Object.values(zones).entries()) await writeFile(join(dir, `${index}.zone`), text);
   const conf = [
     'server:',
     `    rundir: "${dir}/run"`,
@@ -56,12 +62,11 @@ export async function startKnot(zones: Record<string, string>): Promise<Knot> {
     'template:',
     '  - id: default',
     `    storage: "${dir}"`,
-    '    file: "%s.zone"',
     '    zonefile-sync: -1',
     '    zonefile-load: whole',
     '    journal-content: none',
     'zone:',
-    ...Object.keys(zones).map((zone) => `  - domain: ${zone}`),
+    ...names.flatMap((zone, index) => [`  - domain: "${zone}"`, `    file: "${index}.zone"`]),
     '',
   ].join('\n');
   const confPath = join(dir, 'knot.conf');
@@ -83,7 +88,7 @@ export async function startKnot(zones: Record<string, string>): Promise<Knot> {
 
   const probe = new Resolver({ timeout: 100, tries: 1 });
   probe.setServers([`127.0.0.1:${port}`]);
-  const firstZone = Object.keys(zones)[0];
+  const firstZone = Object.keys(given)[0] ?? '.';
   for (let tries = 0; ; tries++) {
     if (exited) {
       await cleanup();

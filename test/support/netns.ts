@@ -97,10 +97,12 @@ export class Netns {
     return this.start('node', ['-e', script, host, String(port), greeting]);
   }
 
-  /** dnsmasq on `address`:53 inside the namespace, answering only the PTR records given (name → target). */
+  /** dnsmasq on `address`:53 inside the namespace, answering only the PTR records given (name → target) and the root NS. */
   startPtrServer(address: string, records: Record<string, string>): Promise<ChildProcess> {
     const ptr = Object.entries(records).map(([name, target]) => `--ptr-record=${name},${target}`);
-    const args = ['--keep-in-foreground', '--log-facility=-', '--no-resolv', '--no-hosts', '--bind-interfaces', `--listen-address=${address}`, '--port=53', '--user=root', ...ptr];
+    // The root's NS record (a.root.invalid. in wire format), which the doctor asks every resolver for before believing it.
+    const rootNs = '--dns-rr=.,2,016104726f6f7407696e76616c696400';
+    const args = ['--keep-in-foreground', '--log-facility=-', '--no-resolv', '--no-hosts', '--bind-interfaces', `--listen-address=${address}`, '--port=53', '--user=root', rootNs, ...ptr];
     return this.start('dnsmasq', args, 'started');
   }
 

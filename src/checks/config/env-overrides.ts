@@ -5,6 +5,8 @@ import { postalContainers, type PostalContainer } from '../../knowledge/postal/c
 import { fileValue } from '../../knowledge/postal/config-files.js';
 import { BAKED_PATH_VARIABLES, COMPOSE_FILE } from '../../knowledge/postal/version.js';
 import { CONFIG_KEYS, envVarName, keySpec, type ConfigKey } from '../../config/schema.js';
+import { LEGACY_SOURCES } from '../../config/legacy.js';
+import { writtenPathFor } from '../../config/keys.js';
 import { CONTAINER_CONFIG_DIR } from '../../config/load.js';
 import { isSecretPath, shownValue } from '../../knowledge/postal/config-values.js';
 
@@ -19,6 +21,18 @@ const SERVICE_VARIABLES: Record<string, Partial<Record<string, ConfigKey>>> = {
   HEALTH_SERVER_PORT: { worker: 'worker.default_health_server_port', smtp: 'smtp_server.default_health_server_port' },
   HEALTH_SERVER_BIND_ADDRESS: { worker: 'worker.default_health_server_bind_address', smtp: 'smtp_server.default_health_server_bind_address' },
 };
+
+/**
+ * Variables named after Postal 2 settings (the legacy key paths, e.g. dns.smtp_server_hostname → DNS_SMTP_SERVER_HOSTNAME,
+ * and POSTAL_HOST for the web host name): Postal 3's environment source looks up only its own keys
+ * (Konfig's SchemaGroup#create_hash), so they are ignored. Each with the Postal 3 key it was meant for.
+ */
+const POSTAL2_VARIABLES = new Map<string, ConfigKey>([
+  ...Object.entries(LEGACY_SOURCES)
+    .map(([key, path]) => [path!.toUpperCase().replace(/\./g, '_'), key as ConfigKey] as const)
+    .filter(([variable]) => !KEY_BY_VARIABLE.has(variable) && !(variable in SERVICE_VARIABLES)),
+  ['POSTAL_HOST', 'postal.web_hostname'],
+]);
 
 interface Setting {
   container: PostalContainer;
@@ -147,6 +161,10 @@ export const configEnvOverridesCheck: CheckDefinition = {
       title: 'The Postal containers read a different config file',
       message: '{settings}: the containers read that file, not {file} ({expected} in the container), so this report does not describe the running config.',
     },
+    'postal2-variable': {
+      title: '{variable} is a Postal 2 name, which Postal 3 ignores',
+      message: '{variable} is set in {containers}, but Postal 3 reads only its own variable names, so it has no effect: {key} is set by {replacement} (now {effective}).',
+    },
     'no-containers': { title: 'Environment overrides: skipped', message: 'There are no Postal containers whose environment could be read (see postal.containers).' },
     'no-docker': { title: 'Environment overrides: could not be determined', message: 'Could not read the environment of the Postal containers: {reason}.' },
   },
@@ -157,9 +175,11 @@ export const configEnvOverridesCheck: CheckDefinition = {
 
     const byKey = new Map<ConfigKey, Setting[]>();
     const configPaths: Setting[] = [];
+    const postal2 = new Map<string, string[]>();
     for (const container of fact.containers) {
       for (const [variable, value] of Object.entries(container.env)) {
         if (variable === CONFIG_PATH_VARIABLE) configPaths.push({ container, variable, value });
+        if (POSTAL2_VARIABLES.has(variable)) postal2.set(variable, [...(postal2.get(variable) ?? []), container.name]);
         const key = keyOf(variable, container.service);
         if (key) byKey.set(key, [...(byKey.get(key) ?? []), { container, variable, value }]);
       }
@@ -169,6 +189,17 @@ export const configEnvOverridesCheck: CheckDefinition = {
       .filter((finding): finding is Finding => finding !== null);
     const otherFile = configPathFinding(ctx, configPaths);
     if (otherFile) findings.push(otherFile);
+    for (const [variable, containers] of postal2) {
+      const key = POSTAL2_VARIABLES.get(variable)!;
+      const replacement = `${writtenPathFor(ctx.config, key) ?? key} in postal.yml or ${envVarName(key)}`;
+      findings.push({
+        target: variable,
+        status: 'warn',
+        messageId: 'postal2-variable',
+        data: { variable, containers: containers.join(', '), key, replacement, effective: shownValue(key, ctx.config.get(key)) },
+        fix: { kind: 'manual', summary: `Rename ${variable} to ${envVarName(key)} where the containers' environment is defined (or set ${key} in postal.yml), then recreate them (postal start)`, commands: [] },
+      });
+    }
     if (findings.length > 0) return findings;
     return [{ target: null, status: 'pass', messageId: 'none', data: { containers: fact.containers.map(({ name }) => name).join(', ') } }];
   },

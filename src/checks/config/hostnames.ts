@@ -47,6 +47,14 @@ export const configHostnames: CheckDefinition = {
       title: '{key} is still a placeholder because the setting was written in the wrong place',
       message: '{key} = {value}, {what}: {misplaced} is ignored by Postal (see config.unknown-keys), so the default applies. Postal uses it in {use}.',
     },
+    blank: {
+      title: '{key} is set to nothing',
+      message: '{key} is set but empty ({origin}): Postal\'s config library reads that as no value at all — not the default — so Postal uses nothing in {use}.',
+    },
+    'compared-case': {
+      title: '{key} has upper-case letters, so {what} fails',
+      message: '{key} = {value} ({origin}): Postal compares it letter for letter with the CNAME targets it reads, which it lower-cases, so {what} fails even when the record is right. Write it in lower case.',
+    },
     'mx-case': {
       title: '{key} has upper-case names',
       message: '{key} = {value}: Postal compares each domain\'s MX records with these names letter for letter after lower-casing only the DNS side, so write them in lower case.',
@@ -55,12 +63,33 @@ export const configHostnames: CheckDefinition = {
   async run(ctx): Promise<Finding[]> {
     const findings: Finding[] = [];
     for (const subject of SUBJECTS) {
+      const entry = ctx.config.entry(subject.key);
+      // A blank helo_hostname is harmless: Postal falls back to smtp_hostname (`helo_hostname || smtp_hostname`).
+      if (entry.blank && subject.key !== 'dns.helo_hostname') {
+        findings.push({
+          target: subject.key,
+          status: 'fail',
+          messageId: 'blank',
+          data: { key: subject.key, origin: originText(entry), use: USES[subject.key] ?? 'its configuration' },
+          fix: replaceFix(ctx, subject.key, null, `Give ${subject.key} a value, or remove the empty ${entry.origin === 'env' ? 'variable' : 'key'} so that the default applies`),
+        });
+        continue;
+      }
       const value = ctx.config.get(subject.key);
       if (value === null) continue;
       findings.push(subject.key === 'dns.mx_records' ? mxFinding(ctx, value as string[]) : nameFinding(ctx, subject, String(value)));
     }
     return findings;
   },
+};
+
+/**
+ * Names Postal compares letter for letter with CNAME targets it lower-cases (app/lib/dns_resolver.rb:53 at 3.3.6):
+ * app/models/concerns/has_dns_checks.rb:139 and app/models/track_domain.rb:61.
+ */
+const CASE_COMPARED: Partial<Record<ConfigKey, string>> = {
+  'dns.return_path_domain': "every customer domain's return-path CNAME check",
+  'dns.track_domain': "every tracking domain's CNAME check",
 };
 
 const USES: Partial<Record<ConfigKey, string>> = {
@@ -98,6 +127,9 @@ function nameFinding(ctx: CheckContext, subject: Subject, value: string): Findin
       ? replaceFix(ctx, key, bare, `Write ${key} as the bare name ${bare}`)
       : replaceFix(ctx, key, unknownName(ctx, key, value, placeholder), `Set ${key} to a valid fully qualified host name`);
     return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix };
+  }
+  if (!placeholder && CASE_COMPARED[key] && value !== value.toLowerCase()) {
+    return { target: key, status: 'fail', messageId: 'compared-case', data: { ...data, what: CASE_COMPARED[key]! }, fix: replaceFix(ctx, key, value.toLowerCase(), `Write ${key} in lower case`) };
   }
   if (!placeholder) return { target: key, status: 'pass', messageId: 'ok', data };
 

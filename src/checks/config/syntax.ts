@@ -4,6 +4,7 @@ import { sh } from '../../util/shell.js';
 import { MAX_CONFIG_BYTES } from '../../config/load.js';
 import { classifyWrittenKeys } from '../../config/keys.js';
 import { legacyRelayUrls, v2KeyForLegacyPath } from '../../config/legacy.js';
+import { relayUrlAsMeant } from '../../knowledge/postal/relays.js';
 import { changeValue } from '../../knowledge/postal/config-values.js';
 
 const CANNOT_START = 'Postal refuses to start with this file.';
@@ -245,7 +246,7 @@ function legacyFinding(ctx: CheckContext): Finding {
     const v2Key = v2KeyForLegacyPath(written.path);
     if (!v2Key || v2Key === written.path) continue;
     renames.push(`${written.path} → ${v2Key}`);
-    const value = v2Key === 'postal.smtp_relays' ? legacyRelayUrls(written.value) : written.value;
+    const value = v2Key === 'postal.smtp_relays' ? legacyRelayUrls(written.value)?.map(relayUrlAsMeant) : written.value;
     changes.push({ path: written.path, from: changeValue(written.path, written.value) }, { path: v2Key, to: changeValue(v2Key, value) });
   }
   const parts = [renames.length > 0 ? ` and rename ${renames.join(', ')}` : ' (no key needs a new name)', ...(removals.length > 0 ? [`; remove ${removals.join(', ')} (no meaning in Postal 3)`] : [])];

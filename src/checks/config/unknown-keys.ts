@@ -3,6 +3,7 @@ import type { WrittenKey } from '../../config/effective.js';
 import type { ConfigKey } from '../../config/schema.js';
 import { classifyWrittenKeys, type KeyClassification } from '../../config/keys.js';
 import { legacyRelayUrls } from '../../config/legacy.js';
+import { relayUrlAsMeant } from '../../knowledge/postal/relays.js';
 import { changeValue, originText, shownValue } from '../../knowledge/postal/config-values.js';
 
 /**
@@ -112,7 +113,8 @@ function finding(ctx: CheckContext, written: WrittenKey, classification: Exclude
 function misplaced(ctx: CheckContext, written: WrittenKey, classification: Extract<KeyClassification, { target: ConfigKey }>): Finding {
   const { target } = classification;
   const entry = ctx.config.entry(target);
-  const intended = written.path === 'smtp_relays' && target === 'postal.smtp_relays' ? legacyRelayUrls(written.value) : written.value;
+  // Relays are rewritten as their writer meant them in Postal 3 (STARTTLS is spelt STARTLS there; no mode was Auto in Postal 2).
+  const intended = written.path === 'smtp_relays' && target === 'postal.smtp_relays' ? legacyRelayUrls(written.value)?.map(relayUrlAsMeant) : written.value;
   const differs = !sameValue(intended, entry.value);
   const setElsewhere = entry.origin !== 'default';
   const status: Status = differs && !setElsewhere && BEHAVIOUR_KEYS.test(target) ? 'fail' : 'warn';

@@ -1,6 +1,7 @@
 import type { CheckDefinition, Evidence, Finding } from '../../core/types.js';
 import type { DnsAnswer } from '../../probes/types.js';
 import { ipInCidr, normaliseHostname, reverseName } from '../../util/ip.js';
+import { blocklistZoneTest, type ZoneTest } from '../../knowledge/dns/resolver-trust.js';
 import { PER_IP_MESSAGES, evidenceOf, failureText, joinList, lookup, perOutboundIp, recordsOf } from '../../knowledge/dns/lookups.js';
 
 /** Where each well-known list lets an operator see why an IP is listed and ask for removal. */
@@ -47,7 +48,20 @@ type Verdict =
   | { zone: string; state: 'listed'; codes: string[]; reasons: string[] }
   | { zone: string; state: 'refused'; codes: string[] }
   | { zone: string; state: 'unexpected'; codes: string[] }
-  | { zone: string; state: 'error'; answer: DnsAnswer };
+  | { zone: string; state: 'error'; answer: DnsAnswer }
+  | { zone: string; state: 'untested'; why: string };
+
+/** Why a zone's answers cannot be taken at their word, from its RFC 5782 test entries; null when they can. */
+function untestedReason(test: ZoneTest): string | null {
+  switch (test.state) {
+    case 'unlisted-test-entry':
+      return `${test.zone} does not list its test entry 2.0.0.127.${test.zone} through this resolver (see dns.resolver)`;
+    case 'lists-everything':
+      return `${test.zone} lists even 1.0.0.127.${test.zone}, which must never be listed (see dns.resolver)`;
+    default:
+      return null;
+  }
+}
 
 /**
  * One list's answer. 127.255.255.0/24 is how Spamhaus (and lists copying it) say "query refused"
@@ -98,8 +112,12 @@ export const dnsblCheck: CheckDefinition = {
         zones.map(async (zone) => {
           const name = reverseName(ip, zone);
           const answer = await lookup(ctx, name, 'A', 'dnsbl');
-          const verdict = classify(zone, answer);
           const evidence: Evidence[] = [evidenceOf(answer)];
+          // A zone that does not answer its own test entries as RFC 5782 says gives no verdict, listed or not.
+          const test = answer.status === 'error' ? null : await blocklistZoneTest(ctx, zone);
+          const why = test && untestedReason(test);
+          if (test && why) return { verdict: { zone, state: 'untested', why } as Verdict, evidence: [...evidence, ...test.evidence.map(evidenceOf)] };
+          const verdict = classify(zone, answer);
           if (verdict.state === 'listed') {
             const reason = await lookup(ctx, name, 'TXT', 'dnsbl');
             verdict.reasons = recordsOf(reason);
@@ -120,6 +138,7 @@ export const dnsblCheck: CheckDefinition = {
         failure: [
           failureText(of('error').map((verdict) => verdict.answer)),
           ...of('unexpected').map((verdict) => `${verdict.zone} answered ${verdict.codes.join(', ')}`),
+          ...of('untested').map((verdict) => verdict.why),
         ]
           .filter((text) => text !== '')
           .join('; '),

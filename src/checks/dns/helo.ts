@@ -1,15 +1,20 @@
 import type { CheckContext, CheckDefinition, Finding, Fix } from '../../core/types.js';
 import { isTemplateDefault, isFqdn } from '../../knowledge/hostnames.js';
 import { configEdit } from '../../knowledge/postal/config-values.js';
-import { heloSharers, type SendingIp } from '../../knowledge/postal/outbound-ips.js';
+import { defaultHeloVariable, heloSharers, type SendingIp } from '../../knowledge/postal/outbound-ips.js';
 import { isGlobalAddress, reverseName } from '../../util/ip.js';
 import { PER_IP_MESSAGES, addressRecords, addressType, evidenceOf, failureText, isFailure, joinList, lookup, perOutboundIp, recordsOf } from '../../knowledge/dns/lookups.js';
 import { poolHostnameFix } from '../../knowledge/postal/pool-hostname-fix.js';
 import { ptrRequest } from './ptr.js';
 
 /** Where the HELO name of this IP comes from, for messages. */
-function heloSource(entry: SendingIp): string {
-  return entry.source === 'db' ? `the hostname of this IP in pool ${entry.pool ?? ''}` : 'dns.helo_hostname, or postal.smtp_hostname when that is unset';
+function heloSource(ctx: CheckContext, entry: SendingIp): string {
+  if (entry.source === 'db' && entry.hostname === null) return `the pool row of ${entry.ip} has no hostname (NULL), so Net::SMTP says localhost`;
+  if (entry.source === 'db' && entry.hostname === '') return `the pool row of ${entry.ip} has an empty hostname`;
+  if (entry.source === 'db') return `the hostname of this IP in pool ${entry.pool ?? ''}`;
+  const set = defaultHeloVariable(ctx);
+  if (set) return `${set.variable} in the environment of ${set.container ?? 'the worker container'}`;
+  return 'dns.helo_hostname, or postal.smtp_hostname when that is unset';
 }
 
 /**
@@ -25,6 +30,15 @@ async function heloMayFollowPtr(ctx: CheckContext, entry: SendingIp): Promise<bo
 /** Make Postal say HELO with `name` from this IP: the pool row for pool IPs, the config otherwise. */
 function useName(ctx: CheckContext, entry: SendingIp, name: string): Fix {
   if (entry.source === 'db') return poolHostnameFix(ctx, [{ ip: entry.ip, pool: entry.pool ?? '', hostname: name }]);
+  // The worker's own environment beats postal.yml: the name must change where it is set.
+  const set = defaultHeloVariable(ctx);
+  if (set) {
+    return {
+      kind: 'manual',
+      summary: `Set ${set.variable}=${name} (the PTR name of ${entry.ip}) where the environment of ${set.container ?? 'the worker container'} is defined (e.g. /opt/postal/install/docker-compose.yml or a .env file), then recreate it (postal start)`,
+      commands: [],
+    };
+  }
   return {
     kind: 'config',
     summary: `Set dns.helo_hostname to ${name} (the PTR name of ${entry.ip}) in postal.yml, then restart Postal`,
@@ -65,7 +79,7 @@ export const heloCheck: CheckDefinition = {
       const type = addressType(ip);
       const ptr = await lookup(ctx, reverseName(ip), 'PTR');
       const names = recordsOf(ptr);
-      const data = { ip, helo, source: heloSource(entry), names: joinList(names), type, addresses: '', failure: '' };
+      const data = { ip, helo, source: heloSource(ctx, entry), names: joinList(names), type, addresses: '', failure: '' };
       if (!isFqdn(helo)) {
         const ptrName = names.find(isFqdn);
         const fix = ptrName ? useName(ctx, entry, ptrName) : undefined;

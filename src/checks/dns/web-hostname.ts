@@ -3,6 +3,7 @@ import { isTemplateDefault } from '../../knowledge/hostnames.js';
 import { configEdit } from '../../knowledge/postal/config-values.js';
 import { normaliseHostname } from '../../util/ip.js';
 import { addressRecords, addressesOf, evidenceOf, failureText, joinList, proxyOf, publishedAddresses } from '../../knowledge/dns/lookups.js';
+import { processConfig } from '../../knowledge/postal/process-config.js';
 
 export const webHostnameCheck: CheckDefinition = {
   id: 'dns.web-hostname',
@@ -31,8 +32,9 @@ export const webHostnameCheck: CheckDefinition = {
     },
   },
   async run(ctx): Promise<Finding[]> {
-    const name = normaliseHostname(ctx.config.get('postal.web_hostname'));
-    const smtp = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
+    // Links carry the web container's name; the SMTP name is the smtp container's.
+    const name = normaliseHostname(processConfig(ctx, 'web').config.get('postal.web_hostname'));
+    const smtp = normaliseHostname(processConfig(ctx, 'smtp').config.get('postal.smtp_hostname'));
     if (isTemplateDefault(name)) return [{ target: name, status: 'skip', messageId: 'placeholder', data: { name } }];
     const found = await addressesOf(ctx, name);
     const proxied = found.addresses.filter((ip) => proxyOf(ip) !== undefined);

@@ -8,14 +8,18 @@ import { sh } from '../../util/shell.js';
 import { hostPort, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
 import { addressesOf, evidenceOf, lookup, recordsOf } from '../../knowledge/dns/lookups.js';
 import type { Family } from '../../knowledge/firewall/nat-model.js';
+import { relayDelivery, type RelayDelivery } from '../../knowledge/postal/relays.js';
 
 /** Mail domains whose MX hosts are probed by default: big receivers that are always up and answer on 25. */
 const DEFAULT_PROBE_DOMAINS = ['gmail.com', 'outlook.com', 'yahoo.com'];
 
 const FAMILY_NAME: Record<Family, string> = { 4: 'IPv4', 6: 'IPv6' };
 
-/** The relay for the configChange: its host is unknowable here, so a visible placeholder the operator replaces. */
-const EXAMPLE_RELAY = 'smtp://<your-relay-host>:587?ssl_mode=STARTTLS';
+/**
+ * A placeholder relay for the configChange: the operator puts their relay's host and port. `Auto` works in every
+ * Postal release (STARTTLS when offered); Postal 3 spells verified STARTTLS `STARTLS`, and `STARTTLS` means no TLS.
+ */
+const EXAMPLE_RELAY = { hostname: '<your-relay-host>', port: 587, ssl_mode: 'Auto' };
 
 interface ProbeTarget {
   /** `gmail.com (gmail-smtp-in.l.google.com)` or the host as given. */
@@ -96,16 +100,11 @@ async function probeTargets(ctx: CheckContext): Promise<TargetList> {
   };
 }
 
-/** The relays Postal sends through, as host:port only: their URLs may carry credentials. */
-function relayHosts(ctx: CheckContext): string[] {
-  return (ctx.config.get('postal.smtp_relays') ?? []).map((relay) => {
-    try {
-      const url = new URL(String(relay));
-      return `${url.hostname}:${url.port || 25}`;
-    } catch {
-      return 'a relay';
-    }
-  });
+/** Why relays that are set do not carry the mail, as a sentence for the messages; empty when none are set. */
+function unusableRelays(delivery: RelayDelivery): string {
+  if (delivery.state !== 'unusable') return '';
+  const why = delivery.why === 'version' ? `Postal ${delivery.version ?? ''} cannot use relays` : 'no entry has a host';
+  return ` postal.smtp_relays is set, but ${why} (see network.smtp-relays): mail goes straight to the MX hosts, so direct delivery matters.`;
 }
 
 interface Probed {
@@ -133,9 +132,10 @@ function verifyCommand(ip: string): string {
   return sh`postal-doctor check --only network.outbound-25 --ip ${ip}`;
 }
 
-function blockedFix(ip: string, why: 'timeout' | 'refused' | 'no-route'): Fix {
-  // Only reached when no relay is configured: there is no `from`, so no relay credentials either.
-  const relayChange = { path: 'postal.smtp_relays', to: [EXAMPLE_RELAY] };
+function blockedFix(ctx: CheckContext, ip: string, why: 'timeout' | 'refused' | 'no-route'): Fix {
+  // Only reached when no relay carries the mail; no `from`, so no relay credentials either. A legacy file writes relays as mappings.
+  const { hostname, port, ssl_mode } = EXAMPLE_RELAY;
+  const relayChange = ctx.config.format === 1 ? { path: 'smtp_relays', to: [EXAMPLE_RELAY] } : { path: 'postal.smtp_relays', to: [`smtp://${hostname}:${port}?ssl_mode=${ssl_mode}`] };
   const summaries = {
     timeout: `Ask your provider to lift the outbound port 25 block for ${ip}, or send through a relay: set postal.smtp_relays to your relay's host and port (then postal restart)`,
     refused: `Find the firewall that rejects port 25 from ${ip} (this host: iptables -S OUTPUT, nft list ruleset; else the provider's), or send through a relay with postal.smtp_relays (then postal restart)`,
@@ -186,7 +186,8 @@ async function probeFrom(ctx: CheckContext, entry: SendingIp, targets: ProbeTarg
   const count = (...outcomes: TcpAttempt['outcome'][]) => probed.filter((attempt) => outcomes.includes(attempt.attempt.outcome)).length;
   const total = probed.length;
   const reached = count('banner', 'connected');
-  const via = throughNat ? throughNatNote(ip) : '';
+  const delivery = await relayDelivery(ctx);
+  const via = (throughNat ? throughNatNote(ip) : '') + unusableRelays(delivery);
   const data = { ip, total, reached, via };
 
   if (reached === total) return { target: ip, status: 'pass', messageId: 'open', data, evidence };
@@ -197,7 +198,6 @@ async function probeFrom(ctx: CheckContext, entry: SendingIp, targets: ProbeTarg
       .join(', ');
     return { target: ip, status: 'warn', messageId: 'partial', data: { ...data, failed }, evidence };
   }
-  const relays = relayHosts(ctx);
   const refused = count('refused');
   const unreachable = count('unreachable');
   const errors = count('error');
@@ -205,7 +205,10 @@ async function probeFrom(ctx: CheckContext, entry: SendingIp, targets: ProbeTarg
     const codes = [...new Set(probed.map((attempt) => attempt.attempt.code ?? 'unknown error'))].join(', ');
     return { target: ip, status: 'unknown', messageId: 'error', data: { ip, codes, via }, evidence };
   }
-  if (relays.length > 0) return { target: ip, status: 'pass', messageId: 'relayed', data: { ip, relays: relays.join(', '), via }, evidence };
+  if (delivery.state === 'relayed') {
+    const relays = delivery.relays.map((relay) => hostPort(relay.host ?? '', relay.port)).join(', ');
+    return { target: ip, status: 'pass', messageId: 'relayed', data: { ip, relays, via }, evidence };
+  }
   // One server that does not answer is not evidence of a block: "blocked" needs several (the big providers) to time out.
   if (total === 1 && count('timeout', 'refused') === 1) {
     const [only] = probed;
@@ -218,10 +221,10 @@ async function probeFrom(ctx: CheckContext, entry: SendingIp, targets: ProbeTarg
       fix: { kind: 'manual', summary: `Test ${ip} against the default probe targets (the MX hosts of gmail.com, outlook.com and yahoo.com) or several of your own before asking the provider about a block`, commands: [verifyCommand(ip)] },
     };
   }
-  if (count('timeout') === total) return { target: ip, status: 'fail', messageId: 'timeout', data, evidence, fix: blockedFix(ip, 'timeout') };
-  if (refused > 0) return { target: ip, status: 'fail', messageId: 'refused', data: { ...data, refused }, evidence, fix: blockedFix(ip, 'refused') };
+  if (count('timeout') === total) return { target: ip, status: 'fail', messageId: 'timeout', data, evidence, fix: blockedFix(ctx, ip, 'timeout') };
+  if (refused > 0) return { target: ip, status: 'fail', messageId: 'refused', data: { ...data, refused }, evidence, fix: blockedFix(ctx, ip, 'refused') };
   const codes = [...new Set(probed.map((attempt) => attempt.attempt.code ?? OUTCOME_WORDS[attempt.attempt.outcome]))].join(', ');
-  return { target: ip, status: 'fail', messageId: 'no-route', data: { ip, codes, via }, evidence, fix: blockedFix(ip, 'no-route') };
+  return { target: ip, status: 'fail', messageId: 'no-route', data: { ip, codes, via }, evidence, fix: blockedFix(ctx, ip, 'no-route') };
 }
 
 export const outbound25: CheckDefinition = {
@@ -230,7 +233,7 @@ export const outbound25: CheckDefinition = {
   order: 10,
   title: 'Outbound port 25 is open from each sending IP',
   targets: 'IP',
-  probes: ['tcp', 'dns', 'host', 'database'],
+  probes: ['tcp', 'dns', 'host', 'database', 'files', 'commands'],
   network: true,
   messages: {
     open: {
@@ -263,7 +266,7 @@ export const outbound25: CheckDefinition = {
     },
     relayed: {
       title: 'Outbound port 25 is blocked from {ip}, but Postal sends through a relay',
-      message: 'No probe target answered on port 25 from {ip}. Postal delivers through postal.smtp_relays ({relays}), so direct delivery is not needed.{via}',
+      message: 'No probe target answered on port 25 from {ip}. Postal delivers through postal.smtp_relays ({relays}), so direct delivery is not needed (whether the relays work: see network.smtp-relays).{via}',
     },
     'not-local': {
       title: '{ip} is not configured on this host',

@@ -36,6 +36,11 @@ export const poolIpsBoundCheck: CheckDefinition = {
       message:
         "{ip} (pool {pool}) is not an address of this host. Postal's worker only takes messages assigned to addresses the host has, so mail assigned to {ip} stays Pending. On a cloud host behind NAT the pool must list the private address configured here, while the PTR belongs to the public one.",
     },
+    'other-family-bound': {
+      title: '{ip} is not configured on this host; {other} of the same pool address is',
+      message:
+        "{ip} (pool {pool}) is not an address of this host, but {other}, the other address of its row, is: the worker still takes the mail assigned to this pool address, so mail flows. Only connections that need {family} fail, as the worker cannot send from {ip}.",
+    },
     disabled: { title: 'IP pools are off', message: 'postal.use_ip_pools is false, so no pool address has to be configured here.' },
     'not-read': { title: 'IP pools not read', message: 'The pools were not read ({reason}); see postal.ip-pools.' },
     empty: { title: 'No pool address to check', message: 'The IP pools hold no address.' },
@@ -74,11 +79,13 @@ export const poolIpsBoundCheck: CheckDefinition = {
         }
         const device = interfaceFor(ip, host);
         const prefix = ipFamily(ip) === 6 ? 128 : 32;
+        // The worker takes a message when the host has the row's ipv4 or its ipv6 (app/jobs/process_queued_messages_job.rb:24-51 at 3.3.6).
+        const other = [row.ipv4, row.ipv6].find((candidate) => candidate !== null && candidate !== raw && ipFamily(candidate) !== 0 && host.some((address) => address.address === canonicalIp(candidate)));
         findings.push({
           target: ip,
-          status: 'fail',
-          messageId: 'not-bound',
-          data: { ip, pool: row.pool },
+          status: other ? 'warn' : 'fail',
+          messageId: other ? 'other-family-bound' : 'not-bound',
+          data: { ip, pool: row.pool, other: other ? canonicalIp(other) : '', family: ipFamily(ip) === 6 ? 'IPv6' : 'IPv4' },
           evidence: [{ query: 'addresses of this host', answer: host.map((address) => `${address.address} (${address.interface})`) }],
           fix: {
             kind: 'manual',

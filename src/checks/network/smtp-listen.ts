@@ -1,20 +1,48 @@
 import { isIP } from 'node:net';
 import { configEdit } from '../../knowledge/postal/config-values.js';
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
-import { reachableHostAddresses } from '../../knowledge/postal/outbound-ips.js';
+import { outboundIps, reachableHostAddresses } from '../../knowledge/postal/outbound-ips.js';
 import { canonicalIp, isGlobalAddress, normaliseHostname, reverseName } from '../../util/ip.js';
-import { evidenceOf, lookup, recordsOf, zoneRecord } from '../../knowledge/dns/lookups.js';
+import { addressesOf, evidenceOf, lookup, recordsOf, zoneRecord } from '../../knowledge/dns/lookups.js';
+import { isFqdn } from '../../knowledge/hostnames.js';
 import { hostPort, readGreeting, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
 import { isLoopbackAddress, isWildcard, smtpListener } from '../../knowledge/firewall/nat-rules.js';
+import { processConfig, whereSet } from '../../knowledge/postal/process-config.js';
 
 /** The addresses remote servers deliver to: the bound address, or this host's reachable ones when Postal binds every address. */
 async function listenAddresses(ctx: CheckContext, bind: string): Promise<string[]> {
   return isWildcard(bind) ? reachableHostAddresses(ctx) : [canonicalIp(bind)];
 }
 
+/**
+ * The addresses remote servers connect to: those of the MX hosts and of smtp_hostname. Null when none resolves
+ * (then every listening address is taken as one; dns.mx-records reports the names).
+ */
+async function peerFacingAddresses(ctx: CheckContext, hostname: string): Promise<Set<string> | null> {
+  const names = [...new Set([hostname, ...ctx.config.get('dns.mx_records').map((name) => normaliseHostname(String(name)))])];
+  const found = (await Promise.all(names.map((name) => addressesOf(ctx, name)))).flatMap((lookup) => lookup.addresses.map(canonicalIp));
+  return found.length > 0 ? new Set(found) : null;
+}
+
 async function checkPtr(ctx: CheckContext, address: string, port: number, hostname: string, target: string, evidence: Evidence[]): Promise<Finding> {
   const data = { address, endpoint: hostPort(address, port), hostname };
   if (!isGlobalAddress(address)) return { target, status: 'pass', messageId: 'ok-private', data, evidence };
+  // Only where peers connect does anyone compare the banner with the PTR; a pool address is judged by its HELO.
+  const peerFacing = await peerFacingAddresses(ctx, hostname);
+  if (peerFacing && !peerFacing.has(address)) return { target, status: 'pass', messageId: 'ok-not-mx', data, evidence };
+  // One address, one PTR: where the address also sends with another HELO name, the HELO name wins (dns.ptr asks for it).
+  const sending = (await outboundIps(ctx)).find((entry) => entry.ip === address);
+  if (sending && isFqdn(sending.helo) && sending.helo !== hostname) {
+    const pool = sending.source === 'db' ? `, or give the pool row of ${address} (IP Pools → ${sending.pool ?? ''}) the hostname ${hostname} and ask for its PTR to match` : '';
+    return {
+      target,
+      status: 'warn',
+      messageId: 'helo-differs',
+      data: { ...data, helo: sending.helo },
+      evidence,
+      fix: { kind: 'manual', summary: `Use one name for ${address}: set postal.smtp_hostname to ${sending.helo}, the HELO name its PTR should give (see dns.ptr)${pool}; one address has one PTR`, commands: [] },
+    };
+  }
   const answer = await lookup(ctx, reverseName(address), 'PTR');
   evidence.push(evidenceOf(answer));
   if (answer.status === 'error') return { target, status: 'unknown', messageId: 'ptr-unknown', data: { ...data, reason: answer.code }, evidence };
@@ -70,7 +98,7 @@ async function checkAddress(ctx: CheckContext, address: string, port: number, ho
           evidence,
           fix: {
             kind: 'restart',
-            summary: `Restart Postal so the SMTP server greets as ${hostname} (it reads postal.smtp_hostname at start; check POSTAL_SMTP_HOSTNAME in its environment too)`,
+            summary: `Restart Postal so the SMTP server greets as ${hostname} (it reads postal.smtp_hostname${smtpVariable(ctx)} at start)`,
             commands: ['postal restart'],
           },
         };
@@ -80,13 +108,19 @@ async function checkAddress(ctx: CheckContext, address: string, port: number, ho
   }
 }
 
+/** Where the smtp container's name comes from, for fixes: its variable when it has one. */
+function smtpVariable(ctx: CheckContext): string {
+  const set = whereSet(ctx, 'smtp', 'postal.smtp_hostname');
+  return set ? `, here from ${set.variable} in the environment of ${set.container ?? 'the smtp container'}` : ' from postal.yml';
+}
+
 export const smtpListen: CheckDefinition = {
   id: 'network.smtp-listen',
   group: 'network',
   order: 20,
   title: "Postal's SMTP server accepts on its port and greets as smtp_hostname",
   targets: 'host:port',
-  probes: ['tcp', 'dns', 'host'],
+  probes: ['tcp', 'dns', 'host', 'database'],
   network: true,
   messages: {
     ok: {
@@ -100,6 +134,15 @@ export const smtpListen: CheckDefinition = {
     'proxy-protocol': {
       title: "Postal's SMTP server accepts on {endpoint}",
       message: 'It accepts connections; with smtp_server.proxy_protocol on it waits for a PROXY header before greeting, so the banner was not read.',
+    },
+    'ok-not-mx': {
+      title: "Postal's SMTP server answers on {endpoint} as {hostname}",
+      message: 'No MX host and not smtp_hostname points at {address}, so no mail server connects there to compare the banner with its PTR (its PTR and HELO are judged by dns.ptr, dns.fcrdns and dns.helo).',
+    },
+    'helo-differs': {
+      title: '{address} greets as {hostname} but sends as {helo}',
+      message:
+        'Peers connect to {address} and Postal greets as {hostname}, but Postal also sends from {address} with HELO {helo}. An address has one PTR, and outbound delivery depends on it matching the HELO name ({helo}, see dns.ptr), so the names should be the same rather than the PTR follow the banner.',
     },
     'ptr-mismatch': {
       title: 'PTR of {address} does not match the SMTP banner',
@@ -152,7 +195,8 @@ export const smtpListen: CheckDefinition = {
   },
   async run(ctx) {
     const listener = smtpListener(ctx);
-    const hostname = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
+    // The banner is the smtp container's own postal.smtp_hostname, its environment included.
+    const hostname = normaliseHostname(processConfig(ctx, 'smtp').config.get('postal.smtp_hostname'));
     const bind = listener.bindAddress;
     if (isLoopbackAddress(bind)) {
       return [

@@ -1,4 +1,5 @@
-import type { CheckDefinition, Finding } from '../../core/types.js';
+import type { CheckContext, CheckDefinition, Finding } from '../../core/types.js';
+import { containerLog } from '../../knowledge/postal/container-logs.js';
 import { sh } from '../../util/shell.js';
 import { containerNameFor, containersOf, postalContainers, REQUIRED_SERVICES, serviceRank, type PostalContainer } from '../../knowledge/postal/containers.js';
 
@@ -35,26 +36,40 @@ function stateEvidence(container: PostalContainer) {
   ];
 }
 
-function judge(container: PostalContainer): Finding {
+/** Why a container stopped, from its last log lines: the known cause as a sentence, and the lines as evidence. */
+async function exitEvidence(ctx: CheckContext, container: PostalContainer) {
+  const log = await containerLog(ctx, container.name);
+  const why = log.cause ? ` Its log says why: ${log.cause}.` : log.lines.length > 0 ? ' Its last log lines are in the evidence.' : '';
+  return { log, why, evidence: [...stateEvidence(container), log.evidence] };
+}
+
+async function judge(ctx: CheckContext, container: PostalContainer): Promise<Finding> {
   const base = { target: container.name, evidence: stateEvidence(container) };
   const data = { name: container.name, service: container.service, role: roleOf(container.service) };
   const logs = sh`docker logs --tail 100 ${container.name}`;
   if (container.restarting) {
+    const { log, why, evidence } = await exitEvidence(ctx, container);
     return {
       ...base,
+      evidence,
       status: 'fail',
       messageId: 'restarting',
-      data: { ...data, count: container.restartCount, exitCode: container.exitCode ?? 'unknown' },
-      fix: { summary: `Read why ${container.name} keeps exiting (its last log lines), fix that, then start it again`, commands: [logs], kind: 'manual' },
+      data: { ...data, count: container.restartCount, exitCode: container.exitCode ?? 'unknown', why },
+      fix: { summary: log.cause ? `Fix the cause (${log.cause}), then let ${container.name} start again` : `Read why ${container.name} keeps exiting (its last log lines), fix that, then start it again`, commands: [logs], kind: 'manual' },
     };
   }
   if (!container.running) {
+    const { log, why, evidence } = await exitEvidence(ctx, container);
+    const exitedBadly = container.exitCode !== null && container.exitCode !== 0;
     return {
       ...base,
+      evidence,
       status: 'fail',
       messageId: 'stopped',
-      data: { ...data, state: container.status, exitCode: container.exitCode ?? 'unknown' },
-      fix: { summary: `Start ${container.name} (and read its log if it exited with an error)`, commands: [sh`docker start ${container.name}`], kind: 'restart' },
+      data: { ...data, state: container.status, exitCode: container.exitCode ?? 'unknown', why: exitedBadly || log.cause ? why : '' },
+      fix: log.cause
+        ? { summary: `Fix the cause (${log.cause}), then start ${container.name}`, commands: [sh`docker start ${container.name}`], kind: 'manual' }
+        : { summary: `Start ${container.name} (and read its log if it exited with an error)`, commands: [sh`docker start ${container.name}`], kind: 'restart' },
     };
   }
   if (container.health === 'unhealthy') {
@@ -90,9 +105,9 @@ export const postalContainersCheck: CheckDefinition = {
     running: { title: '{name} is running', message: '{name} runs {role}.' },
     restarting: {
       title: '{name} is restarting in a loop',
-      message: '{name} ({role}) keeps exiting and Docker keeps restarting it: {count} restarts so far, last exit code {exitCode}.',
+      message: '{name} ({role}) keeps exiting and Docker keeps restarting it: {count} restarts so far, last exit code {exitCode}.{why}',
     },
-    stopped: { title: '{name} is not running', message: '{name} ({role}) is {state} (exit code {exitCode}).' },
+    stopped: { title: '{name} is not running', message: '{name} ({role}) is {state} (exit code {exitCode}).{why}' },
     unhealthy: { title: '{name} is unhealthy', message: '{name} ({role}) runs, but its health check fails.' },
     crashing: {
       title: '{name} has crashed repeatedly',
@@ -108,9 +123,9 @@ export const postalContainersCheck: CheckDefinition = {
     const fact = await postalContainers(ctx);
     if (!fact.ok) return [{ target: null, status: 'unknown', messageId: 'no-docker', data: { reason: fact.reason }, evidence: fact.evidence }];
     const services = [...new Set<string>([...REQUIRED_SERVICES, ...fact.containers.map((container) => container.service)])].sort((a, b) => serviceRank(a) - serviceRank(b));
-    return services.flatMap((service): Finding[] => {
+    const findings = await Promise.all(services.map(async (service): Promise<Finding[]> => {
       const members = containersOf(fact.containers, service);
-      if (members.length > 0) return members.map(judge);
+      if (members.length > 0) return Promise.all(members.map((container) => judge(ctx, container)));
       const name = containerNameFor(fact.containers, service);
       return [
         {
@@ -122,6 +137,7 @@ export const postalContainersCheck: CheckDefinition = {
           fix: { summary: 'Create and start the Postal containers with the installer (it runs docker compose up -d)', commands: ['postal start'], kind: 'restart' },
         },
       ];
-    });
+    }));
+    return findings.flat();
   },
 };

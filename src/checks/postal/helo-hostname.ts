@@ -101,7 +101,7 @@ interface Sending {
 function sendingText(rows: Sending[], mode: PoolMode, fallback: DefaultHelo): string {
   const lines = rows.map(({ entry, helo, why, ptr }) => {
     const ptrText = ptr === null ? '' : ptr.length === 0 ? '; it has no PTR' : `; PTR ${ptr.join(', ')}`;
-    return `From ${entry.ip} Postal says HELO ${helo ?? '(nothing: the pool row has no hostname)'} (${why}${ptrText}).`;
+    return `From ${entry.ip} Postal says HELO ${helo === '' ? '"" (an empty name)' : (helo ?? '?')} (${why}${ptrText}).`;
   });
   if (mode === 'on') lines.push(`Mail sent without a pool IP (a server without a pool, mail forwarded by routes) says HELO ${fallback.name} (${fallback.why}).`);
   if (mode === 'on-unread') lines.unshift(`IP pools are on but were not read, so the HELO of each pool IP (its own hostname) is unknown; without a pool IP Postal says HELO ${fallback.name} (${fallback.why}).`);
@@ -146,7 +146,10 @@ export const postalHeloHostnameCheck: CheckDefinition = {
     const ptrs = await Promise.all(ips.map((entry) => ptrNames(ctx, entry.ip)));
     const rows: Sending[] = ips.map((entry, index) => {
       const ptr = ptrs[index];
-      if (entry.source === 'db') return { entry, helo: entry.hostname, why: `the hostname of this IP in pool ${entry.pool ?? '?'}`, ptr };
+      if (entry.source === 'db') {
+        const why = entry.hostname === null ? `the pool row has no hostname (NULL), so Net::SMTP says localhost` : `the hostname of this IP in pool ${entry.pool ?? '?'}`;
+        return { entry, helo: entry.helo, why, ptr };
+      }
       return { entry, helo: fallback.name, why: fallback.why, ptr };
     });
     const poolRows = rows.filter(({ entry }) => entry.source === 'db');

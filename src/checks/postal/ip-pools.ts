@@ -52,6 +52,10 @@ export const ipPoolsCheck: CheckDefinition = {
       title: 'Pool addresses without a usable hostname',
       message: 'Postal says HELO with the hostname of the pool address it sends from, but {problems}; receivers reject such a HELO.',
     },
+    'priority-zero': {
+      title: 'Pool addresses with priority 0 are never chosen',
+      message: '{addresses} have priority 0. Postal picks a pool address by RAND() × priority, so an address with 0 is never chosen while another address of its pool has a higher priority. Give it a priority above 0 (IP Pools in the web interface), or remove it.',
+    },
     'bad-address': {
       title: 'Pool rows that are not IP addresses',
       message: 'ip_addresses holds {problems}; Postal cannot send from them.',
@@ -108,6 +112,7 @@ export const ipPoolsCheck: CheckDefinition = {
     const badAddresses = rows.flatMap((row) => addressesOfRow(row).filter((ip) => ipFamily(ip) === 0).map((ip) => `"${ip}" (pool ${row.pool})`));
     if (badAddresses.length > 0) return [{ target: null, status: 'fail', messageId: 'bad-address', data: { problems: badAddresses.join(', ') }, evidence }];
 
+    const findings: Finding[] = [];
     const unnamed = rows.filter((row) => row.hostname === null || !isFqdn(row.hostname));
     if (unnamed.length > 0) {
       // The name to give each address: its PTR name when it has one, else the HELO name used without pools.
@@ -120,11 +125,25 @@ export const ipPoolsCheck: CheckDefinition = {
           }),
         ),
       );
-      const problems = unnamed.map((row) => (row.hostname === null ? `${joinIps(row)} has no hostname` : `${joinIps(row)} has the hostname "${row.hostname}", which is not a fully qualified domain name`));
-      return [{ target: null, status: 'fail', messageId: 'bad-hostname', data: { problems: problems.join('; ') }, evidence, fix: poolHostnameFix(ctx, changes) }];
+      const problems = unnamed.map((row) =>
+        row.hostname === null
+          ? `${joinIps(row)} has no hostname (NULL), so Postal says EHLO localhost`
+          : row.hostname === ''
+            ? `${joinIps(row)} has an empty hostname, so Postal says an empty EHLO`
+            : `${joinIps(row)} has the hostname "${row.hostname}", which is not a fully qualified domain name`,
+      );
+      findings.push({ target: null, status: 'fail', messageId: 'bad-hostname', data: { problems: problems.join('; ') }, evidence, fix: poolHostnameFix(ctx, changes) });
+    } else {
+      const poolNames = [...new Set(rows.map((row) => row.pool))];
+      findings.push({ target: null, status: 'pass', messageId: 'ok', data: { count: rows.reduce((sum, row) => sum + addressesOfRow(row).length, 0), pools: poolNames.join(', ') }, evidence });
     }
-    const poolNames = [...new Set(rows.map((row) => row.pool))];
-    return [{ target: null, status: 'pass', messageId: 'ok', data: { count: rows.reduce((sum, row) => sum + addressesOfRow(row).length, 0), pools: poolNames.join(', ') }, evidence }];
+    // IPAddress.select_by_priority orders by RAND() * priority (app/models/ip_address.rb:40-41 at 3.3.6): 0 always loses.
+    const neverChosen = rows.filter((row) => row.priority === 0 && rows.some((other) => other.pool === row.pool && (other.priority ?? 0) > 0));
+    if (neverChosen.length > 0) {
+      const addresses = neverChosen.map((row) => `${joinIps(row)} (pool ${row.pool})`).join(', ');
+      findings.push({ target: null, status: 'warn', messageId: 'priority-zero', data: { addresses }, evidence });
+    }
+    return findings;
   },
 };
 

@@ -14,10 +14,14 @@ interface WatchedFile {
 
 /**
  * postal.yml is read by every process at start; the certificate and key are loaded by the SMTP server
- * on its first STARTTLS and kept for the life of the process (only when TLS is on).
+ * on its first STARTTLS and kept for the life of the process (only when TLS is on); signing.key as below.
  */
 function watchedFiles(ctx: CheckContext): WatchedFile[] {
   const files: WatchedFile[] = [{ label: 'postal.yml', path: ctx.config.path, services: 'all', optional: false }];
+  // Postal.signer reads signing.key once per process (lib/postal/config.rb:109-113 at 3.3.6): the worker signs with
+  // it, the web server shows its DKIM record.
+  const signingKey = ctx.config.hostPath(ctx.config.get('postal.signing_key_path'));
+  if (signingKey) files.push({ label: 'the signing key', path: signingKey, services: ['worker', 'web'], optional: true });
   if (ctx.config.get('smtp_server.tls_enabled')) {
     for (const [label, key] of [
       ['the TLS certificate', 'smtp_server.tls_certificate_path'],
@@ -42,7 +46,7 @@ export const postalRestartNeededCheck: CheckDefinition = {
   id: 'postal.restart-needed',
   group: 'postal',
   order: 40,
-  title: 'Postal containers were started after their config and certificate last changed',
+  title: 'Postal containers were started after their config, certificate and signing key last changed',
   targets: 'container',
   probes: ['commands', 'files'],
   network: false,

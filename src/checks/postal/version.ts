@@ -3,6 +3,7 @@ import { sh } from '../../util/shell.js';
 import { BAKED_PATH_VARIABLES, compareVersions, postalVersion } from '../../knowledge/postal/version.js';
 import { fileValue } from '../../knowledge/postal/config-files.js';
 import type { ConfigKey } from '../../config/schema.js';
+import { configuredRelays, RELAYS_BROKEN } from '../../knowledge/postal/relays.js';
 
 interface KnownBug {
   /** First affected release and the release that fixed it. */
@@ -50,6 +51,24 @@ const KNOWN_BUGS: KnownBug[] = [
     workaround: () => [{ path: 'smtp_server.bind_address', to: '::' }],
   },
   {
+    // lib/postal/config_schema.rb:230 at 3.0.2 (default "127.0.0.1"), :236 at 3.1.0 (default "::", commit d1e5b68).
+    from: '3.0.0',
+    fixedIn: '3.1.0',
+    informational: false,
+    affects(ctx) {
+      if (ctx.config.format !== 2 || ctx.config.entry('smtp_server.default_bind_address').origin !== 'default') return null;
+      return 'postal.yml does not set smtp_server.default_bind_address, whose default before 3.1.0 is 127.0.0.1: the SMTP server listens on loopback only and receives no mail from outside (fixed in 3.1.0, commit d1e5b68)';
+    },
+    workaround: () => [{ path: 'smtp_server.default_bind_address', to: '::' }],
+  },
+  {
+    // app/senders/smtp_sender.rb:250 passes the port positionally to a keyword argument (fixed in 3.3.1, commit b3264b9).
+    from: RELAYS_BROKEN.from,
+    fixedIn: RELAYS_BROKEN.fixedIn,
+    informational: true,
+    affects: (ctx) => (configuredRelays(ctx.config).length > 0 ? 'postal.smtp_relays is set, and before 3.3.1 Postal fails on every relay (see network.smtp-relays)' : null),
+  },
+  {
     from: '3.0.0',
     fixedIn: '3.2.2',
     informational: false,
@@ -59,10 +78,11 @@ const KNOWN_BUGS: KnownBug[] = [
     },
   },
   {
-    from: '3.0.0',
+    // script/version.rb requires lib/postal/version.rb, which 3.3.2 removed (commit 07c6b31); fixed in 3.3.4 (commit 4fa88ac).
+    from: '3.3.2',
     fixedIn: '3.3.4',
     informational: true,
-    affects: () => '`postal version` prints a wrong version before 3.3.4; trust the image tag instead',
+    affects: () => '`postal version` fails with a LoadError on this release (fixed in 3.3.4); the image tag tells the version',
   },
 ];
 

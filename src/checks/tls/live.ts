@@ -4,6 +4,7 @@ import type { SmtpSession } from '../../probes/types.js';
 import { asciiHostname, certificatesOf, coveringName, formatSan, formatUtc, subjectAltNames, summarize, validity } from '../../knowledge/tls/certificates.js';
 import { bannerName, liveProbes, probeHelo, tlsFiles, type LiveProbe } from '../../knowledge/tls/material.js';
 import { smtpRestart } from '../../knowledge/tls/smtp-container.js';
+import { processConfig } from '../../knowledge/postal/process-config.js';
 
 const STATUS_RANK: Record<Status, number> = { fail: 4, unknown: 3, warn: 2, skip: 1, pass: 0 };
 
@@ -68,7 +69,7 @@ async function failureFinding(ctx: CheckContext, probe: Extract<LiveProbe, { sta
 async function completedFinding(ctx: CheckContext, probe: Extract<LiveProbe, { state: 'probed' }>, evidence: Evidence[]): Promise<Finding> {
   const { session, target } = probe;
   const label = target.label;
-  const smtpHostname = asciiHostname(ctx.config.get('postal.smtp_hostname'));
+  const smtpHostname = asciiHostname(processConfig(ctx, 'smtp').config.get('postal.smtp_hostname'));
   const banner = bannerName(session.banner);
   const smtp = await smtpRestart(ctx);
   const restart = smtp.command;

@@ -4,6 +4,7 @@ import { asciiHostname, coveringName, formatSan, subjectAltNames } from '../../k
 import { bannerName, liveProbes, NO_CERTIFICATE_MESSAGE, judgeCertificate, type UsableCertificate } from '../../knowledge/tls/material.js';
 import type { SmtpRestart } from '../../knowledge/tls/smtp-container.js';
 import { sh } from '../../util/shell.js';
+import { processConfig } from '../../knowledge/postal/process-config.js';
 
 /** Why a peer may verify a name against the certificate. */
 type Role = 'smtp_hostname' | 'banner' | 'mx';
@@ -73,7 +74,8 @@ async function examine(ctx: CheckContext, input: UsableCertificate, smtp: SmtpRe
     entry.roles.add(role);
     required.set(key, entry);
   };
-  add(ctx.config.get('postal.smtp_hostname'), 'smtp_hostname');
+  // The name the smtp container runs with, its own environment included.
+  add(processConfig(ctx, 'smtp').config.get('postal.smtp_hostname'), 'smtp_hostname');
   let banners: { names: string[]; evidence: Evidence };
   try {
     banners = await bannerNames(ctx);

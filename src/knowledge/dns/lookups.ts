@@ -1,6 +1,7 @@
 import type { CheckContext, Evidence, Finding, MessageTemplate } from '../../core/types.js';
 import type { DnsAnswer, DnsType } from '../../probes/types.js';
 import { defineFactFamily } from '../../core/facts.js';
+import { distrustedAnswer, resolverTrust } from './resolver-trust.js';
 import { hostAddresses, outboundIps, serverIps, type SendingIp } from '../postal/outbound-ips.js';
 import { canonicalIp, ipFamily, ipInCidr, isGlobalAddress, normaliseHostname } from '../../util/ip.js';
 
@@ -11,9 +12,15 @@ const question = defineFactFamily({
   compute: (ctx, name: string, type: DnsType, purpose: 'default' | 'dnsbl') => ctx.probes.dns.query(name, type, purpose),
 });
 
-/** One DNS question, asked once per run whichever check asks it first. */
-export function lookup(ctx: CheckContext, name: string, type: DnsType, purpose: 'default' | 'dnsbl' = 'default'): Promise<DnsAnswer> {
-  return question(ctx, normaliseHostname(name), type, purpose);
+/**
+ * One DNS question, asked once per run whichever check asks it first, and only of a resolver that
+ * passed its sanity test: otherwise the answer is an error pointing to dns.resolver.
+ */
+export async function lookup(ctx: CheckContext, name: string, type: DnsType, purpose: 'default' | 'dnsbl' = 'default'): Promise<DnsAnswer> {
+  const normalised = normaliseHostname(name);
+  const trust = await resolverTrust(ctx, purpose);
+  if (trust.state !== 'works') return distrustedAnswer(trust, `${type} ${normalised}`);
+  return question(ctx, normalised, type, purpose);
 }
 
 /** The records of an answer; empty for NXDOMAIN, NODATA and errors. */

@@ -4,6 +4,7 @@ import { unlessOffline } from '../../core/probe-access.js';
 import type { CheckContext, OutboundIp } from '../../core/types.js';
 import type { HostAddress, PoolAddress, PoolQueryResult } from '../../probes/types.js';
 import { canonicalIp, ipInCidr, isGlobalAddress, normaliseHostname } from '../../util/ip.js';
+import { processConfig, whereSet } from './process-config.js';
 
 /** An outbound IP with the name Postal announces in HELO when it sends from it. */
 export interface SendingIp extends OutboundIp {
@@ -51,15 +52,36 @@ export async function reachableHostAddresses(ctx: CheckContext): Promise<string[
   return [...new Set((global.length > 0 ? global : usable).map((address) => canonicalIp(address.address)))];
 }
 
-/** The HELO name Postal sends when no pool IP is chosen: `dns.helo_hostname || postal.smtp_hostname`. */
+/**
+ * The HELO name Postal sends when no pool IP is chosen: `dns.helo_hostname || postal.smtp_hostname` as the worker
+ * reads them, with its own environment.
+ */
 export function defaultHelo(ctx: CheckContext): string {
-  return normaliseHostname(ctx.config.get('dns.helo_hostname') || ctx.config.get('postal.smtp_hostname'));
+  const { config } = processConfig(ctx, 'worker');
+  return normaliseHostname(config.get('dns.helo_hostname') || config.get('postal.smtp_hostname'));
+}
+
+/** Where the default HELO is set when the worker's own environment sets it: the variable and its container; else null. */
+export function defaultHeloVariable(ctx: CheckContext): { variable: string; container: string | null } | null {
+  const { config } = processConfig(ctx, 'worker');
+  return whereSet(ctx, 'worker', config.get('dns.helo_hostname') ? 'dns.helo_hostname' : 'postal.smtp_hostname');
+}
+
+/**
+ * The HELO Postal says from a pool address: the row's hostname as it is (app/lib/smtp_client/endpoint.rb:84 at
+ * 3.3.6 passes it to Net::SMTP#start, which says `localhost` for nil); '' stays an empty EHLO.
+ */
+export function poolHelo(hostname: string | null): string {
+  return hostname === null ? 'localhost' : normaliseHostname(hostname);
 }
 
 /**
  * The IPs Postal sends from (PRODUCT §5): --ip addresses, then the pool addresses when pools are on and
  * readable, otherwise the host's global addresses (its private ones only when it has nothing else).
- * An --ip that is also a pool address takes the pool's hostname as HELO, as Postal does.
+ * An --ip that is also a pool address takes the pool's hostname as HELO, as Postal does. With pools on, the
+ * host's own global addresses are sending addresses too, with the default HELO: mail of a server without a pool
+ * or rule and every message a route forwards get no pool address (QueuedMessage#allocate_ip_address returns nil,
+ * app/models/queued_message.rb:52-60; incoming_message_processor.rb:166,170 passes nil) and leave by the default route.
  */
 export const outboundIps = defineFact({
   name: 'outbound IPs',
@@ -70,10 +92,10 @@ export const outboundIps = defineFact({
     const fromPools = new Map<string, SendingIp>();
     if (pools.state === 'read' && pools.result.ok) {
       for (const row of pools.result.addresses) {
-        const hostname = row.hostname ? normaliseHostname(row.hostname) : null;
+        const hostname = row.hostname === null ? null : normaliseHostname(row.hostname);
         for (const ip of [row.ipv4, row.ipv6]) {
           if (ip && isIP(ip) && !fromPools.has(canonicalIp(ip))) {
-            fromPools.set(canonicalIp(ip), { ip: canonicalIp(ip), source: 'db', hostname, pool: row.pool, helo: hostname ?? helo });
+            fromPools.set(canonicalIp(ip), { ip: canonicalIp(ip), source: 'db', hostname, pool: row.pool, helo: poolHelo(row.hostname) });
           }
         }
       }
@@ -85,6 +107,11 @@ export const outboundIps = defineFact({
     };
     for (const ip of ctx.options.ips) add(fromPools.get(canonicalIp(ip)) ?? { ip: canonicalIp(ip), source: 'option', hostname: null, pool: null, helo });
     for (const entry of fromPools.values()) add(entry);
+    if (fromPools.size > 0) {
+      for (const address of await hostAddresses(ctx)) {
+        if (!address.internal && isGlobalAddress(address.address)) add({ ip: canonicalIp(address.address), source: 'host', hostname: null, pool: null, helo });
+      }
+    }
     if (found.size === 0) {
       for (const ip of await reachableHostAddresses(ctx)) add({ ip, source: 'host', hostname: null, pool: null, helo });
     }

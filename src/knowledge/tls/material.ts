@@ -8,6 +8,7 @@ import type { DnsAnswer, FileErrorCode, FileInfo, SmtpSession } from '../../prob
 import { canonicalIp } from '../../util/ip.js';
 import { smtpRestart, type SmtpRestart } from './smtp-container.js';
 import { asciiHostname, misplacedLeaf, parseRoots, readCertificateFile, readKeyFile, certificatesOf, type CertificateFileContent, type KeyFileContent } from './certificates.js';
+import { processConfig } from '../postal/process-config.js';
 
 /** A TLS file as the doctor found it on the host. */
 export type LoadedFile<T> =
@@ -131,7 +132,7 @@ export function parseTarget(input: string, defaultPort: number): LiveTarget | nu
 /** `--smtp-target` values, else smtp_hostname and every MX host on smtp_server.default_port. */
 export function liveTargets(ctx: CheckContext): Array<LiveTarget | { invalid: string }> {
   const port = ctx.config.get('smtp_server.default_port');
-  const inputs = ctx.options.smtpTargets.length > 0 ? ctx.options.smtpTargets : [ctx.config.get('postal.smtp_hostname'), ...ctx.config.get('dns.mx_records')];
+  const inputs = ctx.options.smtpTargets.length > 0 ? ctx.options.smtpTargets : [processConfig(ctx, 'smtp').config.get('postal.smtp_hostname'), ...ctx.config.get('dns.mx_records')];
   const targets: Array<LiveTarget | { invalid: string }> = [];
   const seen = new Set<string>();
   for (const input of inputs) {

@@ -94,7 +94,7 @@ describe('on an interactive terminal', () => {
     const passes = lines.findIndex((line) => line.startsWith('  ✔ 6 passed: config.syntax, config.unknown-keys,'));
     assert.equal(`${lines[passes]} ${lines[passes + 1]!.trim()}`, '  ✔ 6 passed: config.syntax, config.unknown-keys, config.secrets, config.paths ×3');
     assert.ok(lines[passes + 1]!.startsWith('    config.paths'), 'continued under the text, not under the symbol');
-    assert.match(lines.find((line) => line.startsWith('  - 11 skipped:'))!, /^ {2}- 11 skipped: Needs the network; --offline was given\. \(dns\.smtp-hostname,/);
+    assert.match(lines.find((line) => line.startsWith('  - 12 skipped:'))!, /^ {2}- 12 skipped: Needs the network; --offline was given\. \(dns\.resolver,/);
     assert.ok(!lines.some((line) => line.includes('Reverse DNS') || line.includes('STARTTLS is switched on')), 'passes and skips are summed up');
     assert.match(lines.at(-1)!, /^\d+ passed, \d+ warnings, \d+ failed, \d+ unknown, \d+ skipped in [\d.]+ s$/);
   });

@@ -12,6 +12,7 @@ import { testConfig } from '../../support/check-tester.js';
 import { fakeProbes } from '../../support/fakes.js';
 import { freePort, knotMissing, startKnot, zone, type Knot } from '../../support/knot.js';
 import { startBlackHoleDns, startSlowDns } from '../../support/slow-dns.js';
+import { startLyingDns } from '../../support/lying-dns.js';
 import { hostWith, poolRow, poolsDb } from '../../support/sending.js';
 
 const YAML = `version: 2
@@ -62,6 +63,7 @@ const ZONES = {
   '2.0.192.in-addr.arpa': zone('2.0.192.in-addr.arpa', ['10 PTR mx.postal.example.', '11 PTR mta11.postal.example.', '12 PTR mta12.postal.example.']),
   '8.b.d.0.1.0.0.2.ip6.arpa': zone('8.b.d.0.1.0.0.2.ip6.arpa', [`${reverseName('2001:db8::10')}. PTR mx.postal.example.`]),
   'dnsbl.test': zone('dnsbl.test', [
+    '2.0.0.127 A 127.0.0.2', // the RFC 5782 test entry
     '11.2.0.192 A 127.0.0.2',
     '11.2.0.192 TXT "listed for testing: https://dnsbl.test/remove"',
     '12.2.0.192 A 127.255.255.254',
@@ -186,8 +188,13 @@ describe('the DNS probe against a real knotd', { skip: missing ?? false }, () =>
     assert.deepEqual(await dns.query('txt.probe.example', 'TXT'), { query: 'TXT txt.probe.example', status: 'answer', records: ['abc', 'onetwo'] });
     assert.deepEqual(await dns.query('nothing.probe.example', 'A'), { query: 'A nothing.probe.example', status: 'nxdomain' });
     assert.deepEqual(await dns.query('mixed.probe.example', 'TXT'), { query: 'TXT mixed.probe.example', status: 'nodata' });
-    const refused = await dns.query('elsewhere.example', 'A');
-    assert.equal(refused.status === 'error' && refused.code, 'refused');
+    const refusing = await startLyingDns('refused');
+    try {
+      const refused = await createDnsProbe({ resolvers: [refusing.server], dnsblResolvers: [], timeoutMs: 1000, maxInFlight: 64 }).query('elsewhere.example', 'A');
+      assert.equal(refused.status === 'error' && refused.code, 'refused');
+    } finally {
+      await refusing.stop();
+    }
     const dead = createDnsProbe({ resolvers: [`127.0.0.1:${await freePort()}`], dnsblResolvers: [], timeoutMs: 1000, maxInFlight: 64 });
     const unreachable = await dead.query('mixed.probe.example', 'A');
     assert.equal(unreachable.status === 'error' && unreachable.code, 'unreachable');
@@ -225,7 +232,11 @@ describe('a resolver that never answers', () => {
       });
       const elapsed = performance.now() - started;
       assert.ok(results.length > 0);
-      for (const result of results) assert.equal(result.status, 'unknown', `${result.check} ${result.target}: ${result.status} ${result.messageId}`);
+      assert.deepEqual(
+        results.filter((result) => result.check === 'dns.resolver').map((result) => [result.status, result.messageId]),
+        [['fail', 'silent']],
+      );
+      for (const result of results.filter((item) => item.check !== 'dns.resolver')) assert.equal(result.status, 'unknown', `${result.check} ${result.target}: ${result.status} ${result.messageId}`);
       assert.ok(elapsed < 2 * options.timeoutMs + 500, `took ${Math.round(elapsed)} ms`);
       assert.ok(elapsed < options.deadlineMs);
     } finally {

@@ -126,6 +126,54 @@ describe('IP pools from a real MariaDB', { skip: missing ?? false }, () => {
     ]);
   });
 
+  it('NULL and blank hostnames, priority 0, a half-bound row and the default route, as Postal stores and uses them', async () => {
+    await db.sql(
+      `INSERT INTO ip_pools (id, name, uuid, \`default\`) VALUES (3, 'Edge', 'u3', 0);
+      INSERT INTO ip_addresses (ip_pool_id, ipv4, ipv6, hostname, priority) VALUES
+        (3, '192.0.2.20', NULL, NULL, 100),
+        (3, '192.0.2.21', NULL, '', 0),
+        (3, '192.0.2.22', '2001:db8::22', 'edge22.postal.example', 100);`,
+      'postal',
+    );
+    try {
+      const config = testConfig(poolConfig({ port: db.port }));
+      const dns = fakeDns({
+        'PTR 99.113.0.203.in-addr.arpa': ['default-helo.postal.example'],
+        'A default-helo.postal.example': ['203.0.113.99'],
+        'PTR 20.2.0.192.in-addr.arpa': ['edge20.postal.example'],
+        'PTR 21.2.0.192.in-addr.arpa': ['edge21.postal.example'],
+      });
+      const { results, context } = await runChecks({
+        checks: [heloCheck, ipPoolsCheck, poolIpsBoundCheck],
+        skipped: new Set(),
+        config,
+        options: { ...defaultRunOptions(), configPath: config.path, timeoutMs: 3000 },
+        probes: fakeProbes({ dns, database: createDatabaseProbe(), host: hostWith('192.0.2.10', '2001:db8::10', '192.0.2.11', '198.51.100.5', '192.0.2.20', '192.0.2.21', '192.0.2.22', '203.0.113.99') }),
+      });
+      const ips = await outboundIps(context);
+      const of = (ip: string) => ips.find((entry) => entry.ip === ip);
+      assert.deepEqual([of('192.0.2.20')?.hostname, of('192.0.2.20')?.helo], [null, 'localhost']);
+      assert.deepEqual([of('192.0.2.21')?.hostname, of('192.0.2.21')?.helo], ['', '']);
+      // Servers without a pool and forwarded mail leave by the default route, with the default HELO.
+      assert.deepEqual(of('203.0.113.99'), { ip: '203.0.113.99', source: 'host', hostname: null, pool: null, helo: 'default-helo.postal.example' });
+      const result = (check: string, target: string | null) => results.find((item) => item.check === check && item.target === target);
+      assert.deepEqual([result('dns.helo', '203.0.113.99')?.status, result('dns.helo', '203.0.113.99')?.messageId], ['pass', 'matches']);
+      assert.deepEqual([result('dns.helo', '192.0.2.20')?.status, result('dns.helo', '192.0.2.21')?.status], ['fail', 'fail']);
+      const pools = results.filter((item) => item.check === 'postal.ip-pools');
+      assert.deepEqual(brief(pools), [
+        { target: null, status: 'fail', messageId: 'bad-hostname' },
+        { target: null, status: 'warn', messageId: 'priority-zero' },
+      ]);
+      assert.match(pools[0].message, /192\.0\.2\.20 has no hostname \(NULL\), so Postal says EHLO localhost; 192\.0\.2\.21 has an empty hostname, so Postal says an empty EHLO/);
+      assert.match(pools[1].message, /^192\.0\.2\.21 \(pool Edge\) have priority 0/);
+      const halfBound = result('network.pool-ips-bound', '2001:db8::22');
+      assert.deepEqual([halfBound?.status, halfBound?.messageId], ['warn', 'other-family-bound']);
+      assert.match(halfBound?.message ?? '', /mail flows\. Only connections that need IPv6 fail/);
+    } finally {
+      await db.sql('DELETE FROM ip_addresses WHERE ip_pool_id = 3; DELETE FROM ip_pools WHERE id = 3;', 'postal');
+    }
+  });
+
   it('the printed UPDATE finds an address however Postal stored it (IPv6 with capitals or leading zeros)', async () => {
     await db.sql("INSERT INTO ip_addresses (ip_pool_id, ipv4, ipv6, hostname, priority) VALUES (2, '198.51.100.6', '2001:0db8:0000::0006', 'old.postal.example', 100);", 'postal');
     try {

@@ -30,6 +30,14 @@ describe('loadConfigText: what Postal would refuse to start with', () => {
     }
   });
 
+  it('version: false and version: null mean a legacy file, as `yaml["version"] || 1` does', () => {
+    for (const text of ['version: false\nweb:\n  host: postal.example.net\n', 'version:\nweb:\n  host: postal.example.net\n']) {
+      const config = load(text);
+      assert.equal(config.format, 1, text);
+      assert.equal(config.get('postal.web_hostname'), 'postal.example.net');
+    }
+  });
+
   it('a YAML syntax error gives line and column', () => {
     const config = load('version: 2\npostal:\n  smtp_hostname: "unterminated\n');
     assert.equal(config.format, null);

@@ -38,7 +38,16 @@ describe('outbound IPs (PRODUCT §5)', () => {
       { ip: '203.0.113.21', source: 'db', hostname: 'mta21.example.net', pool: 'Bulk', helo: 'mta21.example.net' },
       { ip: '203.0.113.20', source: 'db', hostname: 'mta20.example.net', pool: 'Default', helo: 'mta20.example.net' },
       { ip: '2001:db8::20', source: 'db', hostname: 'mta20.example.net', pool: 'Default', helo: 'mta20.example.net' },
+      // Mail of servers without a pool, and mail forwarded by routes, leaves by the default route with the default HELO.
+      { ip: '203.0.113.7', source: 'host', hostname: null, pool: null, helo: 'mta.example.net' },
+      { ip: '2001:db8::7', source: 'host', hostname: null, pool: null, helo: 'mta.example.net' },
     ]);
+  });
+
+  it('with pools: a NULL pool hostname makes Postal say EHLO localhost, a blank one an empty EHLO', async () => {
+    const database = poolsDb([poolRow('203.0.113.7', null), poolRow('2001:db8::7', '')]);
+    const ips = await outboundIps(context(postalYaml({ pools: true }), { host, database }));
+    assert.deepEqual(ips.map(({ ip, helo }) => [ip, helo]), [['203.0.113.7', 'localhost'], ['2001:db8::7', '']]);
   });
 
   it('falls back to the host addresses when the pools cannot be read or --no-db is given', async () => {

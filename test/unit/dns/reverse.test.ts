@@ -124,7 +124,7 @@ describe('dns.helo', () => {
   it('with pools: the HELO is the pool hostname and the fix is the SQL update (quoted) and the UI path', async () => {
     const database = poolsDb([poolRow('203.0.113.20', "mta20.example.net", { pool: "Main's" })]);
     const dns = fakeDns({ 'PTR 20.113.0.203.in-addr.arpa': ['out20.example.net'], 'A out20.example.net': ['203.0.113.20'], 'A mta20.example.net': ['203.0.113.20'] });
-    const results = await runCheck(heloCheck, { yaml: postalYaml({ pools: true }), probes: { dns, host, database } });
+    const results = await runCheck(heloCheck, { yaml: postalYaml({ pools: true }), probes: { dns, host: hostWith('203.0.113.20'), database } });
     assert.deepEqual(brief(results), [{ target: '203.0.113.20', status: 'fail', messageId: 'mismatch' }]);
     const fix = results[0].fix;
     assert.equal(fix?.kind, 'database');
@@ -145,7 +145,7 @@ describe('dns.helo', () => {
       [`PTR ${reverseName('2001:db8::30')}`]: ['v6-30.provider.example'],
       'AAAA v6-30.provider.example': ['2001:db8::30'],
     });
-    const results = await runCheck(heloCheck, { yaml: postalYaml({ pools: true }), probes: { dns, host, database } });
+    const results = await runCheck(heloCheck, { yaml: postalYaml({ pools: true }), probes: { dns, host: hostWith('203.0.113.30', '2001:db8::30'), database } });
     assert.deepEqual(brief(results), [
       { target: '203.0.113.30', status: 'pass', messageId: 'matches' },
       { target: '2001:db8::30', status: 'fail', messageId: 'mismatch' },
@@ -192,5 +192,24 @@ describe('per-IP DNS checks together', () => {
     assert.ok(dns.asked.size > 0);
     for (const [question, times] of dns.asked) assert.equal(times, 1, `${question} asked ${times} times`);
     assert.equal(database.calls, 1);
+  });
+
+  it('with pools: the default route is judged too, with the default HELO; a NULL pool hostname is EHLO localhost, a blank one an empty EHLO', async () => {
+    const database = poolsDb([poolRow('203.0.113.40', null), poolRow('203.0.113.41', '')]);
+    const dns = fakeDns({
+      'PTR 7.113.0.203.in-addr.arpa': ['mta.example.net'],
+      'A mta.example.net': ['203.0.113.7'],
+      'PTR 40.113.0.203.in-addr.arpa': ['mta40.example.net'],
+      'PTR 41.113.0.203.in-addr.arpa': ['mta41.example.net'],
+    });
+    const results = await runCheck(heloCheck, { yaml: postalYaml({ pools: true }), probes: { dns, host: hostWith('203.0.113.7', '203.0.113.40', '203.0.113.41'), database } });
+    assert.deepEqual(brief(results), [
+      { target: '203.0.113.40', status: 'fail', messageId: 'not-fqdn' },
+      { target: '203.0.113.41', status: 'fail', messageId: 'not-fqdn' },
+      { target: '203.0.113.7', status: 'pass', messageId: 'matches' },
+    ]);
+    assert.match(results[0].message, /Postal says HELO "localhost" \(the pool row of 203\.0\.113\.40 has no hostname \(NULL\), so Net::SMTP says localhost\)/);
+    assert.match(results[1].message, /Postal says HELO "" \(the pool row of 203\.0\.113\.41 has an empty hostname\)/);
+    assert.match(results[2].message, /From 203\.0\.113\.7 Postal says HELO mta\.example\.net/);
   });
 });
