@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { isIP } from 'node:net';
 import { DEFAULT_CONFIG_PATH } from '../core/options.js';
+import { isThresholdName, THRESHOLDS } from '../core/thresholds.js';
 import { FORMATS, type Format } from '../reporters/index.js';
 
 /** What every command hands back to main: the text for stdout (and stderr) and the exit code. */
@@ -31,6 +32,7 @@ export interface RunFlags {
   quiet: boolean;
   verbose: boolean;
   hostRoot: string;
+  threshold: Record<string, number>;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -47,6 +49,14 @@ function positiveInteger(flag: string) {
     if (!/^\d+$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError(`${flag} takes a whole number of milliseconds`);
     return Number(value);
   };
+}
+
+/** `--threshold name=value`: a known limit (core/thresholds.ts) and a non-negative number. */
+function thresholdSetting(value: string, previous: Record<string, number>): Record<string, number> {
+  const match = /^([a-z0-9.-]+)=(\d+(?:\.\d+)?)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError(`"${value}" is not name=number`);
+  if (!isThresholdName(match[1])) throw new InvalidArgumentError(`no threshold "${match[1]}" (there are: ${Object.keys(THRESHOLDS).join(', ')})`);
+  return { ...previous, [match[1]]: Number(match[2]) };
 }
 
 function ipAddress(value: string, previous: string[]): string[] {
@@ -102,7 +112,8 @@ function addRunOptions(command: Command): Command {
     .option('--no-color', 'no colour')
     .option('-q, --quiet', 'only the problems; nothing on the terminal when writing to a file', false)
     .option('-v, --verbose', 'show passing details and evidence', false)
-    .option('--host-root <dir>', 'prefix for every host path read', '/');
+    .option('--host-root <dir>', 'prefix for every host path read', '/')
+    .option('--threshold <name=value>', 'change a limit a check judges by, e.g. queue.ready-minutes=60 (repeatable)', thresholdSetting, {});
 }
 
 export interface CommandHandlers {

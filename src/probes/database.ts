@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import type { DatabaseErrorCode, DatabaseProbe, DatabaseSettings, PoolAddress, PoolQueryResult } from './types.js';
+import type { DatabaseErrorCode, DatabaseProbe, DatabaseRow, DatabaseSettings, PoolAddress, PoolQueryResult, SelectRequest, SelectResult } from './types.js';
 
 /** Postal's pools and their addresses (db/schema.rb), in a stable order so reports diff cleanly. */
 export const POOL_QUERY =
@@ -28,17 +28,18 @@ function scrub(text: string, password: string | null): string {
 
 function describe(code: DatabaseErrorCode, settings: DatabaseSettings, timeoutMs: number, serverText: string): string {
   const where = `${endpoint(settings)} (user ${settings.username})`;
+  const section = settings.section ?? 'main_db';
   switch (code) {
     case 'refused':
       return `nothing accepts connections at ${where}: the database server is down or listens elsewhere`;
     case 'timeout':
       return `no answer from ${where} within ${timeoutMs} ms`;
     case 'access-denied':
-      return `${where} denied access: main_db.username or main_db.password is wrong, or the user lacks rights on "${settings.database}"`;
+      return `${where} denied access: ${section}.username or ${section}.password is wrong${settings.database ? `, or the user lacks rights on "${settings.database}"` : ''}`;
     case 'unknown-database':
       return `${where} has no database "${settings.database}"`;
     case 'missing-table':
-      return `database "${settings.database}" at ${where} has no Postal tables (${serverText})`;
+      return `database "${settings.database}" at ${where} lacks a table Postal has (${serverText})`;
     case 'other':
       return `${where}: ${serverText}`;
   }
@@ -61,9 +62,67 @@ function poolAddress(row: mysql.RowDataPacket): PoolAddress {
   };
 }
 
+/**
+ * Statements the select method refuses: anything but one SELECT, and the SELECT forms that write or lock
+ * (INTO OUTFILE/DUMPFILE/@variable, FOR UPDATE, LOCK IN SHARE MODE). One statement per string: no `;`.
+ */
+const WRITING_SELECT = /;|\bINTO\s+(OUTFILE|DUMPFILE|@)|\bFOR\s+UPDATE\b|\bLOCK\s+IN\s+SHARE\s+MODE\b/i;
+
+/** Refuses a statement that is not a plain SELECT: the doctor never writes to Postal's databases. */
+export function assertSelect(sql: string): void {
+  if (!/^\s*SELECT\s/i.test(sql) || WRITING_SELECT.test(sql)) throw new Error(`refused to send a statement that is not a plain SELECT: ${sql.trim().split('\n')[0]}`);
+}
+
+function cell(value: unknown): string | number | null {
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (typeof value === 'number' || typeof value === 'string') return value;
+  if (typeof value === 'bigint') return Number(value);
+  return String(value);
+}
+
+async function select(settings: DatabaseSettings, { statements, timeoutMs, signal }: SelectRequest): Promise<SelectResult> {
+  for (const sql of statements) assertSelect(sql);
+  let connection: mysql.Connection | undefined;
+  let current: string | undefined;
+  const cancel = () => connection?.destroy();
+  if (signal?.aborted) return { ok: false, code: 'timeout', message: `stopped before connecting to ${endpoint(settings)}: the check ran out of time` };
+  signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    connection = await mysql.createConnection({
+      host: settings.host,
+      port: settings.port,
+      user: settings.username,
+      password: settings.password ?? undefined,
+      database: settings.database || undefined,
+      connectTimeout: timeoutMs,
+      // Times as the server wrote them and sums as numbers: the checks compute ages in SQL.
+      dateStrings: true,
+      decimalNumbers: true,
+    });
+    connection.on('error', () => {});
+    const results: DatabaseRow[][] = [];
+    for (const sql of statements) {
+      current = sql;
+      const [rows] = await connection.query<mysql.RowDataPacket[]>({ sql, timeout: timeoutMs });
+      results.push(rows.map((row) => Object.fromEntries(Object.entries(row).map(([name, value]) => [name, cell(value)]))));
+    }
+    return { ok: true, results };
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    const mapped = signal?.aborted ? 'timeout' : (SERVER_ERRORS[code ?? ''] ?? 'other');
+    const serverText = scrub(message || code || 'unknown error', settings.password);
+    return { ok: false, code: mapped, message: describe(mapped, settings, timeoutMs, serverText), ...(current ? { statement: current } : {}) };
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+    if (connection) await connection.end().catch(() => connection?.destroy());
+  }
+}
+
 /** Reads Postal's IP pools from main_db with mysql2; every path closes the connection. */
 export function createDatabaseProbe(): DatabaseProbe {
   return {
+    select,
     async ipPools(settings: DatabaseSettings, { timeoutMs, signal }): Promise<PoolQueryResult> {
       let connection: mysql.Connection | undefined;
       const cancel = () => connection?.destroy();

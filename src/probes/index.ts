@@ -22,7 +22,10 @@ export function createProbes(options: RunOptions): Probes {
     dns: { query: async (...args) => (await dns()).query(...args) },
     tcp: { connect: async (...args) => (await tcp()).connect(...args) },
     smtp: { session: async (...args) => (await smtp()).session(...args) },
-    database: { ipPools: async (...args) => (await database()).ipPools(...args) },
+    database: {
+      ipPools: async (...args) => (await database()).ipPools(...args),
+      select: async (...args) => (await database()).select(...args),
+    },
     files: createFileProbe(options.hostRoot),
     commands: createCommandProbe(),
     host: createHostProbe(),

@@ -117,7 +117,10 @@ export interface DatabaseSettings {
   port: number;
   username: string;
   password: string | null;
+  /** Empty to connect without choosing a database (message_db has one database per mail server). */
   database: string;
+  /** The postal.yml section these settings come from, for error messages; main_db when absent. */
+  section?: 'main_db' | 'message_db';
 }
 
 export interface PoolAddress {
@@ -134,9 +137,28 @@ export type PoolQueryResult =
   | { ok: true; addresses: PoolAddress[] }
   | { ok: false; code: DatabaseErrorCode; message: string };
 
+/** One row of a SELECT, by column alias; numbers and strings as the server sent them, NULL as null. */
+export type DatabaseRow = Record<string, string | number | null>;
+
+export type SelectResult =
+  | { ok: true; results: DatabaseRow[][] }
+  | { ok: false; code: DatabaseErrorCode; message: string; statement?: string };
+
+export interface SelectRequest {
+  /** SELECT statements, run in order on one connection; anything else is refused before connecting. */
+  statements: string[];
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
 export interface DatabaseProbe {
   /** Reads Postal's ip_pools joined with ip_addresses. Error messages never contain the password. */
   ipPools(settings: DatabaseSettings, options: { timeoutMs: number; signal?: AbortSignal }): Promise<PoolQueryResult>;
+  /**
+   * Runs read-only statements (SELECT only, enforced) and returns their rows. Checks aggregate in SQL, so
+   * results stay small. Error messages never contain the password.
+   */
+  select(settings: DatabaseSettings, request: SelectRequest): Promise<SelectResult>;
 }
 
 export interface HostAddress {

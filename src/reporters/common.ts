@@ -13,9 +13,11 @@ export interface ReporterOptions {
 
 export const GROUP_HEADINGS: Record<Group, string> = {
   config: 'Config',
+  host: 'Host',
   network: 'Network',
   dns: 'DNS',
   tls: 'TLS',
+  web: 'Web interface',
   postal: 'Postal',
 };
 
