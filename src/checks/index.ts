@@ -25,7 +25,9 @@ import { smtpListen } from './network/smtp-listen.js';
 import { postalContainersCheck } from './postal/containers.js';
 import { postalHeloHostnameCheck } from './postal/helo-hostname.js';
 import { ipPoolsCheck } from './postal/ip-pools.js';
+import { queueCheck } from './postal/queue.js';
 import { postalRestartNeededCheck } from './postal/restart-needed.js';
+import { schedulerCheck } from './postal/scheduler.js';
 import { postalVersionCheck } from './postal/version.js';
 import { tlsChain } from './tls/chain.js';
 import { tlsEnabled } from './tls/enabled.js';
@@ -61,7 +63,9 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   postalContainersCheck,
   postalHeloHostnameCheck,
   ipPoolsCheck,
+  queueCheck,
   postalRestartNeededCheck,
+  schedulerCheck,
   postalVersionCheck,
   tlsChain,
   tlsEnabled,

@@ -33,6 +33,7 @@ function recordingProbes(used: Set<ProbeName>): Probes {
     commands: { run: async () => note('commands', { outcome: 'not-found', exitCode: null, stdout: '', stderr: '' }) },
     database: {
       ipPools: async () => note('database', { ok: true, addresses: [{ pool: 'main', ipv4: '203.0.113.10', ipv6: null, hostname: 'mta1.example.com', priority: 100 }] }),
+      select: async (_settings, request) => note('database', { ok: true, results: request.statements.map(() => []) }),
     },
     host: { addresses: async () => note('host', [{ address: '203.0.113.10', family: 4, interface: 'eth0', internal: false }]) },
     trust: { roots: async () => note('trust', []) },

@@ -1,0 +1,229 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createDatabaseProbe } from '../../../src/probes/database.js';
+import { queueCheck } from '../../../src/checks/postal/queue.js';
+import { schedulerCheck } from '../../../src/checks/postal/scheduler.js';
+import { brief, runCheck } from '../../support/check-tester.js';
+import { freePort } from '../../support/knot.js';
+import { mariadbMissing, startMariaDb, type MariaDb } from '../../support/mariadb.js';
+import { POSTAL_MAIN_TABLES, POSTAL_QUEUE_TABLES, POSTAL_TASKS } from '../../support/postal-schema.js';
+import { POSTAL_POOL_TABLES } from '../../support/mariadb.js';
+import { hostWith } from '../../support/sending.js';
+
+const PASSWORD = 'Qu3ue-s3cret!pw';
+/** This host's public address; pool address 1 is on it, address 2 is on another host, id 99 was deleted. */
+const HOST = hostWith('192.0.2.10');
+
+function config(port: number, database = 'postal', username = 'postal'): string {
+  return ['version: 2', 'main_db:', '  host: 127.0.0.1', `  port: ${port}`, `  username: ${username}`, `  password: "${PASSWORD}"`, `  database: ${database}`, ''].join('\n');
+}
+
+const AGO = (interval: string) => `UTC_TIMESTAMP() - INTERVAL ${interval}`;
+const AHEAD = (interval: string) => `UTC_TIMESTAMP() + INTERVAL ${interval}`;
+
+const COMMON_ROWS = `
+INSERT INTO ip_pools (id, name, uuid, \`default\`) VALUES (1, 'Default', 'u1', 1);
+INSERT INTO ip_addresses (id, ip_pool_id, ipv4, hostname, priority) VALUES (1, 1, '192.0.2.10', 'mx.example.com', 100), (2, 1, '198.51.100.20', 'mx2.example.com', 100);
+INSERT INTO servers (id, name, permalink, mode, message_retention_days, suspended_at) VALUES
+  (1, 'Transactional', 'transactional', 'Live', 60, NULL), (2, 'Newsletters', 'newsletters', 'Live', 60, ${AGO('3 DAY')});
+`;
+
+/** A queue a working worker leaves behind: new messages, retries on Postal's back-off, a lock taken seconds ago. */
+const HEALTHY_ROWS = `${COMMON_ROWS}
+INSERT INTO queued_messages (server_id, message_id, domain, created_at, updated_at, retry_after, attempts, ip_address_id, locked_by, locked_at) VALUES
+  (1, 1, 'example.net', ${AGO('20 SECOND')}, ${AGO('20 SECOND')}, NULL, 0, 1, NULL, NULL),
+  (1, 2, 'example.org', ${AGO('3 HOUR')}, ${AGO('10 MINUTE')}, ${AHEAD('40 MINUTE')}, 6, 1, NULL, NULL),
+  (1, 3, 'example.com', ${AGO('5 SECOND')}, ${AGO('5 SECOND')}, NULL, 0, NULL, 'host:1 abc', ${AGO('2 SECOND')});
+INSERT INTO webhook_requests (server_id, url, event, created_at, attempts) VALUES (1, 'https://hooks.example.com/postal', 'MessageSent', ${AGO('10 SECOND')}, 0);
+INSERT INTO scheduled_tasks (name, next_run_after) VALUES ${POSTAL_TASKS.map((task, index) => `('${task}', ${AHEAD(`${index + 1} MINUTE`)})`).join(', ')};
+INSERT INTO worker_roles (role, worker, acquired_at) VALUES ('tasks', 'host:1234', ${AGO('30 SECOND')});
+`;
+
+/** A host whose worker stopped hours ago, and the other ways a message waits for ever. */
+const STUCK_ROWS = `${COMMON_ROWS}
+INSERT INTO queued_messages (server_id, message_id, domain, created_at, updated_at, retry_after, attempts, ip_address_id, locked_by, locked_at) VALUES
+  (1, 1, 'example.net', ${AGO('3 HOUR')}, ${AGO('3 HOUR')}, NULL, 0, 1, NULL, NULL),
+  (1, 2, 'example.org', ${AGO('5 HOUR')}, ${AGO('4 HOUR')}, ${AGO('4 HOUR')}, 2, NULL, NULL, NULL),
+  (1, 3, 'example.com', ${AGO('9 HOUR')}, ${AGO('9 HOUR')}, NULL, 0, 1, 'host:1 dead', ${AGO('9 HOUR')}),
+  (1, 4, 'example.net', ${AGO('1 HOUR')}, ${AGO('1 HOUR')}, NULL, 0, 2, NULL, NULL),
+  (1, 5, 'example.net', ${AGO('2 DAY')}, ${AGO('2 DAY')}, NULL, 0, 99, NULL, NULL),
+  (2, 6, 'example.org', ${AGO('2 HOUR')}, ${AGO('2 HOUR')}, NULL, 0, NULL, NULL, NULL),
+  (1, 7, 'example.org', ${AGO('1 HOUR')}, ${AGO('1 HOUR')}, ${AHEAD('30 DAY')}, 1, NULL, NULL, NULL);
+INSERT INTO webhook_requests (server_id, url, event, created_at, attempts) VALUES (1, 'https://hooks.example.com/postal', 'MessageSent', ${AGO('2 HOUR')}, 0);
+INSERT INTO scheduled_tasks (name, next_run_after) VALUES ${POSTAL_TASKS.map((task) => `('${task}', ${AGO('26 HOUR')})`).join(', ')};
+INSERT INTO worker_roles (role, worker, acquired_at) VALUES ('tasks', 'host:1234', ${AGO('26 HOUR')});
+`;
+
+const missing = mariadbMissing();
+
+describe("Postal's queue and scheduler in a real MariaDB", { skip: missing ?? false }, () => {
+  let db: MariaDb;
+
+  before(async () => {
+    db = await startMariaDb();
+    await db.sql(`
+      CREATE DATABASE postal; CREATE DATABASE postal_stuck; CREATE DATABASE postal_big; CREATE DATABASE postal_old;
+      CREATE USER 'postal'@'127.0.0.1' IDENTIFIED BY '${PASSWORD}';
+      GRANT ALL ON postal.* TO 'postal'@'127.0.0.1'; GRANT ALL ON postal_stuck.* TO 'postal'@'127.0.0.1';
+      GRANT ALL ON postal_big.* TO 'postal'@'127.0.0.1'; GRANT ALL ON postal_old.* TO 'postal'@'127.0.0.1';`);
+    await db.sql(`${POSTAL_MAIN_TABLES}${HEALTHY_ROWS}`, 'postal');
+    await db.sql(`${POSTAL_MAIN_TABLES}${STUCK_ROWS}`, 'postal_stuck');
+    // An older schema: the queue without webhook_requests, worker_roles and scheduled_tasks.
+    await db.sql(`${POSTAL_POOL_TABLES}${POSTAL_QUEUE_TABLES.split(';').filter((statement) => /queued_messages|TABLE servers/.test(statement)).join(';')};`, 'postal_old');
+  });
+  after(() => db?.stop());
+
+  const run = (check: typeof queueCheck, yaml: string, timeoutMs = 3000) =>
+    runCheck(check, { yaml, probes: { database: createDatabaseProbe(), host: HOST }, options: { timeoutMs } });
+
+  it('passes a queue a working worker leaves behind', async () => {
+    const results = await run(queueCheck, config(db.port));
+    assert.deepEqual(brief(results), [
+      { target: 'queued_messages', status: 'pass', messageId: 'ok' },
+      { target: 'webhook_requests', status: 'pass', messageId: 'webhooks-ok' },
+    ]);
+    assert.match(results[0].title, /^3 queued messages, none stuck$/);
+    assert.match(results[0].message, /the oldest for 3 h/);
+    assert.deepEqual(brief(await run(schedulerCheck, config(db.port))), [{ target: null, status: 'pass', messageId: 'on-time' }]);
+  });
+
+  it('names every way the messages of a stuck host wait', async () => {
+    const results = await run(queueCheck, config(db.port, 'postal_stuck'));
+    assert.deepEqual(brief(results), [
+      { target: 'queued_messages', status: 'fail', messageId: 'stuck' },
+      { target: 'queued_messages', status: 'warn', messageId: 'stale-locks' },
+      { target: '198.51.100.20', status: 'warn', messageId: 'address-elsewhere' },
+      { target: 'ip_address_id 99', status: 'fail', messageId: 'address-gone' },
+      { target: 'Newsletters', status: 'warn', messageId: 'suspended' },
+      { target: 'queued_messages', status: 'warn', messageId: 'far-retry' },
+      { target: 'webhook_requests', status: 'fail', messageId: 'webhooks-stuck' },
+    ]);
+    const [stuck, locks] = results;
+    // Due and taken here: #1 (this host's IP, 3 h), #2 (retry due 4 h ago) and #6 (suspended server); not #4 (other host) or #5 (deleted IP).
+    assert.equal(stuck.title, '3 queued messages are not being sent');
+    assert.match(stuck.message, /the longest for 4 h\b/);
+    assert.match(locks.message, /the oldest lock is 9 h old/);
+    assert.match(locks.message, /1 day\(s\) old/);
+    for (const command of results.flatMap((result) => result.fix?.commands ?? [])) assert.doesNotMatch(command, /Qu3ue-s3cret/);
+    console.log(results.map((result) => `${result.status.toUpperCase().padEnd(7)} ${result.target}: ${result.title}\n        ${result.message}`).join('\n'));
+  });
+
+  it('the printed fixes are SQL that works on this schema and releases the messages', async () => {
+    const results = await run(queueCheck, config(db.port, 'postal_stuck'));
+    await db.sql('CREATE DATABASE postal_fixed', undefined);
+    try {
+      await db.sql(`${POSTAL_MAIN_TABLES}${STUCK_ROWS}`, 'postal_fixed');
+      for (const result of results.filter((entry) => entry.fix?.kind === 'database')) {
+        const sql = /: (UPDATE .*;)$/.exec(result.fix!.summary)?.[1];
+        assert.ok(sql, result.fix!.summary);
+        await db.sql(sql, 'postal_fixed');
+      }
+      await db.sql("GRANT ALL ON postal_fixed.* TO 'postal'@'127.0.0.1'");
+      const after = brief(await run(queueCheck, config(db.port, 'postal_fixed')));
+      assert.deepEqual(after.filter((result) => ['stale-locks', 'address-gone', 'far-retry'].includes(result.messageId)), []);
+    } finally {
+      await db.sql('DROP DATABASE postal_fixed');
+    }
+  });
+
+  it('fails the scheduler when every task is a day late, naming the stale tasks role', async () => {
+    const [result] = await run(schedulerCheck, config(db.port, 'postal_stuck'));
+    assert.deepEqual(brief([result]), [{ target: null, status: 'fail', messageId: 'overdue' }]);
+    assert.match(result.title, /have not run for 26 h/);
+    assert.match(result.message, /ProcessMessageRetentionScheduledTask/);
+    assert.match(result.message, /so no worker holds it now/);
+  });
+
+  it('summarises 100,000 queued messages in SQL well under a second', async (t) => {
+    await db.sql(
+      `${POSTAL_MAIN_TABLES}${COMMON_ROWS}
+      INSERT INTO queued_messages (server_id, message_id, domain, created_at, updated_at, retry_after, attempts, ip_address_id, locked_by, locked_at)
+        SELECT 1 + seq % 2, seq, CONCAT('d', seq % 500, '.example.net'), UTC_TIMESTAMP() - INTERVAL seq SECOND, UTC_TIMESTAMP(),
+          IF(seq % 3 = 0, UTC_TIMESTAMP() + INTERVAL (seq % 600) MINUTE, NULL), seq % 18, IF(seq % 5 = 0, NULL, 1 + seq % 2),
+          IF(seq % 1000 = 0, 'host:1 x', NULL), IF(seq % 1000 = 0, UTC_TIMESTAMP() - INTERVAL (seq % 7200) SECOND, NULL)
+        FROM seq_1_to_100000;`,
+      'postal_big',
+    );
+    const probe = createDatabaseProbe();
+    const settings = { host: '127.0.0.1', port: db.port, username: 'postal', password: PASSWORD, database: 'postal_big' };
+    const { queueStatements } = await import('../../../src/knowledge/postal/queue.js');
+    const statements = queueStatements({ readyMinutes: 30, lockMinutes: 60, retryHours: 12 });
+    await probe.select(settings, { statements, timeoutMs: 5000 }); // warm the buffer pool, as a server in use has it
+    // The machine running the tests is shared: the best of three runs is the cost of the query itself.
+    const times: number[] = [];
+    let read: Awaited<ReturnType<typeof probe.select>> | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const started = performance.now();
+      read = await probe.select(settings, { statements, timeoutMs: 5000 });
+      times.push(Math.round(performance.now() - started));
+    }
+    t.diagnostic(`100,000 queued rows summarised in ${times.join(', ')} ms (connect + 3 statements)`);
+    assert.ok(read?.ok);
+    assert.equal(read.results[0].reduce((total, row) => total + Number(row.messages), 0), 100000);
+    assert.ok(read.results.every((rows) => rows.length <= 3), 'aggregates, not rows');
+    assert.ok(Math.min(...times) < 750, `took ${times.join(', ')} ms`);
+    const results = await run(queueCheck, config(db.port, 'postal_big'));
+    assert.equal(results[0].messageId, 'stuck');
+    assert.match(results[0].message, /100000 are queued in all/);
+  });
+
+  it('an older schema without a table is unknown, naming the table', async () => {
+    const [queue] = await run(queueCheck, config(db.port, 'postal_old'));
+    assert.deepEqual(brief([queue]), [{ target: null, status: 'unknown', messageId: 'db-error' }]);
+    assert.match(queue.message, /webhook_requests' doesn't exist/);
+    const [scheduler] = await run(schedulerCheck, config(db.port, 'postal_old'));
+    assert.deepEqual(brief([scheduler]), [{ target: null, status: 'unknown', messageId: 'db-error' }]);
+    assert.match(scheduler.message, /scheduled_tasks' doesn't exist/);
+  });
+
+  it('sends only SELECT statements (the server general log)', async () => {
+    await db.sql("SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1;");
+    try {
+      await run(queueCheck, config(db.port, 'postal_stuck'));
+      await run(schedulerCheck, config(db.port, 'postal_stuck'));
+    } finally {
+      await db.sql('SET GLOBAL general_log = 0;');
+    }
+    const log = await db.sql("SELECT argument FROM mysql.general_log WHERE command_type = 'Query' AND user_host LIKE 'postal[postal]%';");
+    const statements = log.trim().split('\n').slice(1);
+    assert.ok(statements.length >= 5, `logged: ${statements.join(' | ')}`);
+    assert.deepEqual(statements.filter((statement) => !/^SELECT\s/i.test(statement)), []);
+  });
+
+  it('a refused connection and a missing user are unknown, without the password', async () => {
+    const closed = await freePort();
+    for (const yaml of [config(closed), config(db.port, 'postal', 'nobody')]) {
+      const results = await run(queueCheck, yaml);
+      assert.deepEqual(brief(results), [{ target: null, status: 'unknown', messageId: 'db-error' }]);
+      assert.match(results[0].message, /postal\.databases says why/);
+      assert.doesNotMatch(JSON.stringify(results), /Qu3ue-s3cret/);
+    }
+  });
+});
+
+describe('queue checks against a database server that never answers', () => {
+  let silent: Server;
+  let port: number;
+  const accepted: Socket[] = [];
+  before(async () => {
+    silent = createServer((socket) => accepted.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    port = (silent.address() as { port: number }).port;
+  });
+  after(() => {
+    for (const socket of accepted) socket.destroy();
+    return new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  for (const check of [queueCheck, schedulerCheck]) {
+    it(`${check.id} is unknown within --timeout`, async () => {
+      const started = performance.now();
+      const results = await runCheck(check, { yaml: config(port), probes: { database: createDatabaseProbe(), host: HOST }, options: { timeoutMs: 300 } });
+      const elapsed = performance.now() - started;
+      assert.deepEqual(brief(results), [{ target: null, status: 'unknown', messageId: 'db-error' }]);
+      assert.match(results[0].message, /no answer from 127\.0\.0\.1:\d+ \(user postal\) within 300 ms/);
+      assert.ok(elapsed < 1500, `took ${Math.round(elapsed)} ms`);
+    });
+  }
+});
