@@ -94,10 +94,22 @@ export interface FileInfo {
 
 export type FileResult<T> = { ok: true; value: T } | { ok: false; code: FileErrorCode; message: string };
 
+/** The filesystem a path is on (statfs), in bytes and inodes; `device` tells filesystems apart. */
+export interface FilesystemUsage {
+  path: string;
+  device: number;
+  sizeBytes: number;
+  /** Free for ordinary users (f_bavail): what Postal and MariaDB can still write. */
+  availableBytes: number;
+  inodes: number;
+  freeInodes: number;
+}
+
 export interface FileProbe {
   /** Paths are host paths; the probe prefixes `--host-root`. */
   stat(path: string): Promise<FileResult<FileInfo>>;
   read(path: string, maxBytes?: number): Promise<FileResult<Buffer>>;
+  statfs(path: string): Promise<FileResult<FilesystemUsage>>;
 }
 
 export interface CommandRun {

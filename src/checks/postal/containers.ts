@@ -1,6 +1,6 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
 import { sh } from '../../util/shell.js';
-import { containerNameFor, containersOf, postalContainers, REQUIRED_SERVICES, serviceRank, type PostalContainer } from '../../knowledge/postal/containers.js';
+import { containerNameFor, containersOf, INSTALLER_CONTAINERS, installerContainers, postalContainers, REQUIRED_SERVICES, serviceRank, type PostalContainer } from '../../knowledge/postal/containers.js';
 
 /** Restarts by Docker's restart policy since the container was last started by hand; more means it keeps crashing. */
 const RESTART_COUNT_WARNING = 3;
@@ -11,6 +11,7 @@ const ROLE: Record<string, string> = {
   worker: 'the worker that sends outbound mail and processes the queue',
   cron: 'scheduled tasks (Postal 2)',
   requeuer: 'the requeuer (Postal 2)',
+  ...INSTALLER_CONTAINERS,
 };
 
 function roleOf(service: string): string {
@@ -82,7 +83,7 @@ export const postalContainersCheck: CheckDefinition = {
   id: 'postal.containers',
   group: 'postal',
   order: 20,
-  title: 'Postal web, smtp and worker containers are running',
+  title: 'Postal web, smtp and worker containers (and the installer\'s database and proxy) are running',
   targets: 'container',
   probes: ['commands'],
   network: false,
@@ -107,8 +108,10 @@ export const postalContainersCheck: CheckDefinition = {
   async run(ctx) {
     const fact = await postalContainers(ctx);
     if (!fact.ok) return [{ target: null, status: 'unknown', messageId: 'no-docker', data: { reason: fact.reason }, evidence: fact.evidence }];
+    const installer = await installerContainers(ctx);
+    const installed = installer.ok ? installer.containers.map((container) => judge({ ...container, service: container.name, replica: 1, separator: '-' })) : [];
     const services = [...new Set<string>([...REQUIRED_SERVICES, ...fact.containers.map((container) => container.service)])].sort((a, b) => serviceRank(a) - serviceRank(b));
-    return services.flatMap((service): Finding[] => {
+    const compose = services.flatMap((service): Finding[] => {
       const members = containersOf(fact.containers, service);
       if (members.length > 0) return members.map(judge);
       const name = containerNameFor(fact.containers, service);
@@ -123,5 +126,6 @@ export const postalContainersCheck: CheckDefinition = {
         },
       ];
     });
+    return [...compose, ...installed];
   },
 };

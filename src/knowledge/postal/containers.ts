@@ -246,3 +246,62 @@ export function sharedEnvironment(containers: readonly PostalContainer[]): Recor
   const [first, ...rest] = postal;
   return Object.fromEntries(Object.entries(first.env).filter(([name, value]) => rest.every((container) => container.env[name] === value)));
 }
+
+/** Containers Postal's installation guide starts by name, outside the compose project (docs: "Prerequisites", "Installation"). */
+export const INSTALLER_CONTAINERS = { 'postal-mariadb': 'the MariaDB database server', 'postal-caddy': 'the Caddy proxy that serves the web interface over HTTPS' } as const;
+export type InstallerContainerName = keyof typeof INSTALLER_CONTAINERS;
+
+export interface InstallerContainer extends Omit<PostalContainer, 'service' | 'replica' | 'separator'> {
+  name: InstallerContainerName;
+  /** Host directories and volumes mounted into the container: `source` on the host, `destination` inside. */
+  mounts: Array<{ source: string; destination: string }>;
+}
+
+/**
+ * The installer's postal-mariadb and postal-caddy containers, when they exist (an installation may use its own
+ * database server and proxy). Absent containers are simply not in the list; Docker problems are a reason.
+ */
+export const installerContainers = defineFact({
+  name: 'installer containers',
+  probes: ['commands'],
+  async compute(ctx): Promise<{ ok: true; containers: InstallerContainer[] } | { ok: false; problem: DockerProblem; reason: string }> {
+    const names = Object.keys(INSTALLER_CONTAINERS) as InstallerContainerName[];
+    const timeoutMs = ctx.options.timeoutMs;
+    // inspect prints the containers that exist and exits 1 when one of them does not.
+    const inspect = await ctx.probes.commands.run('docker', ['inspect', ...names], { timeoutMs });
+    let objects: Array<InspectObject & { Mounts?: Array<{ Source?: string; Destination?: string }> }>;
+    try {
+      objects = JSON.parse(inspect.stdout || 'null') ?? [];
+      if (!Array.isArray(objects)) throw new Error('not a list');
+    } catch {
+      return { ok: false, ...(dockerFailure(inspect, timeoutMs) ?? { problem: 'error', reason: 'docker inspect printed something that is not a JSON array' }) };
+    }
+    if (objects.length === 0 && !/no such (object|container)/i.test(inspect.stderr)) {
+      const failure = dockerFailure(inspect, timeoutMs);
+      if (failure) return { ok: false, ...failure };
+    }
+    const containers = objects.flatMap((object): InstallerContainer[] => {
+      const name = (object.Name ?? '').replace(/^\//, '') as InstallerContainerName;
+      if (!names.includes(name)) return [];
+      const state = object.State ?? {};
+      return [
+        {
+          name,
+          id: object.Id ?? '',
+          status: state.Status ?? 'unknown',
+          running: state.Running === true,
+          restarting: state.Restarting === true || state.Status === 'restarting',
+          exitCode: typeof state.ExitCode === 'number' ? state.ExitCode : null,
+          startedAt: dockerTime(state.StartedAt),
+          finishedAt: dockerTime(state.FinishedAt),
+          restartCount: object.RestartCount ?? 0,
+          image: object.Config?.Image ?? '',
+          health: state.Health?.Status ?? null,
+          env: parseEnv(object.Config?.Env),
+          mounts: (object.Mounts ?? []).filter((mount) => mount.Source && mount.Destination).map((mount) => ({ source: mount.Source!, destination: mount.Destination! })),
+        },
+      ];
+    });
+    return { ok: true, containers };
+  },
+});

@@ -28,6 +28,7 @@ function recordingProbes(used: Set<ProbeName>): Probes {
       return {
         stat: async (path: string) => note('files', await real.stat(inSample(path))),
         read: async (path: string, maxBytes?: number) => note('files', await real.read(inSample(path), maxBytes)),
+        statfs: async () => note('files', await real.statfs('/')),
       };
     })(),
     commands: { run: async () => note('commands', { outcome: 'not-found', exitCode: null, stdout: '', stderr: '' }) },
