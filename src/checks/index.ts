@@ -18,6 +18,7 @@ import { smtpHostnameCheck } from './dns/smtp-hostname.js';
 import { spfCheck } from './dns/spf.js';
 import { trackDomainCheck } from './dns/track-domain.js';
 import { webHostnameCheck } from './dns/web-hostname.js';
+import { diskCheck } from './host/disk.js';
 import { altPorts } from './network/alt-ports.js';
 import { outbound25 } from './network/outbound-25.js';
 import { poolIpsBoundCheck } from './network/pool-ips-bound.js';
@@ -56,6 +57,7 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   spfCheck,
   trackDomainCheck,
   webHostnameCheck,
+  diskCheck,
   altPorts,
   outbound25,
   poolIpsBoundCheck,

@@ -11,7 +11,7 @@ export const THRESHOLDS = {
   'scheduler.overdue-minutes': { default: 60, unit: 'minutes', description: 'a scheduled task this far past its next_run_after means no worker runs scheduled tasks' },
   'disk.warn-percent': { default: 30, unit: '%', description: 'free space or free inodes below this share of the filesystem is a warning' },
   'disk.fail-percent': { default: 15, unit: '%', description: 'free space or free inodes below this share of the filesystem is a failure' },
-  'disk.fail-gib': { default: 2, unit: 'GiB', description: 'free space below this size is a failure, whatever the share' },
+  'disk.fail-mib': { default: 1024, unit: 'MiB', description: 'free space below this size is a failure, whatever the share' },
   'web.expiry-days': { default: 14, unit: 'days', description: "the web interface's certificate expiring within this many days is a warning" },
 } as const satisfies Record<string, { default: number; unit: string; description: string }>;
 

@@ -10,6 +10,7 @@ import { UsageError } from '../../../src/util/errors.js';
 /** The permanent ids, in report order. An id may be added; none may be renamed or removed. */
 const PERMANENT_IDS = [
   'config.syntax', 'config.unknown-keys', 'config.hostnames', 'config.secrets', 'config.paths', 'config.app-smtp', 'config.env-overrides',
+  'host.disk',
   'network.outbound-25', 'network.smtp-listen', 'network.alt-ports', 'network.pool-ips-bound',
   'dns.smtp-hostname', 'dns.web-hostname', 'dns.mx-records', 'dns.ptr', 'dns.fcrdns', 'dns.helo', 'dns.spf', 'dns.return-path',
   'dns.route-domain', 'dns.track-domain', 'dns.dnsbl',
