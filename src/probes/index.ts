@@ -16,12 +16,14 @@ export function createProbes(options: RunOptions): Probes {
   const dns = lazily(async () => (await import('./dns.js')).createDnsProbe(options));
   const tcp = lazily(async () => (await import('./tcp.js')).createTcpProbe());
   const smtp = lazily(async () => (await import('./smtp.js')).createSmtpProbe());
+  const http = lazily(async () => (await import('./http.js')).createHttpProbe());
   const database = lazily(async () => (await import('./database.js')).createDatabaseProbe());
   const trust = lazily(async () => (await import('./trust.js')).createTrustProbe());
   return {
     dns: { query: async (...args) => (await dns()).query(...args) },
     tcp: { connect: async (...args) => (await tcp()).connect(...args) },
     smtp: { session: async (...args) => (await smtp()).session(...args) },
+    http: { get: async (...args) => (await http()).get(...args) },
     database: {
       ipPools: async (...args) => (await database()).ipPools(...args),
       select: async (...args) => (await database()).select(...args),

@@ -71,6 +71,37 @@ export interface SmtpProbe {
   session(target: { host: string; port: number; servername?: string; helo: string; timeoutMs: number; ca?: string[]; signal?: AbortSignal }): Promise<SmtpSession>;
 }
 
+export interface HttpResponse {
+  url: string;
+  /** The address connected to instead of resolving the URL's host, when one was given. */
+  address: string | null;
+  /** The status code, or null when no response came. */
+  status: number | null;
+  /** The Location header of a redirect (not followed). */
+  location: string | null;
+  /** The start of the body (up to the probe's limit), as text. */
+  body: string;
+  tls: null | {
+    protocol: string | null;
+    /** The chain verifies against the roots given (or Node's store); names are not judged here. */
+    authorized: boolean;
+    authorizationError: string | null;
+    /** PEM blocks of the chain the server sent, leaf first. */
+    chainPem: string[];
+  };
+  /** Why no response came: ECONNREFUSED, ETIMEDOUT, a TLS error code … */
+  failure: null | { code: string; message: string };
+  ms: number;
+}
+
+export interface HttpProbe {
+  /**
+   * One GET (never another method), redirects not followed. `address`: connect there instead of resolving the
+   * host (the Host header and SNI still name the host). `ca`: the roots `authorized` is judged against.
+   */
+  get(target: { url: string; address?: string; ca?: string[]; timeoutMs: number; signal?: AbortSignal }): Promise<HttpResponse>;
+}
+
 export interface TrustProbe {
   /**
    * PEM certificates of the roots a remote mail server is expected to trust: Node's bundled
@@ -188,6 +219,7 @@ export interface Probes {
   dns: DnsProbe;
   tcp: TcpProbe;
   smtp: SmtpProbe;
+  http: HttpProbe;
   files: FileProbe;
   commands: CommandProbe;
   database: DatabaseProbe;

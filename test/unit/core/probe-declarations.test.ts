@@ -21,6 +21,9 @@ function recordingProbes(used: Set<ProbeName>): Probes {
       session: async (target) =>
         note('smtp', { host: target.host, port: target.port, banner: null, ehlo: [], starttlsOffered: false, tls: null, failure: { phase: 'connect', code: 'ECONNREFUSED', message: 'refused' }, timings: {} }),
     },
+    http: {
+      get: async (target) => note('http', { url: target.url, address: target.address ?? null, status: null, location: null, body: '', tls: null, failure: { code: 'ECONNREFUSED', message: 'refused' }, ms: 1 }),
+    },
     // The sample deployment's files stand for /opt/postal/config, so the certificate checks go all the way.
     files: (() => {
       const real = createFileProbe(SAMPLE_ROOT);
