@@ -36,6 +36,7 @@ import { tlsExpiry } from './tls/expiry.js';
 import { tlsFilesCheck } from './tls/files.js';
 import { tlsLive } from './tls/live.js';
 import { tlsSan } from './tls/san.js';
+import { webHttpsCheck } from './web/https.js';
 
 /** Every check module, in file order; core/catalogue.ts puts them in report order. */
 export const CHECK_MODULES: readonly CheckDefinition[] = [
@@ -75,4 +76,5 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   tlsFilesCheck,
   tlsLive,
   tlsSan,
+  webHttpsCheck,
 ];

@@ -15,6 +15,7 @@ const PERMANENT_IDS = [
   'dns.smtp-hostname', 'dns.web-hostname', 'dns.mx-records', 'dns.ptr', 'dns.fcrdns', 'dns.helo', 'dns.spf', 'dns.return-path',
   'dns.route-domain', 'dns.track-domain', 'dns.dnsbl',
   'tls.enabled', 'tls.files', 'tls.expiry', 'tls.chain', 'tls.san', 'tls.live',
+  'web.https',
   'postal.version', 'postal.containers', 'postal.helo-hostname', 'postal.restart-needed', 'postal.ip-pools',
   'postal.queue', 'postal.scheduler',
 ];
