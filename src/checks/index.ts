@@ -24,6 +24,7 @@ import { outbound25 } from './network/outbound-25.js';
 import { poolIpsBoundCheck } from './network/pool-ips-bound.js';
 import { smtpListen } from './network/smtp-listen.js';
 import { postalContainersCheck } from './postal/containers.js';
+import { databasesCheck } from './postal/databases.js';
 import { postalHeloHostnameCheck } from './postal/helo-hostname.js';
 import { ipPoolsCheck } from './postal/ip-pools.js';
 import { queueCheck } from './postal/queue.js';
@@ -64,6 +65,7 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   poolIpsBoundCheck,
   smtpListen,
   postalContainersCheck,
+  databasesCheck,
   postalHeloHostnameCheck,
   ipPoolsCheck,
   queueCheck,

@@ -4,6 +4,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createDatabaseProbe } from '../../../src/probes/database.js';
 import { queueCheck } from '../../../src/checks/postal/queue.js';
 import { schedulerCheck } from '../../../src/checks/postal/scheduler.js';
+import { databasesCheck } from '../../../src/checks/postal/databases.js';
+import type { CommandProbe } from '../../../src/probes/types.js';
+import { createFileProbe } from '../../../src/probes/files.js';
+import { makeHostRoot } from '../../support/host-root.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { freePort } from '../../support/knot.js';
 import { mariadbMissing, startMariaDb, type MariaDb } from '../../support/mariadb.js';
@@ -177,18 +181,129 @@ describe("Postal's queue and scheduler in a real MariaDB", { skip: missing ?? fa
     assert.match(scheduler.message, /scheduled_tasks' doesn't exist/);
   });
 
-  it('sends only SELECT statements (the server general log)', async () => {
-    await db.sql("SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1;");
+  /** The statements the doctor's connections sent while `work` ran, from the server's general log. */
+  async function statementsSentDuring(work: () => Promise<unknown>): Promise<string[]> {
+    await db.sql("TRUNCATE mysql.general_log; SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1;");
     try {
-      await run(queueCheck, config(db.port, 'postal_stuck'));
-      await run(schedulerCheck, config(db.port, 'postal_stuck'));
+      await work();
     } finally {
       await db.sql('SET GLOBAL general_log = 0;');
     }
-    const log = await db.sql("SELECT argument FROM mysql.general_log WHERE command_type = 'Query' AND user_host LIKE 'postal[postal]%';");
-    const statements = log.trim().split('\n').slice(1);
+    const log = await db.sql("SELECT argument FROM mysql.general_log WHERE command_type = 'Query' AND user_host NOT LIKE 'root[root]%';");
+    return log.trim().split('\n').slice(1);
+  }
+
+  it('the queue and scheduler checks send only SELECT statements (the server general log)', async () => {
+    const statements = await statementsSentDuring(async () => {
+      await run(queueCheck, config(db.port, 'postal_stuck'));
+      await run(schedulerCheck, config(db.port, 'postal_stuck'));
+    });
     assert.ok(statements.length >= 5, `logged: ${statements.join(' | ')}`);
     assert.deepEqual(statements.filter((statement) => !/^SELECT\s/i.test(statement)), []);
+  });
+
+  describe('postal.databases', () => {
+    /** Postal 3.3.6 as the installer's compose file names it; Docker is not asked (no containers here). */
+    const host = makeHostRoot({ '/opt/postal/install/docker-compose.yml': { text: 'services:\n  smtp:\n    image: ghcr.io/postalserver/postal:3.3.6\n' } });
+    const noDocker: CommandProbe = { run: async () => ({ outcome: 'not-found', exitCode: null, stdout: '', stderr: '' }) };
+    after(() => host.cleanup());
+
+    before(async () => {
+      await db.sql(`
+        CREATE TABLE postal.schema_migrations (version VARCHAR(255) NOT NULL PRIMARY KEY);
+        INSERT INTO postal.schema_migrations VALUES ('20240223141501'), ('20240311205229');
+        CREATE TABLE postal_stuck.schema_migrations (version VARCHAR(255) NOT NULL PRIMARY KEY);
+        INSERT INTO postal_stuck.schema_migrations VALUES ('20240223141501');
+        GRANT ALL ON \`postal-server-%\`.* TO 'postal'@'127.0.0.1';
+        CREATE USER 'messages'@'127.0.0.1' IDENTIFIED BY '${PASSWORD}';
+        GRANT SELECT ON postal.* TO 'messages'@'127.0.0.1';
+        CREATE USER 'installer'@'127.0.0.1' IDENTIFIED BY 'postal';
+        GRANT ALL ON *.* TO 'installer'@'127.0.0.1';`);
+    });
+
+    const databases = (database: string, messageUser: string, port = db.port, options: { timeoutMs?: number; password?: string } = {}) => {
+      const password = options.password ?? PASSWORD;
+      const section = (name: string, user: string) => [`${name}:`, '  host: 127.0.0.1', `  port: ${port}`, `  username: ${user}`, `  password: "${password}"`];
+      const yaml = ['version: 2', ...section('main_db', options.password ? messageUser : 'postal'), `  database: ${database}`, ...section('message_db', messageUser), ''].join('\n');
+      return runCheck(databasesCheck, {
+        yaml,
+        probes: { database: createDatabaseProbe(), files: createFileProbe(host.root), commands: noDocker },
+        options: { hostRoot: host.root, timeoutMs: options.timeoutMs ?? 3000 },
+      });
+    };
+
+    it('sends only SELECT statements (the server general log)', async () => {
+      const statements = await statementsSentDuring(() => databases('postal', 'postal'));
+      assert.ok(statements.length >= 3, `logged: ${statements.join(' | ')}`);
+      assert.deepEqual(statements.filter((statement) => !/^SELECT\s/i.test(statement)), []);
+    });
+
+    it('passes both databases when each login works, migrations are current and message_db may create databases', async () => {
+      const results = await databases('postal', 'postal');
+      assert.deepEqual(brief(results), [
+        { target: 'main_db', status: 'pass', messageId: 'ok' },
+        { target: 'message_db', status: 'pass', messageId: 'ok' },
+      ]);
+      assert.match(results[0].title, /^main_db: 10\.\d+\.\d+-MariaDB/);
+      assert.match(results[0].message, /Migrations are current for Postal 3\.3\.6 \(20240311205229\)/);
+      assert.match(results[1].message, /may create postal-server-1/);
+    });
+
+    it('fails a message_db account without CREATE, and the printed GRANT gives it', async () => {
+      const results = await databases('postal', 'messages');
+      const failed = results.find((result) => result.messageId === 'cannot-create');
+      assert.deepEqual(brief(failed ? [failed] : []), [{ target: 'message_db', status: 'fail', messageId: 'cannot-create' }]);
+      const grant = /: (GRANT .*;)$/.exec(failed!.fix!.summary)?.[1];
+      assert.equal(grant, "GRANT ALL ON `postal-server-%`.* TO 'messages'@'127.0.0.1';");
+      await db.sql(grant!);
+      try {
+        assert.deepEqual(brief(await databases('postal', 'messages')).at(-1), { target: 'message_db', status: 'pass', messageId: 'ok' });
+      } finally {
+        await db.sql("REVOKE ALL ON `postal-server-%`.* FROM 'messages'@'127.0.0.1';");
+      }
+    });
+
+    it('fails main_db when migrations of the running release were not run', async () => {
+      const results = await databases('postal_stuck', 'postal');
+      assert.deepEqual(brief(results)[0], { target: 'main_db', status: 'fail', messageId: 'migrations-pending' });
+      assert.match(results[0].message, /newest migration run on main_db is 20240223141501; Postal 3\.3\.6 expects 20240311205229/);
+      assert.deepEqual(results[0].fix?.commands, ['postal upgrade-db']);
+    });
+
+    it("warns about the installer's well-known password", async () => {
+      const results = await databases('postal', 'installer', db.port, { password: 'postal' });
+      assert.deepEqual(
+        brief(results).filter((result) => result.messageId === 'default-password'),
+        [
+          { target: 'main_db', status: 'warn', messageId: 'default-password' },
+          { target: 'message_db', status: 'warn', messageId: 'default-password' },
+        ],
+      );
+    });
+
+    it('fails a server that refuses connections, and is unknown for one that never answers, within --timeout', async () => {
+      const closed = await freePort();
+      assert.deepEqual(brief(await databases('postal', 'postal', closed)), [
+        { target: 'main_db', status: 'fail', messageId: 'unreachable' },
+        { target: 'message_db', status: 'fail', messageId: 'unreachable' },
+      ]);
+      const held: Socket[] = [];
+      const silent = createServer((socket) => held.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      try {
+        const started = performance.now();
+        const results = await databases('postal', 'postal', (silent.address() as { port: number }).port, { timeoutMs: 300 });
+        assert.deepEqual(brief(results), [
+          { target: 'main_db', status: 'unknown', messageId: 'unreachable' },
+          { target: 'message_db', status: 'unknown', messageId: 'unreachable' },
+        ]);
+        assert.ok(performance.now() - started < 1500);
+        assert.doesNotMatch(JSON.stringify(results), /Qu3ue-s3cret/);
+      } finally {
+        for (const socket of held) socket.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      }
+    });
   });
 
   it('a refused connection and a missing user are unknown, without the password', async () => {
