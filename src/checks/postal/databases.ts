@@ -169,7 +169,10 @@ export const databasesCheck: CheckDefinition = {
       const example = `${prefix}-server-1`;
       if (!grants.some((grant) => grantCovers(String(grant.scope ?? ''), example))) {
         const settings = messageDbSettings(ctx);
-        const account = `${sqlQuote(settings.username)}@${sqlQuote(settings.host === 'localhost' || settings.host === '127.0.0.1' ? settings.host : '%')}`;
+        // CURRENT_USER() is the account the server matched the login to: user@host as granted.
+        const matched = String(row?.account ?? `${settings.username}@%`);
+        const at = matched.lastIndexOf('@');
+        const account = `${sqlQuote(matched.slice(0, at))}@${sqlQuote(matched.slice(at + 1))}`;
         const grant = `GRANT ALL ON \`${prefix.replace(/[\\_%`]/g, (char) => (char === '`' ? '``' : `\\${char}`))}-server-%\`.* TO ${account};`;
         problems.push({
           target: 'message_db',

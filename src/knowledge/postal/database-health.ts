@@ -4,14 +4,14 @@ import { mainDbSettings, messageDbSettings, readDatabase, type DatabaseRead } fr
 
 /** The server, its connection limit and the most connections it has had at once since it started. */
 export const SERVER_STATEMENT =
-  "SELECT VERSION() AS version, @@max_connections AS max_connections, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'MAX_USED_CONNECTIONS') AS max_used_connections";
+  "SELECT VERSION() AS version, CURRENT_USER() AS account, @@max_connections AS max_connections, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'MAX_USED_CONNECTIONS') AS max_used_connections";
 
 /** Rails' record of the migrations run on main_db. */
 export const MIGRATIONS_STATEMENT = 'SELECT MAX(version) AS newest, COUNT(*) AS applied FROM schema_migrations';
 
 /** The CREATE rights of the account message_db logs in as: global, or on database name patterns. */
 export const GRANTS_STATEMENT =
-  "SELECT CURRENT_USER() AS account, g.scope, g.privilege FROM (SELECT '*' AS scope, PRIVILEGE_TYPE AS privilege, GRANTEE AS grantee FROM information_schema.USER_PRIVILEGES " +
+  "SELECT g.scope, g.privilege FROM (SELECT '*' AS scope, PRIVILEGE_TYPE AS privilege, GRANTEE AS grantee FROM information_schema.USER_PRIVILEGES " +
   "UNION ALL SELECT TABLE_SCHEMA, PRIVILEGE_TYPE, GRANTEE FROM information_schema.SCHEMA_PRIVILEGES) g " +
   "WHERE g.privilege = 'CREATE' AND g.grantee = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')";
 
