@@ -20,6 +20,7 @@ import { trackDomainCheck } from './dns/track-domain.js';
 import { webHostnameCheck } from './dns/web-hostname.js';
 import { diskCheck } from './host/disk.js';
 import { altPorts } from './network/alt-ports.js';
+import { internalPortsCheck } from './network/internal-ports.js';
 import { outbound25 } from './network/outbound-25.js';
 import { poolIpsBoundCheck } from './network/pool-ips-bound.js';
 import { smtpListen } from './network/smtp-listen.js';
@@ -61,6 +62,7 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   webHostnameCheck,
   diskCheck,
   altPorts,
+  internalPortsCheck,
   outbound25,
   poolIpsBoundCheck,
   smtpListen,

@@ -11,7 +11,7 @@ import { UsageError } from '../../../src/util/errors.js';
 const PERMANENT_IDS = [
   'config.syntax', 'config.unknown-keys', 'config.hostnames', 'config.secrets', 'config.paths', 'config.app-smtp', 'config.env-overrides',
   'host.disk',
-  'network.outbound-25', 'network.smtp-listen', 'network.alt-ports', 'network.pool-ips-bound',
+  'network.outbound-25', 'network.smtp-listen', 'network.alt-ports', 'network.pool-ips-bound', 'network.internal-ports',
   'dns.smtp-hostname', 'dns.web-hostname', 'dns.mx-records', 'dns.ptr', 'dns.fcrdns', 'dns.helo', 'dns.spf', 'dns.return-path',
   'dns.route-domain', 'dns.track-domain', 'dns.dnsbl',
   'tls.enabled', 'tls.files', 'tls.expiry', 'tls.chain', 'tls.san', 'tls.live',
