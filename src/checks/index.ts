@@ -26,6 +26,7 @@ import { poolIpsBoundCheck } from './network/pool-ips-bound.js';
 import { smtpListen } from './network/smtp-listen.js';
 import { postalContainersCheck } from './postal/containers.js';
 import { databasesCheck } from './postal/databases.js';
+import { healthCheck } from './postal/health.js';
 import { postalHeloHostnameCheck } from './postal/helo-hostname.js';
 import { ipPoolsCheck } from './postal/ip-pools.js';
 import { queueCheck } from './postal/queue.js';
@@ -68,6 +69,7 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   smtpListen,
   postalContainersCheck,
   databasesCheck,
+  healthCheck,
   postalHeloHostnameCheck,
   ipPoolsCheck,
   queueCheck,
