@@ -37,43 +37,43 @@ export const queueCheck: CheckDefinition = {
     ...DATABASE_READ_MESSAGES,
     empty: { title: 'The message queue is empty', message: 'No message is waiting in queued_messages.' },
     ok: {
-      title: '{total} queued messages, none stuck',
-      message: '{total} messages are queued (the oldest for {oldest}); none has waited more than {minutes} min for a worker once it was due.',
+      title: 'The queue is moving ({total} queued, none stuck)',
+      message: 'Queued messages: {total}, the oldest for {oldest}; none has waited more than {minutes} min for a worker once it was due.',
     },
     stuck: {
-      title: '{count} queued messages are not being sent',
+      title: 'Queued messages are not being sent ({count} due for over {minutes} min)',
       message:
-        '{count} messages that are due have waited more than {minutes} min for a worker (the longest for {longest}); {total} are queued in all. A worker takes a due message within seconds, so no worker is working the queue.',
+        'Messages due for more than {minutes} min that no worker has taken: {count}, the longest for {longest}; queued in all: {total}. A worker takes a due message within seconds, so no worker is working the queue.',
     },
     'stale-locks': {
-      title: '{count} queued messages are locked by a worker that stopped',
+      title: 'Queued messages locked by a worker that stopped: {count}',
       message:
-        '{count} messages have been locked for more than {minutes} min (the oldest lock is {age} old): the worker that took them died while sending. No worker takes a locked message, and Postal deletes it unsent once its lock is {staleDays} day(s) old (postal.queued_message_lock_stale_days).',
+        'Messages locked for more than {minutes} min: {count}, the oldest lock {age} old. The worker that took them died while sending. No worker takes a locked message, and Postal deletes it unsent once its lock is {staleDays} day(s) old (postal.queued_message_lock_stale_days).',
     },
     'address-elsewhere': {
-      title: '{count} queued messages wait for {ip}, which this host does not have',
-      message: '{count} messages are to be sent from {ip} (ip_addresses id {id}), which is not an address of this host. Only a worker on a host that has it sends them; without one they wait forever.',
+      title: 'Queued messages wait for {ip}, which this host does not have: {count}',
+      message: 'Messages to be sent from {ip} (ip_addresses id {id}): {count}. That is not an address of this host. Only a worker on a host that has it sends them; without one they wait forever.',
     },
     'address-gone': {
-      title: '{count} queued messages wait for an IP address that no longer exists',
-      message: '{count} messages are to be sent from ip_addresses id {id}, which was deleted. A worker takes only messages for an address it has, so no worker ever sends them.',
+      title: 'Queued messages wait for an IP address that no longer exists: {count}',
+      message: 'Messages to be sent from ip_addresses id {id}, which was deleted: {count}. A worker takes only messages for an address it has, so no worker ever sends them.',
     },
     suspended: {
-      title: '{count} queued messages belong to the suspended server {server}',
-      message: 'Postal does not send mail of a suspended server: when a worker reaches these {count} messages it holds them (Held) and removes them from the queue.',
+      title: 'Queued messages of the suspended server {server}: {count}',
+      message: 'Postal does not send mail of a suspended server: when a worker reaches these messages ({count}) it holds them (Held) and removes them from the queue.',
     },
     'far-retry': {
-      title: '{count} queued messages are held back by a retry time far ahead',
-      message: "{count} messages will not be tried for more than {hours} h (the furthest in {furthest}); Postal's own back-off stays under 8 h, so something set these times.",
+      title: 'Queued messages held back by a retry time far ahead: {count}',
+      message: "Messages not to be tried for more than {hours} h: {count}, the furthest in {furthest}. Postal's own back-off stays under 8 h, so something set these times.",
     },
-    'webhooks-ok': { title: '{total} webhook requests queued, none stuck', message: 'No webhook request due for more than {minutes} min waits for a worker, and none is locked for more than {lockMinutes} min.' },
+    'webhooks-ok': { title: 'Webhook requests are moving ({total} queued, none stuck)', message: 'No webhook request due for more than {minutes} min waits for a worker, and none is locked for more than {lockMinutes} min.' },
     'webhooks-stuck': {
-      title: '{count} webhook requests are not being sent',
-      message: '{count} webhook requests that are due have waited more than {minutes} min for a worker ({total} queued, the oldest for {oldest}).',
+      title: 'Webhook requests are not being sent ({count} due for over {minutes} min)',
+      message: 'Webhook requests due for more than {minutes} min that no worker has taken: {count}; queued in all: {total}, the oldest for {oldest}.',
     },
     'webhooks-stale-locks': {
-      title: '{count} webhook requests are locked by a worker that stopped',
-      message: '{count} webhook requests have been locked for more than {minutes} min; no worker takes them while they are locked.',
+      title: 'Webhook requests locked by a worker that stopped: {count}',
+      message: 'Webhook requests locked for more than {minutes} min: {count}. No worker takes them while they are locked.',
     },
   },
   async run(ctx): Promise<Finding[]> {
