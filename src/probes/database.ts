@@ -81,10 +81,14 @@ function cell(value: unknown): string | number | null {
   return String(value);
 }
 
-async function select(settings: DatabaseSettings, { statements, timeoutMs, signal }: SelectRequest): Promise<SelectResult> {
-  for (const sql of statements) assertSelect(sql);
+type Outcome<T> = { ok: true; value: T } | { ok: false; code: DatabaseErrorCode; message: string };
+
+/**
+ * One connection for `work`, within `timeoutMs` for the connect and each statement; `signal` destroys it. Every
+ * path closes it; an error becomes a code and a message without the password.
+ */
+async function withConnection<T>(settings: DatabaseSettings, timeoutMs: number, signal: AbortSignal | undefined, work: (connection: mysql.Connection) => Promise<T>): Promise<Outcome<T>> {
   let connection: mysql.Connection | undefined;
-  let current: string | undefined;
   const cancel = () => connection?.destroy();
   if (signal?.aborted) return { ok: false, code: 'timeout', message: `stopped before connecting to ${endpoint(settings)}: the check ran out of time` };
   signal?.addEventListener('abort', cancel, { once: true });
@@ -100,55 +104,46 @@ async function select(settings: DatabaseSettings, { statements, timeoutMs, signa
       dateStrings: true,
       decimalNumbers: true,
     });
+    // A server that drops the connection later must not take the process down.
     connection.on('error', () => {});
-    const results: DatabaseRow[][] = [];
-    for (const sql of statements) {
-      current = sql;
-      const [rows] = await connection.query<mysql.RowDataPacket[]>({ sql, timeout: timeoutMs });
-      results.push(rows.map((row) => Object.fromEntries(Object.entries(row).map(([name, value]) => [name, cell(value)]))));
-    }
-    return { ok: true, results };
+    return { ok: true, value: await work(connection) };
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };
     const mapped = signal?.aborted ? 'timeout' : (SERVER_ERRORS[code ?? ''] ?? 'other');
     const serverText = scrub(message || code || 'unknown error', settings.password);
-    return { ok: false, code: mapped, message: describe(mapped, settings, timeoutMs, serverText), ...(current ? { statement: current } : {}) };
+    return { ok: false, code: mapped, message: describe(mapped, settings, timeoutMs, serverText) };
   } finally {
     signal?.removeEventListener('abort', cancel);
     if (connection) await connection.end().catch(() => connection?.destroy());
   }
 }
 
-/** Reads Postal's IP pools from main_db with mysql2; every path closes the connection. */
+async function select(settings: DatabaseSettings, { statements, timeoutMs, signal }: SelectRequest): Promise<SelectResult> {
+  for (const sql of statements) assertSelect(sql);
+  let current: string | undefined;
+  const outcome = await withConnection(settings, timeoutMs, signal, async (connection) => {
+    const results: DatabaseRow[][] = [];
+    for (const sql of statements) {
+      current = sql;
+      const [rows] = await connection.query<mysql.RowDataPacket[]>({ sql, timeout: timeoutMs });
+      results.push(rows.map((row) => Object.fromEntries(Object.entries(row).map(([name, value]) => [name, cell(value)]))));
+    }
+    return results;
+  });
+  if (outcome.ok) return { ok: true, results: outcome.value };
+  return { ...outcome, ...(current ? { statement: current } : {}) };
+}
+
+/** Reads Postal's IP pools from main_db with mysql2. */
 export function createDatabaseProbe(): DatabaseProbe {
   return {
     select,
     async ipPools(settings: DatabaseSettings, { timeoutMs, signal }): Promise<PoolQueryResult> {
-      let connection: mysql.Connection | undefined;
-      const cancel = () => connection?.destroy();
-      signal?.addEventListener('abort', cancel, { once: true });
-      try {
-        connection = await mysql.createConnection({
-          host: settings.host,
-          port: settings.port,
-          user: settings.username,
-          password: settings.password ?? undefined,
-          database: settings.database,
-          connectTimeout: timeoutMs,
-        });
-        // A server that drops the connection later must not take the process down.
-        connection.on('error', () => {});
+      const outcome = await withConnection(settings, timeoutMs, signal, async (connection) => {
         const [rows] = await connection.query<mysql.RowDataPacket[]>({ sql: POOL_QUERY, timeout: timeoutMs });
-        return { ok: true, addresses: rows.map(poolAddress) };
-      } catch (error) {
-        const { code, message } = error as { code?: string; message?: string };
-        const mapped = SERVER_ERRORS[code ?? ''] ?? 'other';
-        const serverText = scrub(message || code || 'unknown error', settings.password);
-        return { ok: false, code: mapped, message: describe(mapped, settings, timeoutMs, serverText) };
-      } finally {
-        signal?.removeEventListener('abort', cancel);
-        if (connection) await connection.end().catch(() => connection?.destroy());
-      }
+        return rows.map(poolAddress);
+      });
+      return outcome.ok ? { ok: true, addresses: outcome.value } : outcome;
     },
   };
 }

@@ -9,6 +9,15 @@ import { queueLimits, readQueue, type QueueByAddress, type QueueSummary } from '
 const MESSAGES = 'queued_messages';
 const WEBHOOKS = 'webhook_requests';
 
+/** Locks older than `minutes` released, as Postal's own unlock does (concerns/has_locking.rb unlock). */
+function unlockSql(table: string, minutes: number): string {
+  return `UPDATE ${table} SET locked_by = NULL, locked_at = NULL WHERE locked_at < UTC_TIMESTAMP() - INTERVAL ${minutes} MINUTE;`;
+}
+
+function workerFix(what: string): Finding['fix'] {
+  return { kind: 'restart', summary: `Read why the worker does not take ${what} (postal.containers says whether it runs), then restart Postal`, commands: ['postal logs --tail 100 worker', 'postal restart'] };
+}
+
 /** Postal's worker ignores these when it lists its host's addresses (process_queued_messages_job.rb local_ip?). */
 const IGNORED_BY_POSTAL = /^(127\.|fe80:|::)/i;
 
@@ -97,15 +106,11 @@ export const queueCheck: CheckDefinition = {
         messageId: 'stuck',
         data: { count: waiting, minutes: limits.readyMinutes, longest: spanText(longest), total: summary.total },
         evidence,
-        fix: {
-          kind: 'restart',
-          summary: 'Read why the worker does not take messages (postal.containers says whether it runs), then restart Postal',
-          commands: ['postal logs --tail 100 worker', 'postal restart'],
-        },
+        fix: workerFix('messages'),
       });
     }
     if (summary.staleLocks > 0) {
-      const sql = `UPDATE queued_messages SET locked_by = NULL, locked_at = NULL WHERE locked_at < UTC_TIMESTAMP() - INTERVAL ${limits.lockMinutes} MINUTE;`;
+      const sql = unlockSql(MESSAGES, limits.lockMinutes);
       findings.push({
         target: MESSAGES,
         status: 'warn',
@@ -167,11 +172,11 @@ export const queueCheck: CheckDefinition = {
         messageId: 'webhooks-stuck',
         data: { count: webhooks.waiting, minutes: limits.readyMinutes, total: webhooks.total, oldest: spanText(webhooks.oldestSeconds ?? 0) },
         evidence,
-        fix: { kind: 'restart', summary: 'Read why the worker does not take webhook requests, then restart Postal', commands: ['postal logs --tail 100 worker', 'postal restart'] },
+        fix: workerFix('webhook requests'),
       });
     }
     if (webhooks.staleLocks > 0) {
-      const sql = `UPDATE webhook_requests SET locked_by = NULL, locked_at = NULL WHERE locked_at < UTC_TIMESTAMP() - INTERVAL ${limits.lockMinutes} MINUTE;`;
+      const sql = unlockSql(WEBHOOKS, limits.lockMinutes);
       webhookFindings.push({
         target: WEBHOOKS,
         status: 'warn',

@@ -142,13 +142,14 @@ function toContainer(object: InspectObject): PostalContainer | null {
   const match = COMPOSE_NAME.exec(name);
   const service = labels[COMPOSE_SERVICE_LABEL] ?? match?.[2];
   if (!service) return null;
+  return { name, service, replica: match ? Number(match[3]) : 1, separator: match?.[1] === '_' ? '_' : '-', ...stateOf(object) };
+}
+
+/** What `docker inspect` says of any container: its state, image and environment. */
+function stateOf(object: InspectObject): Omit<PostalContainer, 'name' | 'service' | 'replica' | 'separator'> {
   const state = object.State ?? {};
   return {
-    name,
     id: object.Id ?? '',
-    service,
-    replica: match ? Number(match[3]) : 1,
-    separator: match?.[1] === '_' ? '_' : '-',
     status: state.Status ?? 'unknown',
     running: state.Running === true,
     restarting: state.Restarting === true || state.Status === 'restarting',
@@ -283,21 +284,10 @@ export const installerContainers = defineFact({
     const containers = objects.flatMap((object): InstallerContainer[] => {
       const name = (object.Name ?? '').replace(/^\//, '') as InstallerContainerName;
       if (!names.includes(name)) return [];
-      const state = object.State ?? {};
       return [
         {
           name,
-          id: object.Id ?? '',
-          status: state.Status ?? 'unknown',
-          running: state.Running === true,
-          restarting: state.Restarting === true || state.Status === 'restarting',
-          exitCode: typeof state.ExitCode === 'number' ? state.ExitCode : null,
-          startedAt: dockerTime(state.StartedAt),
-          finishedAt: dockerTime(state.FinishedAt),
-          restartCount: object.RestartCount ?? 0,
-          image: object.Config?.Image ?? '',
-          health: state.Health?.Status ?? null,
-          env: parseEnv(object.Config?.Env),
+          ...stateOf(object),
           mounts: (object.Mounts ?? []).filter((mount) => mount.Source && mount.Destination).map((mount) => ({ source: mount.Source!, destination: mount.Destination! })),
         },
       ];

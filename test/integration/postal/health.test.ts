@@ -1,19 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { createHttpProbe } from '../../../src/probes/http.js';
 import { healthCheck } from '../../../src/checks/postal/health.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { freePort } from '../../support/knot.js';
+import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
 
 /** What Postal's HealthServer answers (app/util/health_server.rb). */
 const METRICS = '# TYPE postal_worker_job_runtime histogram\npostal_worker_job_runtime_bucket{le="1"} 3\n# TYPE postal_worker_errors counter\npostal_worker_errors 0\n';
 
 describe('postal.health against real health servers', () => {
   let worker: Server;
-  let silent: TcpServer;
-  const held: Socket[] = [];
+  let silent: SilentServer;
   const methods: string[] = [];
   let ports: { worker: number; silent: number };
 
@@ -24,15 +23,13 @@ describe('postal.health against real health servers', () => {
       else if (request.url === '/metrics') response.writeHead(200, { 'content-type': 'text/plain' }).end(METRICS);
       else response.writeHead(404).end('Not Found');
     });
-    silent = createTcpServer((socket) => held.push(socket));
+    silent = await startSilentServer();
     await new Promise<void>((resolve) => worker.listen(0, '127.0.0.1', resolve));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    ports = { worker: (worker.address() as { port: number }).port, silent: (silent.address() as { port: number }).port };
+    ports = { worker: (worker.address() as { port: number }).port, silent: silent.port };
   });
   after(async () => {
-    for (const socket of held) socket.destroy();
     await new Promise<void>((resolve) => worker.close(() => resolve()));
-    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    await silent.close();
   });
 
   const run = (workerPort: number, smtpPort: number, options: { offline?: boolean; timeoutMs?: number } = {}) =>

@@ -1,6 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
 import { createDatabaseProbe } from '../../../src/probes/database.js';
 import { queueCheck } from '../../../src/checks/postal/queue.js';
 import { schedulerCheck } from '../../../src/checks/postal/scheduler.js';
@@ -14,6 +13,7 @@ import { mariadbMissing, startMariaDb, type MariaDb } from '../../support/mariad
 import { POSTAL_MAIN_TABLES, POSTAL_QUEUE_TABLES, POSTAL_TASKS } from '../../support/postal-schema.js';
 import { POSTAL_POOL_TABLES } from '../../support/mariadb.js';
 import { hostWith } from '../../support/sending.js';
+import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
 
 const PASSWORD = 'Qu3ue-s3cret!pw';
 /** This host's public address; pool address 1 is on it, address 2 is on another host, id 99 was deleted. */
@@ -287,12 +287,10 @@ describe("Postal's queue and scheduler in a real MariaDB", { skip: missing ?? fa
         { target: 'main_db', status: 'fail', messageId: 'unreachable' },
         { target: 'message_db', status: 'fail', messageId: 'unreachable' },
       ]);
-      const held: Socket[] = [];
-      const silent = createServer((socket) => held.push(socket));
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const silent = await startSilentServer();
       try {
         const started = performance.now();
-        const results = await databases('postal', 'postal', (silent.address() as { port: number }).port, { timeoutMs: 300 });
+        const results = await databases('postal', 'postal', silent.port, { timeoutMs: 300 });
         assert.deepEqual(brief(results), [
           { target: 'main_db', status: 'unknown', messageId: 'unreachable' },
           { target: 'message_db', status: 'unknown', messageId: 'unreachable' },
@@ -300,8 +298,7 @@ describe("Postal's queue and scheduler in a real MariaDB", { skip: missing ?? fa
         assert.ok(performance.now() - started < 1500);
         assert.doesNotMatch(JSON.stringify(results), /Qu3ue-s3cret/);
       } finally {
-        for (const socket of held) socket.destroy();
-        await new Promise<void>((resolve) => silent.close(() => resolve()));
+        await silent.close();
       }
     });
   });
@@ -318,23 +315,14 @@ describe("Postal's queue and scheduler in a real MariaDB", { skip: missing ?? fa
 });
 
 describe('queue checks against a database server that never answers', () => {
-  let silent: Server;
-  let port: number;
-  const accepted: Socket[] = [];
-  before(async () => {
-    silent = createServer((socket) => accepted.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    port = (silent.address() as { port: number }).port;
-  });
-  after(() => {
-    for (const socket of accepted) socket.destroy();
-    return new Promise<void>((resolve) => silent.close(() => resolve()));
-  });
+  let silent: SilentServer;
+  before(async () => (silent = await startSilentServer()));
+  after(() => silent.close());
 
   for (const check of [queueCheck, schedulerCheck]) {
     it(`${check.id} is unknown within --timeout`, async () => {
       const started = performance.now();
-      const results = await runCheck(check, { yaml: config(port), probes: { database: createDatabaseProbe(), host: HOST }, options: { timeoutMs: 300 } });
+      const results = await runCheck(check, { yaml: config(silent.port), probes: { database: createDatabaseProbe(), host: HOST }, options: { timeoutMs: 300 } });
       const elapsed = performance.now() - started;
       assert.deepEqual(brief(results), [{ target: null, status: 'unknown', messageId: 'db-error' }]);
       assert.match(results[0].message, /no answer from 127\.0\.0\.1:\d+ \(user postal\) within 300 ms/);

@@ -2,12 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createHttpProbe } from '../../../src/probes/http.js';
 import { webHttpsCheck } from '../../../src/checks/web/https.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { makePki, type PkiFile, type TestPki } from '../../support/pki.js';
 import { hostWith } from '../../support/sending.js';
+import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
 
 const missing = process.getuid?.() === 0 ? null : 'the web checks try ports 443 and 80, which only root may listen on (CI runs as root)';
 if (missing) console.log(`# skipping the HTTPS server tests: ${missing}`);
@@ -38,10 +38,10 @@ const SITES: Record<string, Site> = {
 
 describe('web.https against real HTTPS servers', { skip: missing ?? false }, () => {
   let pki: TestPki;
-  const servers: Array<HttpServer | Server> = [];
-  const sockets: Socket[] = [];
+  const servers: HttpServer[] = [];
+  const silent: SilentServer[] = [];
 
-  const listen = (server: HttpServer | Server, address: string, port: number) =>
+  const listen = (server: HttpServer, address: string, port: number) =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, address, () => resolve());
@@ -58,8 +58,7 @@ describe('web.https against real HTTPS servers', { skip: missing ?? false }, () 
         await listen(https, site.address, 443);
       }
       if (site.hang) {
-        const silent = createTcpServer((socket) => sockets.push(socket));
-        await listen(silent, site.address, 443);
+        silent.push(await startSilentServer(site.address, 443));
       }
       if (site.http) {
         const plain = createHttpServer((request, response) => {
@@ -71,7 +70,7 @@ describe('web.https against real HTTPS servers', { skip: missing ?? false }, () 
     }
   });
   after(async () => {
-    for (const socket of sockets) socket.destroy();
+    await Promise.all(silent.map((server) => server.close()));
     await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     pki?.cleanup();
   });
