@@ -19,15 +19,21 @@ import { smtpHostnameCheck } from './dns/smtp-hostname.js';
 import { spfCheck } from './dns/spf.js';
 import { trackDomainCheck } from './dns/track-domain.js';
 import { webHostnameCheck } from './dns/web-hostname.js';
+import { diskCheck } from './host/disk.js';
 import { altPorts } from './network/alt-ports.js';
+import { internalPortsCheck } from './network/internal-ports.js';
 import { outbound25 } from './network/outbound-25.js';
 import { poolIpsBoundCheck } from './network/pool-ips-bound.js';
 import { smtpListen } from './network/smtp-listen.js';
 import { smtpRelaysCheck } from './network/smtp-relays.js';
 import { postalContainersCheck } from './postal/containers.js';
+import { databasesCheck } from './postal/databases.js';
+import { healthCheck } from './postal/health.js';
 import { postalHeloHostnameCheck } from './postal/helo-hostname.js';
 import { ipPoolsCheck } from './postal/ip-pools.js';
+import { queueCheck } from './postal/queue.js';
 import { postalRestartNeededCheck } from './postal/restart-needed.js';
+import { schedulerCheck } from './postal/scheduler.js';
 import { signingKeyCheck } from './postal/signing-key.js';
 import { postalVersionCheck } from './postal/version.js';
 import { tlsChain } from './tls/chain.js';
@@ -36,6 +42,7 @@ import { tlsExpiry } from './tls/expiry.js';
 import { tlsFilesCheck } from './tls/files.js';
 import { tlsLive } from './tls/live.js';
 import { tlsSan } from './tls/san.js';
+import { webHttpsCheck } from './web/https.js';
 
 /** Every check module, in file order; core/catalogue.ts puts them in report order. */
 export const CHECK_MODULES: readonly CheckDefinition[] = [
@@ -58,15 +65,21 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   spfCheck,
   trackDomainCheck,
   webHostnameCheck,
+  diskCheck,
   altPorts,
+  internalPortsCheck,
   outbound25,
   poolIpsBoundCheck,
   smtpListen,
   smtpRelaysCheck,
   postalContainersCheck,
+  databasesCheck,
+  healthCheck,
   postalHeloHostnameCheck,
   ipPoolsCheck,
+  queueCheck,
   postalRestartNeededCheck,
+  schedulerCheck,
   signingKeyCheck,
   postalVersionCheck,
   tlsChain,
@@ -75,4 +88,5 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   tlsFilesCheck,
   tlsLive,
   tlsSan,
+  webHttpsCheck,
 ];

@@ -58,5 +58,6 @@ export function runOptionsFrom(flags: RunFlags, io: Pick<Io, 'cwd' | 'env'>): Ru
     maxInFlight: flags.concurrency,
     deadlineMs: flags.deadline,
     hostRoot: flags.hostRoot,
+    thresholds: flags.threshold,
   };
 }

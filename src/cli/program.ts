@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { DEFAULT_CONFIG_PATH, DEFAULT_IN_FLIGHT } from '../core/options.js';
 import { FAIL_ON_LEVELS, type FailOn } from '../core/exit-code.js';
 import { FORMATS, type Format } from '../reporters/formats.js';
+import { isThresholdName, THRESHOLDS } from '../core/thresholds.js';
 
 /** What every command hands back to main: the text for stdout (and stderr) and the exit code. */
 export interface CommandOutcome {
@@ -35,6 +36,7 @@ export interface RunFlags {
   quiet: boolean;
   verbose: boolean;
   hostRoot: string;
+  threshold: Record<string, number>;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -68,6 +70,14 @@ function milliseconds(flag: string) {
     }
     return Number(value);
   };
+}
+
+/** `--threshold name=value`: a known limit (core/thresholds.ts) and a non-negative number. */
+function thresholdSetting(value: string, previous: Record<string, number>): Record<string, number> {
+  const match = /^([a-z0-9.-]+)=(\d+(?:\.\d+)?)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError(`"${value}" is not name=number`);
+  if (!isThresholdName(match[1])) throw new InvalidArgumentError(`no threshold "${match[1]}" (there are: ${Object.keys(THRESHOLDS).join(', ')})`);
+  return { ...previous, [match[1]]: Number(match[2]) };
 }
 
 function ipAddress(value: string, previous: string[]): string[] {
@@ -116,7 +126,8 @@ function addRunOptions(command: Command, format: Format | null): Command {
     .option('--no-color', 'no colour')
     .option('-q, --quiet', 'only the problems; nothing on the terminal when writing to a file', false)
     .option('-v, --verbose', 'show passing details and evidence', false)
-    .option('--host-root <dir>', 'prefix for every host path read', '/');
+    .option('--host-root <dir>', 'prefix for every host path read', '/')
+    .option('--threshold <name=value>', 'change a limit a check judges by, e.g. queue.ready-minutes=60 (repeatable)', thresholdSetting, {});
 }
 
 export interface CommandHandlers {

@@ -25,6 +25,7 @@ export function defaultRunOptions(): RunOptions {
     deadlineMs: 60000,
     hostRoot: '/',
     concurrency: 16,
+    thresholds: {},
     maxInFlight: DEFAULT_IN_FLIGHT,
   };
 }

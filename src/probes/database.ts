@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import type { DatabaseErrorCode, DatabaseProbe, DatabaseSettings, PoolAddress, PoolQueryResult } from './types.js';
+import type { DatabaseErrorCode, DatabaseProbe, DatabaseRow, DatabaseSettings, PoolAddress, PoolQueryResult, SelectRequest, SelectResult } from './types.js';
 
 /** Postal's pools and their addresses (db/schema.rb), in a stable order so reports diff cleanly. */
 export const POOL_QUERY =
@@ -28,17 +28,18 @@ function scrub(text: string, password: string | null): string {
 
 function describe(code: DatabaseErrorCode, settings: DatabaseSettings, timeoutMs: number, serverText: string): string {
   const where = `${endpoint(settings)} (user ${settings.username})`;
+  const section = settings.section ?? 'main_db';
   switch (code) {
     case 'refused':
       return `nothing accepts connections at ${where}: the database server is down or listens elsewhere`;
     case 'timeout':
       return `no answer from ${where} within ${timeoutMs} ms`;
     case 'access-denied':
-      return `${where} denied access: main_db.username or main_db.password is wrong, or the user lacks rights on "${settings.database}"`;
+      return `${where} denied access: ${section}.username or ${section}.password is wrong${settings.database ? `, or the user lacks rights on "${settings.database}"` : ''}`;
     case 'unknown-database':
       return `${where} has no database "${settings.database}"`;
     case 'missing-table':
-      return `database "${settings.database}" at ${where} has no Postal tables (${serverText})`;
+      return `database "${settings.database}" at ${where} lacks a table Postal has (${serverText})`;
     case 'other':
       return `${where}: ${serverText}`;
   }
@@ -62,35 +63,88 @@ function poolAddress(row: mysql.RowDataPacket): PoolAddress {
   };
 }
 
-/** Reads Postal's IP pools from main_db with mysql2; every path closes the connection. */
+/**
+ * Statements the select method refuses: anything but one SELECT, and the SELECT forms that write or lock
+ * (INTO OUTFILE/DUMPFILE/@variable, FOR UPDATE, LOCK IN SHARE MODE). One statement per string: no `;`.
+ */
+const WRITING_SELECT = /;|\bINTO\s+(OUTFILE|DUMPFILE|@)|\bFOR\s+UPDATE\b|\bLOCK\s+IN\s+SHARE\s+MODE\b/i;
+
+/** Refuses a statement that is not a plain SELECT: the doctor never writes to Postal's databases. */
+export function assertSelect(sql: string): void {
+  if (!/^\s*SELECT\s/i.test(sql) || WRITING_SELECT.test(sql)) throw new Error(`refused to send a statement that is not a plain SELECT: ${sql.trim().split('\n')[0]}`);
+}
+
+function cell(value: unknown): string | number | null {
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (typeof value === 'number' || typeof value === 'string') return value;
+  if (typeof value === 'bigint') return Number(value);
+  return String(value);
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; code: DatabaseErrorCode; message: string };
+
+/**
+ * One connection for `work`, within `timeoutMs` for the connect and each statement; `signal` destroys it. Every
+ * path closes it; an error becomes a code and a message without the password.
+ */
+async function withConnection<T>(settings: DatabaseSettings, timeoutMs: number, signal: AbortSignal | undefined, work: (connection: mysql.Connection) => Promise<T>): Promise<Outcome<T>> {
+  let connection: mysql.Connection | undefined;
+  const cancel = () => connection?.destroy();
+  if (signal?.aborted) return { ok: false, code: 'timeout', message: `stopped before connecting to ${endpoint(settings)}: the check ran out of time` };
+  signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    connection = await mysql.createConnection({
+      host: settings.host,
+      port: settings.port,
+      user: settings.username,
+      password: settings.password ?? undefined,
+      database: settings.database || undefined,
+      connectTimeout: timeoutMs,
+      // Times as the server wrote them and sums as numbers: the checks compute ages in SQL.
+      dateStrings: true,
+      decimalNumbers: true,
+    });
+    // A server that drops the connection later must not take the process down.
+    connection.on('error', () => {});
+    return { ok: true, value: await work(connection) };
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    const mapped = signal?.aborted ? 'timeout' : (SERVER_ERRORS[code ?? ''] ?? 'other');
+    const serverText = scrub(message || code || 'unknown error', settings.password);
+    return { ok: false, code: mapped, message: describe(mapped, settings, timeoutMs, serverText) };
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+    if (connection) await connection.end().catch(() => connection?.destroy());
+  }
+}
+
+async function select(settings: DatabaseSettings, { statements, timeoutMs, signal }: SelectRequest): Promise<SelectResult> {
+  for (const sql of statements) assertSelect(sql);
+  let current: string | undefined;
+  const outcome = await withConnection(settings, timeoutMs, signal, async (connection) => {
+    const results: DatabaseRow[][] = [];
+    for (const sql of statements) {
+      current = sql;
+      const [rows] = await connection.query<mysql.RowDataPacket[]>({ sql, timeout: timeoutMs });
+      results.push(rows.map((row) => Object.fromEntries(Object.entries(row).map(([name, value]) => [name, cell(value)]))));
+    }
+    return results;
+  });
+  if (outcome.ok) return { ok: true, results: outcome.value };
+  return { ...outcome, ...(current ? { statement: current } : {}) };
+}
+
+/** Reads Postal's IP pools from main_db with mysql2. */
 export function createDatabaseProbe(): DatabaseProbe {
   return {
+    select,
     async ipPools(settings: DatabaseSettings, { timeoutMs, signal }): Promise<PoolQueryResult> {
-      let connection: mysql.Connection | undefined;
-      const cancel = () => connection?.destroy();
-      signal?.addEventListener('abort', cancel, { once: true });
-      try {
-        connection = await mysql.createConnection({
-          host: settings.host,
-          port: settings.port,
-          user: settings.username,
-          password: settings.password ?? undefined,
-          database: settings.database,
-          connectTimeout: timeoutMs,
-        });
-        // A server that drops the connection later must not take the process down.
-        connection.on('error', () => {});
+      const outcome = await withConnection(settings, timeoutMs, signal, async (connection) => {
         const [rows] = await connection.query<mysql.RowDataPacket[]>({ sql: POOL_QUERY, timeout: timeoutMs });
-        return { ok: true, addresses: rows.map(poolAddress) };
-      } catch (error) {
-        const { code, message } = error as { code?: string; message?: string };
-        const mapped = SERVER_ERRORS[code ?? ''] ?? 'other';
-        const serverText = scrub(message || code || 'unknown error', settings.password);
-        return { ok: false, code: mapped, message: describe(mapped, settings, timeoutMs, serverText) };
-      } finally {
-        signal?.removeEventListener('abort', cancel);
-        if (connection) await connection.end().catch(() => connection?.destroy());
-      }
+        return rows.map(poolAddress);
+      });
+      return outcome.ok ? { ok: true, addresses: outcome.value } : outcome;
     },
   };
 }

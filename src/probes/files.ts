@@ -1,6 +1,6 @@
-import { open, stat } from 'node:fs/promises';
+import { open, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FileErrorCode, FileInfo, FileProbe, FileResult } from './types.js';
+import type { FileErrorCode, FileInfo, FileProbe, FileResult, FilesystemUsage } from './types.js';
 
 const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -29,6 +29,17 @@ export function createFileProbe(hostRoot: string): FileProbe {
         return {
           ok: true,
           value: { path, isFile: info.isFile(), isDirectory: info.isDirectory(), size: info.size, mode: info.mode, uid: info.uid, gid: info.gid, mtime: info.mtime },
+        };
+      } catch (error) {
+        return failure(error);
+      }
+    },
+    async statfs(path: string): Promise<FileResult<FilesystemUsage>> {
+      try {
+        const [info, usage] = await Promise.all([stat(onHost(path)), statfs(onHost(path))]);
+        return {
+          ok: true,
+          value: { path, device: info.dev, sizeBytes: usage.blocks * usage.bsize, availableBytes: usage.bavail * usage.bsize, inodes: usage.files, freeInodes: usage.ffree },
         };
       } catch (error) {
         return failure(error);

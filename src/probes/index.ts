@@ -36,6 +36,7 @@ export function createProbes(options: RunOptions): Probes {
     dns: lazily(async () => (await import('./dns.js')).createDnsProbe(options)),
     tcp: throttled(lazily(async () => (await import('./tcp.js')).createTcpProbe()), connections),
     smtp: throttled(lazily(async () => (await import('./smtp.js')).createSmtpProbe()), connections),
+    http: throttled(lazily(async () => (await import('./http.js')).createHttpProbe()), connections),
     database: lazily(async () => (await import('./database.js')).createDatabaseProbe()),
     trust: lazily(async () => (await import('./trust.js')).createTrustProbe()),
     files: createFileProbe(options.hostRoot),

@@ -1,8 +1,8 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
-import { connect as connectTls, createSecureContext, type DetailedPeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
-import { X509Certificate } from 'node:crypto';
+import { connect as connectTls, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import type { SmtpPhase, SmtpProbe, SmtpSession } from './types.js';
 import { isNodeStore } from './trust.js';
+import { peerChain } from './peer-chain.js';
 
 export interface SmtpLimits {
   /** Longest reply line accepted, in bytes. */
@@ -115,19 +115,6 @@ class ReplyReader {
     this.stream.off('data', this.onData);
     return this.buffer.length > 0 || this.lines.length > 0;
   }
-}
-
-/** The peer's chain, leaf first, from one `getPeerCertificate(true)` call (Node 20 returns `{}` on a second look). */
-function peerChain(socket: TLSSocket): string[] {
-  const seen = new Set<string>();
-  const chain: string[] = [];
-  let current: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-  while (current?.raw && !seen.has(current.fingerprint256)) {
-    seen.add(current.fingerprint256);
-    chain.push(new X509Certificate(current.raw).toString());
-    current = current.issuerCertificate;
-  }
-  return chain;
 }
 
 function errorCode(error: unknown): string {

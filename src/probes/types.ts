@@ -84,6 +84,37 @@ export interface SmtpProbe {
   }): Promise<SmtpSession>;
 }
 
+export interface HttpResponse {
+  url: string;
+  /** The address connected to instead of resolving the URL's host, when one was given. */
+  address: string | null;
+  /** The status code, or null when no response came. */
+  status: number | null;
+  /** The Location header of a redirect (not followed). */
+  location: string | null;
+  /** The start of the body (up to the probe's limit), as text. */
+  body: string;
+  tls: null | {
+    protocol: string | null;
+    /** The chain verifies against the roots given (or Node's store); names are not judged here. */
+    authorized: boolean;
+    authorizationError: string | null;
+    /** PEM blocks of the chain the server sent, leaf first. */
+    chainPem: string[];
+  };
+  /** Why no response came: ECONNREFUSED, ETIMEDOUT, a TLS error code … */
+  failure: null | { code: string; message: string };
+  ms: number;
+}
+
+export interface HttpProbe {
+  /**
+   * One GET (never another method), redirects not followed. `address`: connect there instead of resolving the
+   * host (the Host header and SNI still name the host). `ca`: the roots `authorized` is judged against.
+   */
+  get(target: { url: string; address?: string; ca?: string[]; timeoutMs: number; signal?: AbortSignal }): Promise<HttpResponse>;
+}
+
 export interface TrustProbe {
   /**
    * PEM certificates of the roots a remote mail server is expected to trust: Node's bundled
@@ -107,10 +138,22 @@ export interface FileInfo {
 
 export type FileResult<T> = { ok: true; value: T } | { ok: false; code: FileErrorCode; message: string };
 
+/** The filesystem a path is on (statfs), in bytes and inodes; `device` tells filesystems apart. */
+export interface FilesystemUsage {
+  path: string;
+  device: number;
+  sizeBytes: number;
+  /** Free for ordinary users (f_bavail): what Postal and MariaDB can still write. */
+  availableBytes: number;
+  inodes: number;
+  freeInodes: number;
+}
+
 export interface FileProbe {
   /** Paths are host paths; the probe prefixes `--host-root`. */
   stat(path: string): Promise<FileResult<FileInfo>>;
   read(path: string, maxBytes?: number): Promise<FileResult<Buffer>>;
+  statfs(path: string): Promise<FileResult<FilesystemUsage>>;
 }
 
 export interface CommandRun {
@@ -130,7 +173,10 @@ export interface DatabaseSettings {
   port: number;
   username: string;
   password: string | null;
+  /** Empty to connect without choosing a database (message_db has one database per mail server). */
   database: string;
+  /** The postal.yml section these settings come from, for error messages; main_db when absent. */
+  section?: 'main_db' | 'message_db';
 }
 
 export interface PoolAddress {
@@ -147,9 +193,28 @@ export type PoolQueryResult =
   | { ok: true; addresses: PoolAddress[] }
   | { ok: false; code: DatabaseErrorCode; message: string };
 
+/** One row of a SELECT, by column alias; numbers and strings as the server sent them, NULL as null. */
+export type DatabaseRow = Record<string, string | number | null>;
+
+export type SelectResult =
+  | { ok: true; results: DatabaseRow[][] }
+  | { ok: false; code: DatabaseErrorCode; message: string; statement?: string };
+
+export interface SelectRequest {
+  /** SELECT statements, run in order on one connection; anything else is refused before connecting. */
+  statements: string[];
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
 export interface DatabaseProbe {
   /** Reads Postal's ip_pools joined with ip_addresses. Error messages never contain the password. */
   ipPools(settings: DatabaseSettings, options: { timeoutMs: number; signal?: AbortSignal }): Promise<PoolQueryResult>;
+  /**
+   * Runs read-only statements (SELECT only, enforced) and returns their rows. Checks aggregate in SQL, so
+   * results stay small. Error messages never contain the password.
+   */
+  select(settings: DatabaseSettings, request: SelectRequest): Promise<SelectResult>;
 }
 
 export interface HostAddress {
@@ -167,6 +232,7 @@ export interface Probes {
   dns: DnsProbe;
   tcp: TcpProbe;
   smtp: SmtpProbe;
+  http: HttpProbe;
   files: FileProbe;
   commands: CommandProbe;
   database: DatabaseProbe;

@@ -27,9 +27,11 @@ export interface RunFailure {
 
 export const GROUP_HEADINGS: Record<Group, string> = {
   config: 'Config',
+  host: 'Host',
   network: 'Network',
   dns: 'DNS',
   tls: 'TLS',
+  web: 'Web interface',
   postal: 'Postal',
 };
 

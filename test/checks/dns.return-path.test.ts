@@ -19,6 +19,7 @@ const otherDkim = dkimRecordFor(generateKeyPairSync('rsa', { modulusLength: 1024
 function filesWith(contents: Record<string, string>): Probes['files'] {
   return {
     stat: async () => ({ ok: false, code: 'ENOENT', message: 'not faked' }),
+    statfs: async () => ({ ok: false, code: 'ENOENT', message: 'not faked' }),
     read: async (path) => (path in contents ? { ok: true, value: Buffer.from(contents[path]) } : { ok: false, code: 'ENOENT', message: `${path}: no such file` }),
   };
 }

@@ -11,6 +11,7 @@ import { runCheck, testConfig } from '../support/check-tester.js';
 import { fakeDns } from '../support/fakes.js';
 import { restorePath, useDockerScenario } from '../support/docker.js';
 import { makeHostRoot } from '../support/host-root.js';
+import { poolsDb } from '../support/sending.js';
 
 const CONFIG = '/opt/postal/config/postal.yml';
 const skip = fixturesMissing ?? false;
@@ -46,7 +47,7 @@ async function explain(testCase: Case): Promise<Result> {
   };
   if (testCase.pools) {
     const pools = testCase.pools;
-    probes.database = { ipPools: async () => pools };
+    probes.database = poolsDb(pools);
   }
   try {
     const results = await runCheck(postalHeloHostnameCheck, { config: testConfig(testCase.yaml, CONFIG), options: { hostRoot: host.root }, probes });

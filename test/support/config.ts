@@ -56,6 +56,9 @@ export function fakeFiles(table: Record<string, FakeFile | 'error'>): FileProbe 
     async read(path: string): Promise<FileResult<Buffer>> {
       throw new Error(`files.read(${path}) was used but not faked`);
     },
+    async statfs(path: string): Promise<never> {
+      throw new Error(`files.statfs(${path}) was used but not faked`);
+    },
   };
 }
 

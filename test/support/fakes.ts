@@ -14,6 +14,7 @@ export function fakeProbes(overrides: Partial<Probes> = {}): Probes {
     dns: unfaked('dns'),
     tcp: unfaked('tcp'),
     smtp: unfaked('smtp'),
+    http: unfaked('http'),
     files: unfaked('files'),
     commands: unfaked('commands'),
     database: unfaked('database'),

@@ -10,6 +10,7 @@ export function installedVersion(version: string | null): Pick<Probes, 'files' |
   const compose = version === null ? null : `services:\n  smtp:\n    image: ghcr.io/postalserver/postal:${version}\n  worker:\n    image: ghcr.io/postalserver/postal:${version}\n`;
   const files: FileProbe = {
     stat: async () => ({ ok: false, code: 'ENOENT', message: 'no such file' }),
+    statfs: async () => ({ ok: false, code: 'ENOENT', message: 'no such file' }),
     read: async (path) => (path === COMPOSE_FILE && compose !== null ? { ok: true, value: Buffer.from(compose) } : { ok: false, code: 'ENOENT', message: 'no such file' }),
   };
   return { files, commands: fakeCommands({}) };

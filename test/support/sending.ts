@@ -10,13 +10,16 @@ export function hostWith(...addresses: string[]): Probes['host'] {
   return { addresses: async () => list };
 }
 
-/** A database probe that returns these pool rows, or this error. */
-export function poolsDb(result: PoolAddress[] | Extract<PoolQueryResult, { ok: false }>): Probes['database'] & { calls: number } {
+/** A database probe that returns these pool rows, or this error; any other query is a test bug. */
+export function poolsDb(result: PoolAddress[] | PoolQueryResult): Probes['database'] & { calls: number } {
   const probe = {
     calls: 0,
     async ipPools(): Promise<PoolQueryResult> {
       probe.calls++;
       return Array.isArray(result) ? { ok: true, addresses: result } : result;
+    },
+    async select(): Promise<never> {
+      throw new Error('probe database.select was used but not faked');
     },
   };
   return probe;

@@ -1,7 +1,7 @@
 import type { CheckContext, CheckDefinition, Finding } from '../../core/types.js';
 import { containerLog } from '../../knowledge/postal/container-logs.js';
 import { sh } from '../../util/shell.js';
-import { containerNameFor, containersOf, postalContainers, REQUIRED_SERVICES, serviceRank, type PostalContainer } from '../../knowledge/postal/containers.js';
+import { containerNameFor, containersOf, INSTALLER_CONTAINERS, installerContainers, postalContainers, REQUIRED_SERVICES, serviceRank, type PostalContainer } from '../../knowledge/postal/containers.js';
 
 /** Restarts by Docker's restart policy since the container was last started by hand; more means it keeps crashing. */
 const RESTART_COUNT_WARNING = 3;
@@ -12,6 +12,7 @@ const ROLE: Record<string, string> = {
   worker: 'the worker that sends outbound mail and processes the queue',
   cron: 'scheduled tasks (Postal 2)',
   requeuer: 'the requeuer (Postal 2)',
+  ...INSTALLER_CONTAINERS,
 };
 
 function roleOf(service: string): string {
@@ -97,7 +98,7 @@ export const postalContainersCheck: CheckDefinition = {
   id: 'postal.containers',
   group: 'postal',
   order: 20,
-  title: 'Postal web, smtp and worker containers are running',
+  title: 'Postal web, smtp and worker containers (and the installer\'s database and proxy) are running',
   targets: 'container',
   probes: ['commands'],
   network: false,
@@ -122,6 +123,8 @@ export const postalContainersCheck: CheckDefinition = {
   async run(ctx) {
     const fact = await postalContainers(ctx);
     if (!fact.ok) return [{ target: null, status: 'unknown', messageId: 'no-docker', data: { reason: fact.reason }, evidence: fact.evidence }];
+    const installer = await installerContainers(ctx);
+    const installed = installer.ok ? await Promise.all(installer.containers.map((container) => judge(ctx, { ...container, service: container.name, replica: 1, separator: '-' }))) : [];
     const services = [...new Set<string>([...REQUIRED_SERVICES, ...fact.containers.map((container) => container.service)])].sort((a, b) => serviceRank(a) - serviceRank(b));
     const findings = await Promise.all(services.map(async (service): Promise<Finding[]> => {
       const members = containersOf(fact.containers, service);
@@ -138,6 +141,6 @@ export const postalContainersCheck: CheckDefinition = {
         },
       ];
     }));
-    return findings.flat();
+    return [...findings.flat(), ...installed];
   },
 };

@@ -149,13 +149,14 @@ function toContainer(object: InspectObject): PostalContainer | null {
   const match = COMPOSE_NAME.exec(name);
   const service = labels[COMPOSE_SERVICE_LABEL] ?? match?.[2];
   if (!service) return null;
+  return { name, service, replica: match ? Number(match[3]) : 1, separator: match?.[1] === '_' ? '_' : '-', ...stateOf(object) };
+}
+
+/** What `docker inspect` says of any container: its state, image and environment. */
+function stateOf(object: InspectObject): Omit<PostalContainer, 'name' | 'service' | 'replica' | 'separator'> {
   const state = object.State ?? {};
   return {
-    name,
     id: object.Id ?? '',
-    service,
-    replica: match ? Number(match[3]) : 1,
-    separator: match?.[1] === '_' ? '_' : '-',
     status: state.Status ?? 'unknown',
     running: state.Running === true,
     restarting: state.Restarting === true || state.Status === 'restarting',
@@ -253,3 +254,51 @@ export function sharedEnvironment(containers: readonly PostalContainer[]): Recor
   const [first, ...rest] = postal;
   return Object.fromEntries(Object.entries(first.env).filter(([name, value]) => rest.every((container) => container.env[name] === value)));
 }
+
+/** Containers Postal's installation guide starts by name, outside the compose project (docs: "Prerequisites", "Installation"). */
+export const INSTALLER_CONTAINERS = { 'postal-mariadb': 'the MariaDB database server', 'postal-caddy': 'the Caddy proxy that serves the web interface over HTTPS' } as const;
+export type InstallerContainerName = keyof typeof INSTALLER_CONTAINERS;
+
+export interface InstallerContainer extends Omit<PostalContainer, 'service' | 'replica' | 'separator'> {
+  name: InstallerContainerName;
+  /** Host directories and volumes mounted into the container: `source` on the host, `destination` inside. */
+  mounts: Array<{ source: string; destination: string }>;
+}
+
+/**
+ * The installer's postal-mariadb and postal-caddy containers, when they exist (an installation may use its own
+ * database server and proxy). Absent containers are simply not in the list; Docker problems are a reason.
+ */
+export const installerContainers = defineFact({
+  name: 'installer containers',
+  probes: ['commands'],
+  async compute(ctx): Promise<{ ok: true; containers: InstallerContainer[] } | { ok: false; problem: DockerProblem; reason: string }> {
+    const names = Object.keys(INSTALLER_CONTAINERS) as InstallerContainerName[];
+    const timeoutMs = ctx.options.timeoutMs;
+    // inspect prints the containers that exist and exits 1 when one of them does not.
+    const inspect = await ctx.probes.commands.run('docker', ['inspect', ...names], { timeoutMs });
+    let objects: Array<InspectObject & { Mounts?: Array<{ Source?: string; Destination?: string }> }>;
+    try {
+      objects = JSON.parse(inspect.stdout || 'null') ?? [];
+      if (!Array.isArray(objects)) throw new Error('not a list');
+    } catch {
+      return { ok: false, ...(dockerFailure(inspect, timeoutMs) ?? { problem: 'error', reason: 'docker inspect printed something that is not a JSON array' }) };
+    }
+    if (objects.length === 0 && !/no such (object|container)/i.test(inspect.stderr)) {
+      const failure = dockerFailure(inspect, timeoutMs);
+      if (failure) return { ok: false, ...failure };
+    }
+    const containers = objects.flatMap((object): InstallerContainer[] => {
+      const name = (object.Name ?? '').replace(/^\//, '') as InstallerContainerName;
+      if (!names.includes(name)) return [];
+      return [
+        {
+          name,
+          ...stateOf(object),
+          mounts: (object.Mounts ?? []).filter((mount) => mount.Source && mount.Destination).map((mount) => ({ source: mount.Source!, destination: mount.Destination! })),
+        },
+      ];
+    });
+    return { ok: true, containers };
+  },
+});

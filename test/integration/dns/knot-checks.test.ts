@@ -74,6 +74,7 @@ const ZONES = {
 const files: Probes['files'] = {
   stat: async () => ({ ok: false, code: 'ENOENT', message: 'absent' }),
   read: async () => ({ ok: false, code: 'ENOENT', message: 'absent' }),
+  statfs: async () => ({ ok: false, code: 'ENOENT', message: 'absent' }),
 };
 
 function find(results: Result[], check: string, target: string | null): { status: string; messageId: string } | undefined {

@@ -27,6 +27,7 @@ dns:
 
 const files: Probes['files'] = {
   stat: async () => ({ ok: false, code: 'ENOENT', message: 'absent' }),
+  statfs: async () => ({ ok: false, code: 'ENOENT', message: 'absent' }),
   read: async () => ({ ok: false, code: 'ENOENT', message: 'absent' }),
 };
 

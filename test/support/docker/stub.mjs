@@ -136,6 +136,7 @@ const SCENARIOS = {
   running: () => [...standard(), ...NEIGHBOURS],
   scaled: () => [...standard(), container('worker', 2), ...NEIGHBOURS],
   'smtp-restarting': () => [...standard({ smtp: { status: 'restarting', restartCount: 14, exitCode: 1, finishedAt: '2026-11-27T10:59:58.5Z' } }), ...NEIGHBOURS],
+  'mariadb-stopped': () => [...standard(), container('mariadb', 1, { name: 'postal-mariadb', labels: {}, status: 'exited', exitCode: 137 })],
   'worker-missing': () => standard().filter((entry) => !entry.name.includes('worker')),
   'config-changed': () => standard({ worker: { startedAt: '2026-11-20T08:00:01.5Z' } }),
   'env-helo': () =>

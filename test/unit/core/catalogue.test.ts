@@ -10,11 +10,14 @@ import { UsageError } from '../../../src/util/errors.js';
 /** The permanent ids, in report order. An id may be added; none may be renamed or removed. */
 const PERMANENT_IDS = [
   'config.syntax', 'config.unknown-keys', 'config.hostnames', 'config.secrets', 'config.paths', 'config.app-smtp', 'config.env-overrides',
-  'network.outbound-25', 'network.smtp-listen', 'network.alt-ports', 'network.pool-ips-bound',
+  'host.disk',
+  'network.outbound-25', 'network.smtp-listen', 'network.alt-ports', 'network.pool-ips-bound', 'network.internal-ports',
   'dns.smtp-hostname', 'dns.web-hostname', 'dns.mx-records', 'dns.ptr', 'dns.fcrdns', 'dns.helo', 'dns.spf', 'dns.return-path',
   'dns.route-domain', 'dns.track-domain', 'dns.dnsbl',
   'tls.enabled', 'tls.files', 'tls.expiry', 'tls.chain', 'tls.san', 'tls.live',
+  'web.https',
   'postal.version', 'postal.containers', 'postal.helo-hostname', 'postal.restart-needed', 'postal.ip-pools',
+  'postal.databases', 'postal.queue', 'postal.health', 'postal.scheduler',
 ];
 
 const docs = new URL('../../../docs/checks/', import.meta.url);

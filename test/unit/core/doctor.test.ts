@@ -27,8 +27,8 @@ describe("the report's outbound IPs", () => {
     return { ips: result.outboundIps.map((entry) => entry.ip), databaseReads: database.calls };
   }
 
-  it('are the IPs the checks looked at, read from the pools', async () => {
-    assert.deepEqual(await report(['dns.ptr']), { ips: ['192.0.2.20'], databaseReads: 1 });
+  it('are the IPs the checks looked at: the pools, and with pools on the default route', async () => {
+    assert.deepEqual(await report(['dns.ptr']), { ips: ['192.0.2.20', '192.0.2.10'], databaseReads: 1 });
   });
 
   it('cost nothing when no check looked at IPs: no database connection for them', async () => {

@@ -21,6 +21,9 @@ function recordingProbes(used: Set<ProbeName>): Probes {
       session: async (target) =>
         note('smtp', { host: target.host, port: target.port, banner: null, ehlo: [], starttlsOffered: false, tls: null, failure: { phase: 'connect', code: 'ECONNREFUSED', message: 'refused' }, timings: {} }),
     },
+    http: {
+      get: async (target) => note('http', { url: target.url, address: target.address ?? null, status: null, location: null, body: '', tls: null, failure: { code: 'ECONNREFUSED', message: 'refused' }, ms: 1 }),
+    },
     // The sample deployment's files stand for /opt/postal/config, so the certificate checks go all the way.
     files: (() => {
       const real = createFileProbe(SAMPLE_ROOT);
@@ -28,11 +31,13 @@ function recordingProbes(used: Set<ProbeName>): Probes {
       return {
         stat: async (path: string) => note('files', await real.stat(inSample(path))),
         read: async (path: string, maxBytes?: number) => note('files', await real.read(inSample(path), maxBytes)),
+        statfs: async () => note('files', await real.statfs('/')),
       };
     })(),
     commands: { run: async () => note('commands', { outcome: 'not-found', exitCode: null, stdout: '', stderr: '' }) },
     database: {
       ipPools: async () => note('database', { ok: true, addresses: [{ pool: 'main', ipv4: '203.0.113.10', ipv6: null, hostname: 'mta1.example.com', priority: 100 }] }),
+      select: async (_settings, request) => note('database', { ok: true, results: request.statements.map(() => []) }),
     },
     host: { addresses: async () => note('host', [{ address: '203.0.113.10', family: 4, interface: 'eth0', internal: false }]) },
     trust: { roots: async () => note('trust', []) },

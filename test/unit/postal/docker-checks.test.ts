@@ -48,20 +48,29 @@ async function run(check: CheckDefinition, scenario: string | null, yaml: string
 afterEach(restorePath);
 
 describe('postal.containers with the docker stand-in', () => {
-  it('passes web, smtp and worker and leaves out MariaDB, Caddy and one-off runner containers', async () => {
+  it("passes web, smtp and worker, then the installer's MariaDB and Caddy, and leaves out one-off runner containers", async () => {
     const results = await run(postalContainersCheck, 'running', V2_CONFIG);
     assert.deepEqual(brief(results), [
       { target: 'postal-web-1', status: 'pass', messageId: 'running' },
       { target: 'postal-smtp-1', status: 'pass', messageId: 'running' },
       { target: 'postal-worker-1', status: 'pass', messageId: 'running' },
+      { target: 'postal-mariadb', status: 'pass', messageId: 'running' },
+      { target: 'postal-caddy', status: 'pass', messageId: 'running' },
     ]);
+    assert.match(results[3].message, /postal-mariadb runs the MariaDB database server/);
+  });
+
+  it("fails the installer's MariaDB container when it has stopped, and says nothing of a Caddy that does not exist", async () => {
+    const results = await run(postalContainersCheck, 'mariadb-stopped', V2_CONFIG);
+    assert.deepEqual(brief(results).slice(3), [{ target: 'postal-mariadb', status: 'fail', messageId: 'stopped' }]);
+    assert.deepEqual(results[3].fix?.commands, ['docker start postal-mariadb']);
   });
 
   it('counts a scaled worker as a worker of its own', async () => {
     const results = await run(postalContainersCheck, 'scaled', V2_CONFIG);
     assert.deepEqual(
       results.map((result) => result.target),
-      ['postal-web-1', 'postal-smtp-1', 'postal-worker-1', 'postal-worker-2'],
+      ['postal-web-1', 'postal-smtp-1', 'postal-worker-1', 'postal-worker-2', 'postal-mariadb', 'postal-caddy'],
     );
     assert.ok(results.every((result) => result.status === 'pass'));
   });
@@ -73,7 +82,7 @@ describe('postal.containers with the docker stand-in', () => {
     assert.equal(smtp.messageId, 'restarting');
     assert.match(smtp.message, /14 restarts so far, last exit code 1/);
     assert.deepEqual(smtp.fix?.commands, ['docker logs --tail 100 postal-smtp-1']);
-    assert.equal(results.filter((result) => result.status === 'pass').length, 2);
+    assert.equal(results.filter((result) => result.status === 'pass').length, 4);
   });
 
   it('fails a missing worker under the name it would have, with postal start', async () => {

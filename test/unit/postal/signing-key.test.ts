@@ -10,6 +10,7 @@ const KEY_PATH = '/opt/postal/config/signing.key';
 function filesWith(text: string | null): FileProbe {
   return {
     stat: async () => ({ ok: false, code: 'ENOENT', message: 'no such file' }),
+    statfs: async () => ({ ok: false, code: 'ENOENT', message: 'no such file' }),
     read: async (path) => (path === KEY_PATH && text !== null ? { ok: true, value: Buffer.from(text) } : { ok: false, code: 'ENOENT', message: 'no such file' }),
   };
 }

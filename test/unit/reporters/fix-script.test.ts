@@ -26,6 +26,7 @@ import { restorePath, useDockerScenario } from '../../support/docker.js';
 import { makeHostRoot } from '../../support/host-root.js';
 import { sampleResult } from '../../support/sample-report.js';
 import { EMPTY_NAT, EMPTY_NFT, fakeCommands, fakeHost, fakeTcp } from '../../support/network-fakes.js';
+import { poolsDb } from '../../support/sending.js';
 
 const CONFIG = '/opt/postal/config/postal.yml';
 
@@ -79,7 +80,7 @@ main_db:
         files: createFileProbe(host.root),
         dns: fakeDns({ 'PTR 21.2.0.192.in-addr.arpa': [HOSTILE_PTR] }),
         host: hostProbe,
-        database: { ipPools: async () => pools },
+        database: poolsDb(pools),
       },
       host.root,
     );

@@ -1,0 +1,84 @@
+import type { CheckContext, CheckDefinition, Finding } from '../../core/types.js';
+import { sh } from '../../util/shell.js';
+import { ipFamily, isGlobalAddress } from '../../util/ip.js';
+import { reachableHostAddresses } from '../../knowledge/postal/outbound-ips.js';
+import { hostPort, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
+
+interface InternalPort {
+  port: number;
+  service: string;
+  /** How to make the service listen on loopback only. */
+  bind: string;
+}
+
+/**
+ * Ports only Postal itself should reach: the database, the web server behind the proxy (web_server.default_port,
+ * 127.0.0.1 by default) and the health servers of the worker and the SMTP server (9090 and 9091 on 127.0.0.1 by
+ * default, app/util/health_server.rb; HEALTH_SERVER_PORT/HEALTH_SERVER_BIND_ADDRESS override them).
+ */
+function internalPorts(ctx: CheckContext): InternalPort[] {
+  const ports: InternalPort[] = [
+    { port: ctx.config.get('main_db.port'), service: 'the database (main_db)', bind: "bind MariaDB to 127.0.0.1 (the installer's container: -p 127.0.0.1:3306:3306)" },
+    { port: ctx.config.get('web_server.default_port'), service: "Postal's web server", bind: 'set web_server.default_bind_address: 127.0.0.1' },
+    { port: ctx.config.get('worker.default_health_server_port'), service: "the worker's health server", bind: 'set worker.default_health_server_bind_address: 127.0.0.1' },
+    { port: ctx.config.get('smtp_server.default_health_server_port'), service: "the SMTP server's health server", bind: 'set smtp_server.default_health_server_bind_address: 127.0.0.1' },
+  ];
+  return ports.filter((entry, index) => ports.findIndex((other) => other.port === entry.port) === index);
+}
+
+export const internalPortsCheck: CheckDefinition = {
+  id: 'network.internal-ports',
+  group: 'network',
+  order: 50,
+  title: 'The database, web server and health ports do not listen on a public address',
+  targets: 'address:port',
+  probes: ['tcp', 'host'],
+  network: true,
+  messages: {
+    closed: { title: 'Internal ports are not open on {addresses}', message: 'Nothing answers on {ports} at {addresses}: {services} are reachable from this host only.' },
+    open: {
+      title: '{service} answers on {endpoint}',
+      message: '{service} accepts connections on port {port} of {address}, an address other machines reach: unless a firewall in front of this host drops them, anyone can connect to it.',
+    },
+    'no-address': { title: 'Internal ports: no address to try', message: 'This host has no address other than loopback.' },
+  },
+  async run(ctx): Promise<Finding[]> {
+    const addresses = await reachableHostAddresses(ctx);
+    if (addresses.length === 0) return [{ target: null, status: 'skip', messageId: 'no-address', data: {} }];
+    const ports = internalPorts(ctx);
+    const attempts = await Promise.all(
+      addresses.flatMap((address) =>
+        ports.map(async (entry) => ({ address, entry, attempt: await ctx.probes.tcp.connect({ host: address, port: entry.port, readBanner: false, timeoutMs: ctx.options.timeoutMs }) })),
+      ),
+    );
+    const open = attempts.filter(({ attempt }) => attempt.outcome === 'connected' || attempt.outcome === 'banner');
+    const evidence = attempts.map(({ address, entry, attempt }) => ({ query: `TCP ${hostPort(address, entry.port)}`, answer: tcpAnswer(attempt) }));
+    if (open.length === 0) {
+      return [
+        {
+          target: null,
+          status: 'pass',
+          messageId: 'closed',
+          data: { addresses: addresses.join(', '), ports: ports.map((entry) => entry.port).join(', '), services: ports.map((entry) => entry.service).join(', ') },
+          evidence,
+        },
+      ];
+    }
+    return open.map(({ address, entry, attempt }): Finding => {
+      const endpoint = hostPort(address, entry.port);
+      const firewall = ipFamily(address) === 6 ? 'ip6tables' : 'iptables';
+      return {
+        target: endpoint,
+        status: 'warn',
+        messageId: 'open',
+        data: { service: entry.service, endpoint, port: entry.port, address },
+        evidence: [{ query: `TCP ${endpoint}`, answer: tcpAnswer(attempt) }],
+        fix: {
+          kind: 'firewall',
+          summary: `Drop outside connections to ${endpoint}${isGlobalAddress(address) ? '' : ' (a private address: other machines of its network reach it)'} (a port Docker publishes needs the same rule in the DOCKER-USER chain), and ${entry.bind}`,
+          commands: [sh`${firewall} -I INPUT -d ${address} -p tcp --dport ${entry.port} ! -i lo -j DROP`],
+        },
+      };
+    });
+  },
+};

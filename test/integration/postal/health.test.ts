@@ -1,0 +1,63 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { createHttpProbe } from '../../../src/probes/http.js';
+import { healthCheck } from '../../../src/checks/postal/health.js';
+import { brief, runCheck } from '../../support/check-tester.js';
+import { freePort } from '../../support/knot.js';
+import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
+
+/** What Postal's HealthServer answers (app/util/health_server.rb). */
+const METRICS = '# TYPE postal_worker_job_runtime histogram\npostal_worker_job_runtime_bucket{le="1"} 3\n# TYPE postal_worker_errors counter\npostal_worker_errors 0\n';
+
+describe('postal.health against real health servers', () => {
+  let worker: Server;
+  let silent: SilentServer;
+  const methods: string[] = [];
+  let ports: { worker: number; silent: number };
+
+  before(async () => {
+    worker = createServer((request, response) => {
+      methods.push(`${request.method} ${request.url}`);
+      if (request.url === '/health') response.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
+      else if (request.url === '/metrics') response.writeHead(200, { 'content-type': 'text/plain' }).end(METRICS);
+      else response.writeHead(404).end('Not Found');
+    });
+    silent = await startSilentServer();
+    await new Promise<void>((resolve) => worker.listen(0, '127.0.0.1', resolve));
+    ports = { worker: (worker.address() as { port: number }).port, silent: silent.port };
+  });
+  after(async () => {
+    await new Promise<void>((resolve) => worker.close(() => resolve()));
+    await silent.close();
+  });
+
+  const run = (workerPort: number, smtpPort: number, options: { offline?: boolean; timeoutMs?: number } = {}) =>
+    runCheck(healthCheck, {
+      yaml: `version: 2\nworker:\n  default_health_server_port: ${workerPort}\nsmtp_server:\n  default_health_server_port: ${smtpPort}\n  default_health_server_bind_address: 0.0.0.0\n`,
+      probes: { http: createHttpProbe() },
+      options: { timeoutMs: options.timeoutMs ?? 2000, offline: options.offline ?? false },
+    });
+
+  it("passes the worker's health server and reads its metrics; warns when the SMTP server's does not listen", async () => {
+    const closed = await freePort();
+    const results = await run(ports.worker, closed);
+    assert.deepEqual(brief(results), [
+      { target: `http://127.0.0.1:${ports.worker}/health`, status: 'pass', messageId: 'healthy' },
+      { target: `http://127.0.0.1:${closed}/health`, status: 'warn', messageId: 'refused' },
+    ]);
+    assert.match(results[0].message, /\/metrics gives 2 metric families/);
+    assert.deepEqual(methods, ['GET /health', 'GET /metrics']);
+  });
+
+  it('a health server that never answers is unknown within --timeout', async () => {
+    const started = performance.now();
+    const results = await run(ports.silent, ports.worker, { timeoutMs: 300 });
+    assert.deepEqual(brief(results)[0], { target: `http://127.0.0.1:${ports.silent}/health`, status: 'unknown', messageId: 'timeout' });
+    assert.ok(performance.now() - started < 1500);
+  });
+
+  it('asks nothing under --offline', async () => {
+    assert.deepEqual(brief(await run(ports.worker, ports.worker, { offline: true })), [{ target: null, status: 'skip', messageId: 'offline' }]);
+  });
+});
