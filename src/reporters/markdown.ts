@@ -82,21 +82,13 @@ const TOP_PROBLEMS = 5;
  * and the few problems that matter most. Everything after it is detail.
  */
 function opening(report: Report): string {
-  const { summary } = report;
   const problems = problemsFirst(report.results);
   const ips = report.outboundIps.map((entry) => entry.ip);
-  const counts = [
-    `${summary.fail} failed`,
-    `${summary.warn} ${summary.warn === 1 ? 'warning' : 'warnings'}`,
-    `${summary.unknown} unknown`,
-    `${summary.pass} passed`,
-    `${summary.skip} skipped`,
-  ].join(', ');
   const lines = [
     `- **Host:** ${inline(report.deployment?.smtpHostname ?? 'unknown (postal.yml not loaded)')}`,
     `- **Postal:** ${inline(report.deployment?.postalVersion ?? 'version not found')}`,
     `- **Outbound IPs:** ${ips.length > 0 ? inline(ips.join(', ')) : 'none found'}`,
-    `- **Result:** ${counts} — exit code ${report.exitCode}`,
+    `- **Result:** ${countsPhrase(report.summary)} — exit code ${report.exitCode}`,
   ];
   if (problems.length > 0) {
     lines.push(`- **Top problems:**`);

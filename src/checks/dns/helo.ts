@@ -12,6 +12,13 @@ function heloSource(ctx: CheckContext, entry: SendingIp): string {
   if (entry.source === 'db' && entry.hostname === null) return `the pool row of ${entry.ip} has no hostname (NULL), so Net::SMTP says localhost`;
   if (entry.source === 'db' && entry.hostname === '') return `the pool row of ${entry.ip} has an empty hostname`;
   if (entry.source === 'db') return `the hostname of this IP in pool ${entry.pool ?? ''}`;
+  // With pools on, a host address is the default route: mail of servers without a pool, and forwarded mail.
+  if (entry.source === 'host' && ctx.config.get('postal.use_ip_pools')) return `the default route, for mail without a pool address: ${defaultHeloText(ctx)}`;
+  return defaultHeloText(ctx);
+}
+
+/** Where the default HELO comes from, in words. */
+function defaultHeloText(ctx: CheckContext): string {
   const set = defaultHeloVariable(ctx);
   if (set) return `${set.variable} in the environment of ${set.container ?? 'the worker container'}`;
   return 'dns.helo_hostname, or postal.smtp_hostname when that is unset';
@@ -57,7 +64,7 @@ export const heloCheck: CheckDefinition = {
   network: true,
   messages: {
     ...PER_IP_MESSAGES,
-    matches: { title: 'HELO name of {ip} matches its reverse DNS', message: 'From {ip} Postal says HELO {helo}; PTR {ip} -> {names}, and {helo} resolves to {ip}.' },
+    matches: { title: 'HELO name of {ip} matches its reverse DNS', message: 'From {ip} Postal says HELO {helo} ({source}); PTR {ip} -> {names}, and {helo} resolves to {ip}.' },
     mismatch: {
       title: 'HELO name of {ip} differs from its reverse DNS',
       message: 'From {ip} Postal says HELO {helo} ({source}), but PTR {ip} -> {names}. Receivers compare the two and penalise or reject mail when they differ.',

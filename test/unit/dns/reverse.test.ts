@@ -210,6 +210,6 @@ describe('per-IP DNS checks together', () => {
     ]);
     assert.match(results[0].message, /Postal says HELO "localhost" \(the pool row of 203\.0\.113\.40 has no hostname \(NULL\), so Net::SMTP says localhost\)/);
     assert.match(results[1].message, /Postal says HELO "" \(the pool row of 203\.0\.113\.41 has an empty hostname\)/);
-    assert.match(results[2].message, /From 203\.0\.113\.7 Postal says HELO mta\.example\.net/);
+    assert.match(results[2].message, /From 203\.0\.113\.7 Postal says HELO mta\.example\.net \(the default route, for mail without a pool address: /);
   });
 });

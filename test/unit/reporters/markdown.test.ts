@@ -46,7 +46,7 @@ test('the report opens with a summary readable in ten seconds: host, Postal vers
       '- **Host:** mail.example.com',
       '- **Postal:** 3.3.4',
       '- **Outbound IPs:** 192.0.2.10, 2001:db8::25',
-      '- **Result:** 1 failed, 3 warnings, 1 unknown, 4 passed, 2 skipped — exit code 1',
+      '- **Result:** 4 passed, 3 warnings, 1 failed, 1 unknown, 2 skipped — exit code 1',
       '- **Top problems:**',
       '  1. ✖ fail: Reverse DNS of 192.0.2.11 does not point back (`dns.fcrdns`)',
       '  2. ▲ warn: postal.helo\\_hostname is in the wrong group (`config.unknown-keys`)',
