@@ -31,6 +31,7 @@ export interface RunFlags {
   quiet: boolean;
   verbose: boolean;
   hostRoot: string;
+  domain?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -102,7 +103,8 @@ function addRunOptions(command: Command): Command {
     .option('--no-color', 'no colour')
     .option('-q, --quiet', 'only the problems; nothing on the terminal when writing to a file', false)
     .option('-v, --verbose', 'show passing details and evidence', false)
-    .option('--host-root <dir>', 'prefix for every host path read', '/');
+    .option('--host-root <dir>', 'prefix for every host path read', '/')
+    .option('--domain <name>', "look at this one of Postal's domains only (domains checks)");
 }
 
 export interface CommandHandlers {

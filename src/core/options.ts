@@ -19,5 +19,6 @@ export function defaultRunOptions(): RunOptions {
     deadlineMs: 60000,
     hostRoot: '/',
     concurrency: 16,
+    domain: null,
   };
 }

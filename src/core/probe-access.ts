@@ -3,7 +3,7 @@ import type { Probes } from '../probes/types.js';
 export type ProbeName = keyof Probes;
 
 /** Probes that reach another machine: the runner withholds them under --offline. */
-export const NETWORK_PROBES: ReadonlySet<ProbeName> = new Set<ProbeName>(['dns', 'tcp', 'smtp', 'database']);
+export const NETWORK_PROBES: ReadonlySet<ProbeName> = new Set<ProbeName>(['dns', 'tcp', 'smtp', 'database', 'http']);
 
 /** A check or fact used a probe it did not declare: a bug in that check, never a verdict about the host. */
 export class UndeclaredProbeError extends Error {
@@ -62,7 +62,7 @@ function signalling<T extends object>(probe: T, name: ProbeName, signal: AbortSi
 }
 
 /** Which argument of a probe's methods is the options object that takes a `signal`. */
-const SIGNAL_ARGUMENT: Partial<Record<ProbeName, number>> = { tcp: 0, smtp: 0, commands: 2, database: 1 };
+const SIGNAL_ARGUMENT: Partial<Record<ProbeName, number>> = { tcp: 0, smtp: 0, commands: 2, database: 1, http: 0 };
 
 /**
  * The probes one check (or fact) may use: the declared ones, each call carrying `signal`; an undeclared one

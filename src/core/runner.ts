@@ -102,7 +102,7 @@ export function checkTimeout(check: CheckDefinition, options: RunOptions): numbe
 }
 
 /** Every probe there is: for contexts that stand for the whole run rather than one check. */
-const ALL_PROBES: ProbeName[] = ['dns', 'tcp', 'smtp', 'files', 'commands', 'database', 'host', 'trust', 'clock'];
+const ALL_PROBES: ProbeName[] = ['dns', 'tcp', 'smtp', 'files', 'commands', 'database', 'host', 'trust', 'http', 'clock'];
 
 /**
  * A context for `user`, which may use the `declared` probes (and facts that use no others). `facts` is

@@ -6,7 +6,7 @@ import type { ProbeName } from './probe-access.js';
 export const STATUSES = ['pass', 'warn', 'fail', 'unknown', 'skip'] as const;
 export type Status = (typeof STATUSES)[number];
 
-export const GROUPS = ['config', 'network', 'dns', 'tls', 'postal'] as const;
+export const GROUPS = ['config', 'network', 'dns', 'tls', 'postal', 'domains'] as const;
 export type Group = (typeof GROUPS)[number];
 
 /** One question asked of the outside world and what came back, shown to the user as proof. */
@@ -108,6 +108,8 @@ export interface RunOptions {
   deadlineMs: number;
   hostRoot: string;
   concurrency: number;
+  /** Look at this one of Postal's domains only (`--domain`); null for all of them. */
+  domain: string | null;
 }
 
 /** What a check or a fact sees of the run. */

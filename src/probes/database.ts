@@ -1,9 +1,14 @@
 import mysql from 'mysql2/promise';
-import type { DatabaseErrorCode, DatabaseProbe, DatabaseSettings, PoolAddress, PoolQueryResult } from './types.js';
+import type { DatabaseErrorCode, DatabaseProbe, DatabaseSettings, DomainRow, DomainsQueryResult, PoolAddress, PoolQueryResult, TrackDomainRow } from './types.js';
 
 /** Postal's pools and their addresses (db/schema.rb), in a stable order so reports diff cleanly. */
 export const POOL_QUERY =
   'SELECT p.name AS pool, a.ipv4, a.ipv6, a.hostname, a.priority FROM ip_addresses a JOIN ip_pools p ON p.id = a.ip_pool_id ORDER BY p.name, a.id';
+
+/** Postal's domains and their tracking domains (db/schema.rb at 3.3.6, lines 77-104 and 294-308). */
+export const DOMAINS_QUERY =
+  'SELECT id, name, dkim_private_key, dkim_identifier_string, verified_at, dns_checked_at, spf_status, spf_error, dkim_status, dkim_error, mx_status, mx_error, return_path_status, return_path_error, outgoing, incoming FROM domains';
+export const TRACK_DOMAINS_QUERY = 'SELECT t.id, t.domain_id, t.name, t.dns_checked_at, t.dns_status, t.dns_error, t.ssl_enabled FROM track_domains t JOIN domains d ON d.id = t.domain_id';
 
 const SERVER_ERRORS: Record<string, DatabaseErrorCode> = {
   ER_ACCESS_DENIED_ERROR: 'access-denied',
@@ -61,35 +66,103 @@ function poolAddress(row: mysql.RowDataPacket): PoolAddress {
   };
 }
 
-/** Reads Postal's IP pools from main_db with mysql2; every path closes the connection. */
+function date(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  const parsed = value instanceof Date ? value : new Date(String(value));
+  return Number.isNaN(parsed.getTime()) ? null : parsed;
+}
+
+/** MySQL's booleans are TINYINT(1); a NULL takes Postal's column default (true). */
+const flag = (value: unknown) => value === null || value === undefined || Number(value) !== 0;
+
+function domainRow(row: mysql.RowDataPacket): DomainRow {
+  return {
+    id: Number(row.id),
+    name: text(row.name) ?? '',
+    dkimPrivateKey: text(row.dkim_private_key),
+    dkimIdentifierString: text(row.dkim_identifier_string),
+    verifiedAt: date(row.verified_at),
+    dnsCheckedAt: date(row.dns_checked_at),
+    spfStatus: text(row.spf_status),
+    spfError: text(row.spf_error),
+    dkimStatus: text(row.dkim_status),
+    dkimError: text(row.dkim_error),
+    mxStatus: text(row.mx_status),
+    mxError: text(row.mx_error),
+    returnPathStatus: text(row.return_path_status),
+    returnPathError: text(row.return_path_error),
+    outgoing: flag(row.outgoing),
+    incoming: flag(row.incoming),
+  };
+}
+
+function trackDomainRow(row: mysql.RowDataPacket): TrackDomainRow {
+  return {
+    id: Number(row.id),
+    domainId: Number(row.domain_id),
+    name: text(row.name) ?? '',
+    dnsCheckedAt: date(row.dns_checked_at),
+    dnsStatus: text(row.dns_status),
+    dnsError: text(row.dns_error),
+    sslEnabled: flag(row.ssl_enabled),
+  };
+}
+
+/** Opens a connection, runs `work` and closes it on every path; a failure becomes a one-line message without the password. */
+async function withConnection<T>(
+  settings: DatabaseSettings,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  work: (connection: mysql.Connection) => Promise<T>,
+): Promise<T | { ok: false; code: DatabaseErrorCode; message: string }> {
+  let connection: mysql.Connection | undefined;
+  const cancel = () => connection?.destroy();
+  signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    connection = await mysql.createConnection({
+      host: settings.host,
+      port: settings.port,
+      user: settings.username,
+      password: settings.password ?? undefined,
+      database: settings.database,
+      connectTimeout: timeoutMs,
+      // Datetimes are stored in UTC by Rails.
+      timezone: 'Z',
+    });
+    // A server that drops the connection later must not take the process down.
+    connection.on('error', () => {});
+    return await work(connection);
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    const mapped = SERVER_ERRORS[code ?? ''] ?? 'other';
+    const serverText = scrub(message || code || 'unknown error', settings.password);
+    return { ok: false, code: mapped, message: describe(mapped, settings, timeoutMs, serverText) };
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+    if (connection) await connection.end().catch(() => connection?.destroy());
+  }
+}
+
+/** Reads Postal's IP pools and domains from main_db with mysql2; every path closes the connection. */
 export function createDatabaseProbe(): DatabaseProbe {
   return {
-    async ipPools(settings: DatabaseSettings, { timeoutMs, signal }): Promise<PoolQueryResult> {
-      let connection: mysql.Connection | undefined;
-      const cancel = () => connection?.destroy();
-      signal?.addEventListener('abort', cancel, { once: true });
-      try {
-        connection = await mysql.createConnection({
-          host: settings.host,
-          port: settings.port,
-          user: settings.username,
-          password: settings.password ?? undefined,
-          database: settings.database,
-          connectTimeout: timeoutMs,
+    async domains(settings, { timeoutMs, name, signal }): Promise<DomainsQueryResult> {
+      return withConnection(settings, timeoutMs, signal, async (connection) => {
+        const where = name === undefined ? '' : ' WHERE name = ?';
+        const [domains] = await connection.query<mysql.RowDataPacket[]>({ sql: `${DOMAINS_QUERY}${where} ORDER BY name, id`, values: name === undefined ? [] : [name], timeout: timeoutMs });
+        const [tracks] = await connection.query<mysql.RowDataPacket[]>({
+          sql: `${TRACK_DOMAINS_QUERY}${where.replace('name', 'd.name')} ORDER BY t.domain_id, t.name`,
+          values: name === undefined ? [] : [name],
+          timeout: timeoutMs,
         });
-        // A server that drops the connection later must not take the process down.
-        connection.on('error', () => {});
+        return { ok: true as const, domains: domains.map(domainRow), trackDomains: tracks.map(trackDomainRow) };
+      });
+    },
+    async ipPools(settings, { timeoutMs, signal }): Promise<PoolQueryResult> {
+      return withConnection(settings, timeoutMs, signal, async (connection) => {
         const [rows] = await connection.query<mysql.RowDataPacket[]>({ sql: POOL_QUERY, timeout: timeoutMs });
-        return { ok: true, addresses: rows.map(poolAddress) };
-      } catch (error) {
-        const { code, message } = error as { code?: string; message?: string };
-        const mapped = SERVER_ERRORS[code ?? ''] ?? 'other';
-        const serverText = scrub(message || code || 'unknown error', settings.password);
-        return { ok: false, code: mapped, message: describe(mapped, settings, timeoutMs, serverText) };
-      } finally {
-        signal?.removeEventListener('abort', cancel);
-        if (connection) await connection.end().catch(() => connection?.destroy());
-      }
+        return { ok: true as const, addresses: rows.map(poolAddress) };
+      });
     },
   };
 }

@@ -17,16 +17,24 @@ export function createProbes(options: RunOptions): Probes {
   const tcp = lazily(async () => (await import('./tcp.js')).createTcpProbe());
   const smtp = lazily(async () => (await import('./smtp.js')).createSmtpProbe());
   const database = lazily(async () => (await import('./database.js')).createDatabaseProbe());
+  const http = lazily(async () => (await import('./http.js')).createHttpProbe());
   const trust = lazily(async () => (await import('./trust.js')).createTrustProbe());
   return {
-    dns: { query: async (...args) => (await dns()).query(...args) },
+    dns: {
+      query: async (...args) => (await dns()).query(...args),
+      queryServer: async (...args) => (await dns()).queryServer(...args),
+    },
     tcp: { connect: async (...args) => (await tcp()).connect(...args) },
     smtp: { session: async (...args) => (await smtp()).session(...args) },
-    database: { ipPools: async (...args) => (await database()).ipPools(...args) },
+    database: {
+      ipPools: async (...args) => (await database()).ipPools(...args),
+      domains: async (...args) => (await database()).domains(...args),
+    },
     files: createFileProbe(options.hostRoot),
     commands: createCommandProbe(),
     host: createHostProbe(),
     trust: { roots: async () => (await trust()).roots() },
+    http: { get: async (...args) => (await http()).get(...args) },
     clock: { now: () => new Date() },
   };
 }

@@ -21,6 +21,11 @@ export type DnsAnswer =
 export interface DnsProbe {
   /** `purpose: 'dnsbl'` sends the question to the blocklist resolver. Each distinct question is asked once per run. */
   query(name: string, type: DnsType, purpose?: 'default' | 'dnsbl'): Promise<DnsAnswer>;
+  /**
+   * Asks one server (`ip` or `ip:port`, port 53 by default) directly, as a stub resolver does: an authoritative
+   * server's referral to another zone comes back as `nodata`. Each distinct server and question is asked once per run.
+   */
+  queryServer(server: string, name: string, type: DnsType): Promise<DnsAnswer>;
 }
 
 export type TcpOutcome = 'banner' | 'connected' | 'refused' | 'timeout' | 'unreachable' | 'error';
@@ -137,7 +142,45 @@ export type PoolQueryResult =
 export interface DatabaseProbe {
   /** Reads Postal's ip_pools joined with ip_addresses. Error messages never contain the password. */
   ipPools(settings: DatabaseSettings, options: { timeoutMs: number; signal?: AbortSignal }): Promise<PoolQueryResult>;
+  /** Reads Postal's domains and track_domains (only `name` when given); SELECTs only. */
+  domains(settings: DatabaseSettings, options: { timeoutMs: number; name?: string; signal?: AbortSignal }): Promise<DomainsQueryResult>;
 }
+
+/** A row of Postal's `domains` table (db/schema.rb), as far as the doctor reads it. */
+export interface DomainRow {
+  id: number;
+  name: string;
+  /** PEM; stays inside the doctor: only its public half is ever shown. */
+  dkimPrivateKey: string | null;
+  dkimIdentifierString: string | null;
+  verifiedAt: Date | null;
+  dnsCheckedAt: Date | null;
+  spfStatus: string | null;
+  spfError: string | null;
+  dkimStatus: string | null;
+  dkimError: string | null;
+  mxStatus: string | null;
+  mxError: string | null;
+  returnPathStatus: string | null;
+  returnPathError: string | null;
+  outgoing: boolean;
+  incoming: boolean;
+}
+
+/** A row of Postal's `track_domains` table; `name` is the label under its domain. */
+export interface TrackDomainRow {
+  id: number;
+  domainId: number;
+  name: string;
+  dnsCheckedAt: Date | null;
+  dnsStatus: string | null;
+  dnsError: string | null;
+  sslEnabled: boolean;
+}
+
+export type DomainsQueryResult =
+  | { ok: true; domains: DomainRow[]; trackDomains: TrackDomainRow[] }
+  | { ok: false; code: DatabaseErrorCode; message: string };
 
 export interface HostAddress {
   address: string;
@@ -150,6 +193,23 @@ export interface HostProbe {
   addresses(): Promise<HostAddress[]>;
 }
 
+export interface HttpsAnswer {
+  /** `answered`: a response came over TLS whose certificate is valid for the name; `tls`: the handshake or certificate failed. */
+  outcome: 'answered' | 'tls' | 'refused' | 'timeout' | 'error';
+  status?: number;
+  /** Why the certificate was refused (CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID …), or the connection error. */
+  detail?: string;
+  ms: number;
+}
+
+export interface HttpProbe {
+  /**
+   * One GET of `https://<servername><path>` sent to `address` (already resolved), the certificate verified for
+   * `servername` against `ca` (default: Node's store). The body is not read.
+   */
+  get(target: { address: string; port: number; servername: string; path: string; timeoutMs: number; ca?: string[]; signal?: AbortSignal }): Promise<HttpsAnswer>;
+}
+
 export interface Probes {
   dns: DnsProbe;
   tcp: TcpProbe;
@@ -159,5 +219,6 @@ export interface Probes {
   database: DatabaseProbe;
   host: HostProbe;
   trust: TrustProbe;
+  http: HttpProbe;
   clock: { now(): Date };
 }

@@ -17,6 +17,7 @@ export const GROUP_HEADINGS: Record<Group, string> = {
   dns: 'DNS',
   tls: 'TLS',
   postal: 'Postal',
+  domains: 'Domains',
 };
 
 /** The order problems are presented in: what loses mail first, then what hurts, then what could not be looked at. */

@@ -36,6 +36,7 @@ function runOptionsFrom(flags: RunFlags, io: Io): RunOptions {
     timeoutMs: flags.timeout,
     deadlineMs: flags.deadline,
     hostRoot: flags.hostRoot,
+    domain: flags.domain?.toLowerCase().replace(/\.$/, '') ?? null,
   };
 }
 

@@ -5,17 +5,27 @@ import { CATALOGUE } from '../../../src/core/catalogue.js';
 import { runChecks } from '../../../src/core/runner.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
 import type { ProbeName } from '../../../src/core/probe-access.js';
-import type { Probes } from '../../../src/probes/types.js';
+import type { DomainRow, Probes, TrackDomainRow } from '../../../src/probes/types.js';
 import { createFileProbe } from '../../../src/probes/files.js';
 import { testConfig } from '../../support/check-tester.js';
 
 const SAMPLE_ROOT = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
+const SAMPLE_DOMAIN: DomainRow = {
+  id: 1, name: 'customer.example.com', dkimPrivateKey: null, dkimIdentifierString: 'ABCDEF', verifiedAt: null, dnsCheckedAt: null,
+  spfStatus: null, spfError: null, dkimStatus: null, dkimError: null, mxStatus: null, mxError: null, returnPathStatus: null, returnPathError: null,
+  outgoing: true, incoming: true,
+};
+const SAMPLE_TRACK_DOMAIN: TrackDomainRow = { id: 1, domainId: 1, name: 'click', dnsCheckedAt: null, dnsStatus: null, dnsError: null, sslEnabled: true };
+
 /** Probes that answer everything plausibly and record which of them were used. */
 function recordingProbes(used: Set<ProbeName>): Probes {
   const note = <T>(name: ProbeName, value: T): T => (used.add(name), value);
   return {
-    dns: { query: async (name, type) => note('dns', { query: `${type} ${name}`, status: 'nxdomain' }) },
+    dns: {
+      query: async (name, type) => note('dns', { query: `${type} ${name}`, status: 'nxdomain' }),
+      queryServer: async (_server, name, type) => note('dns', { query: `${type} ${name}`, status: 'nxdomain' }),
+    },
     tcp: { connect: async () => note('tcp', { outcome: 'refused', code: 'ECONNREFUSED', ms: 1 }) },
     smtp: {
       session: async (target) =>
@@ -32,10 +42,12 @@ function recordingProbes(used: Set<ProbeName>): Probes {
     })(),
     commands: { run: async () => note('commands', { outcome: 'not-found', exitCode: null, stdout: '', stderr: '' }) },
     database: {
+      domains: async () => note('database', { ok: true, domains: [SAMPLE_DOMAIN], trackDomains: [SAMPLE_TRACK_DOMAIN] }),
       ipPools: async () => note('database', { ok: true, addresses: [{ pool: 'main', ipv4: '203.0.113.10', ipv6: null, hostname: 'mta1.example.com', priority: 100 }] }),
     },
     host: { addresses: async () => note('host', [{ address: '203.0.113.10', family: 4, interface: 'eth0', internal: false }]) },
     trust: { roots: async () => note('trust', []) },
+    http: { get: async () => note('http', { outcome: 'refused', detail: 'connection refused', ms: 1 }) },
     clock: { now: () => note('clock', new Date('2026-11-27T10:00:00Z')) },
   };
 }
@@ -74,7 +86,7 @@ describe('probe declarations', () => {
         }
         assert.deepEqual(undeclared, []);
         if (offline) {
-          const network: ProbeName[] = ['dns', 'tcp', 'smtp', 'database'];
+          const network: ProbeName[] = ['dns', 'tcp', 'smtp', 'database', 'http'];
           for (const [id, probes] of used) assert.deepEqual([...probes].filter((name) => network.includes(name)), [], `${id} reached the network under --offline`);
         }
       });

@@ -9,7 +9,7 @@ import { postalHeloHostnameCheck } from '../../../src/checks/postal/helo-hostnam
 import { ptrCheck } from '../../../src/checks/dns/ptr.js';
 import { reverseName } from '../../../src/util/ip.js';
 import { runCheck, testConfig } from '../../support/check-tester.js';
-import { fakeDns } from '../../support/fakes.js';
+import { fakeDns, unfakedMethod } from '../../support/fakes.js';
 import { restorePath, useDockerScenario } from '../../support/docker.js';
 import { makeHostRoot } from '../../support/host-root.js';
 
@@ -49,7 +49,7 @@ async function explain(testCase: Case): Promise<Result> {
   };
   if (testCase.pools) {
     const pools = testCase.pools;
-    probes.database = { ipPools: async () => pools };
+    probes.database = { ipPools: async () => pools, domains: unfakedMethod('database.domains') };
   }
   try {
     const results = await runCheck(postalHeloHostnameCheck, { config: testConfig(testCase.yaml, CONFIG), options: { hostRoot: host.root }, probes }, [ptrCheck]);

@@ -21,7 +21,7 @@ import { configEnvOverridesCheck } from '../../../src/checks/config/env-override
 import { ptrCheck } from '../../../src/checks/dns/ptr.js';
 import { altPorts } from '../../../src/checks/network/alt-ports.js';
 import { testConfig } from '../../support/check-tester.js';
-import { fakeDns, fakeProbes } from '../../support/fakes.js';
+import { fakeDns, fakeProbes, unfakedMethod } from '../../support/fakes.js';
 import { restorePath, useDockerScenario } from '../../support/docker.js';
 import { makeHostRoot } from '../../support/host-root.js';
 import { sampleResult } from '../../support/sample-report.js';
@@ -79,7 +79,7 @@ main_db:
         files: createFileProbe(host.root),
         dns: fakeDns({ 'PTR 21.2.0.192.in-addr.arpa': [HOSTILE_PTR] }),
         host: hostProbe,
-        database: { ipPools: async () => pools },
+        database: { ipPools: async () => pools, domains: unfakedMethod('database.domains') },
       },
       host.root,
     );
