@@ -7,7 +7,7 @@ import { Resolver } from 'node:dns/promises';
 
 export interface Knot {
   port: number;
-  /** `127.0.0.1:<port>`, ready for `resolvers`. */
+  /** `<address>:<port>`, ready for `resolvers`. */
   server: string;
   readyMs: number;
   stop(): Promise<void>;
@@ -33,21 +33,23 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * A real authoritative DNS server (knotd) on a free loopback port, serving `zones`
- * (zone name → zone text with `$ORIGIN`). Ready when it answers the first zone's SOA.
+ * A real authoritative DNS server (knotd) on a free loopback port (or at `listen`, e.g. a loopback address on
+ * port 53 as a zone's nameserver), serving `zones` (zone name → zone text with `$ORIGIN`). Ready when it
+ * answers the first zone's SOA.
  */
-export async function startKnot(zones: Record<string, string>): Promise<Knot> {
+export async function startKnot(zones: Record<string, string>, listen?: { address: string; port: number }): Promise<Knot> {
   const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), 'pd-knot-'));
   await mkdir(join(dir, 'run'));
   await mkdir(join(dir, 'db'));
-  const port = await freePort();
+  const address = listen?.address ?? '127.0.0.1';
+  const port = listen?.port ?? (await freePort());
   for (const [zone, text] of Object.entries(zones)) await writeFile(join(dir, `${zone}.zone`), text);
   const conf = [
     'server:',
     `    rundir: "${dir}/run"`,
     '    user: root:root',
-    `    listen: [ 127.0.0.1@${port} ]`,
+    `    listen: [ ${address}@${port} ]`,
     'database:',
     `    storage: "${dir}/db"`,
     'log:',
@@ -82,7 +84,7 @@ export async function startKnot(zones: Record<string, string>): Promise<Knot> {
   };
 
   const probe = new Resolver({ timeout: 100, tries: 1 });
-  probe.setServers([`127.0.0.1:${port}`]);
+  probe.setServers([`${address}:${port}`]);
   const firstZone = Object.keys(zones)[0];
   for (let tries = 0; ; tries++) {
     if (exited) {
@@ -95,12 +97,12 @@ export async function startKnot(zones: Record<string, string>): Promise<Knot> {
     } catch {
       if (tries >= 200) {
         await cleanup();
-        throw new Error(`knotd did not answer on 127.0.0.1:${port}: ${stderr.trim()}`);
+        throw new Error(`knotd did not answer on ${address}:${port}: ${stderr.trim()}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
-  return { port, server: `127.0.0.1:${port}`, readyMs: Math.round(performance.now() - started), stop: cleanup };
+  return { port, server: `${address}:${port}`, readyMs: Math.round(performance.now() - started), stop: cleanup };
 }
 
 /** A zone's SOA and NS lines, so tests only write the records that matter. */

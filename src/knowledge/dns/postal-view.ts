@@ -88,7 +88,7 @@ export async function postalView(ctx: CheckContext, domain: string, name: string
     case 'none':
       return { records: null, failure: `${domain} has no nameservers with an A record, so Postal has no server to ask`, evidence: resolver.evidence, asked: `the nameservers of ${domain}` };
     case 'nameservers': {
-      const evidence: Evidence[] = [];
+      const evidence: Evidence[] = [...resolver.evidence];
       const asked = `${joinList(resolver.nameservers)} (${joinList(resolver.ips)})`;
       for (const ip of resolver.ips) {
         const answer = await serverAnswer(ctx, ip, normaliseHostname(name), type);
