@@ -15,6 +15,7 @@ const PERMANENT_IDS = [
   'dns.route-domain', 'dns.track-domain', 'dns.dnsbl',
   'tls.enabled', 'tls.files', 'tls.expiry', 'tls.chain', 'tls.san', 'tls.live',
   'postal.version', 'postal.containers', 'postal.helo-hostname', 'postal.restart-needed', 'postal.ip-pools',
+  'domains.spf', 'domains.dkim', 'domains.mx', 'domains.return-path', 'domains.dmarc', 'domains.track-domains',
 ];
 
 const docs = new URL('../../../docs/checks/', import.meta.url);
