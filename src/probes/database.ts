@@ -7,7 +7,7 @@ export const POOL_QUERY =
 
 /** Postal's domains and their tracking domains (db/schema.rb at 3.3.6, lines 77-104 and 294-308). */
 export const DOMAINS_QUERY =
-  'SELECT id, name, dkim_private_key, dkim_identifier_string, verified_at, dns_checked_at, spf_status, spf_error, dkim_status, dkim_error, mx_status, mx_error, return_path_status, return_path_error, outgoing, incoming FROM domains';
+  'SELECT id, name, dkim_private_key, dkim_identifier_string, dns_checked_at, spf_status, spf_error, dkim_status, dkim_error, mx_status, mx_error, return_path_status, return_path_error, outgoing FROM domains';
 export const TRACK_DOMAINS_QUERY = 'SELECT t.id, t.domain_id, t.name, t.dns_checked_at, t.dns_status, t.dns_error, t.ssl_enabled FROM track_domains t JOIN domains d ON d.id = t.domain_id';
 
 const SERVER_ERRORS: Record<string, DatabaseErrorCode> = {
@@ -81,7 +81,6 @@ function domainRow(row: mysql.RowDataPacket): DomainRow {
     name: text(row.name) ?? '',
     dkimPrivateKey: text(row.dkim_private_key),
     dkimIdentifierString: text(row.dkim_identifier_string),
-    verifiedAt: date(row.verified_at),
     dnsCheckedAt: date(row.dns_checked_at),
     spfStatus: text(row.spf_status),
     spfError: text(row.spf_error),
@@ -92,7 +91,6 @@ function domainRow(row: mysql.RowDataPacket): DomainRow {
     returnPathStatus: text(row.return_path_status),
     returnPathError: text(row.return_path_error),
     outgoing: flag(row.outgoing),
-    incoming: flag(row.incoming),
   };
 }
 

@@ -153,7 +153,6 @@ export interface DomainRow {
   /** PEM; stays inside the doctor: only its public half is ever shown. */
   dkimPrivateKey: string | null;
   dkimIdentifierString: string | null;
-  verifiedAt: Date | null;
   dnsCheckedAt: Date | null;
   spfStatus: string | null;
   spfError: string | null;
@@ -164,7 +163,6 @@ export interface DomainRow {
   returnPathStatus: string | null;
   returnPathError: string | null;
   outgoing: boolean;
-  incoming: boolean;
 }
 
 /** A row of Postal's `track_domains` table; `name` is the label under its domain. */

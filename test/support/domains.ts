@@ -81,7 +81,7 @@ function caseDomains(): CaseDomain[] {
   };
   add('ok.example.com', 'OKOKOK', (pem) => [`@ TXT "${GOOD_SPF}"`, dkim('OKOKOK', pem), ...MX, PSRP, '_dmarc TXT "v=DMARC1; p=reject"', 'click CNAME track.postal.example.net.'], {}, { name: 'click', stored: 'OK' });
   add('nospf.example.com', 'NOSPFX', (pem) => ['@ TXT "v=spf1 a mx ~all"', dkim('NOSPFX', pem), ...MX, PSRP, 'links CNAME track.postal.example.net.'], { spf: 'Invalid' }, { name: 'links', stored: 'OK' });
-  add('twodkim.example.com', 'TWODKM', (pem) => [`@ TXT "${GOOD_SPF}"`, dkim('TWODKM', pem), `postal-TWODKM._domainkey TXT "v=DKIM1; p=old"`, ...MX, PSRP], { dkim: 'Invalid' });
+  add('twodkim.example.com', 'TWODKM', (pem) => [`@ TXT "${GOOD_SPF}"`, dkim('TWODKM', pem), `postal-TWODKM._domainkey TXT "v=DKIM1; p=old"`, ...MX, PSRP], { dkim: 'Invalid', spf: 'Missing' });
   const other = key();
   add('otherkey.example.com', 'OTHERK', () => [`@ TXT "${GOOD_SPF}"`, dkim('OTHERK', other), ...MX, PSRP], { dkim: 'Invalid' });
   add('nopsrp.example.com', 'NOPSRP', (pem) => [`@ TXT "${GOOD_SPF}"`, dkim('NOPSRP', pem), ...MX], { returnPath: 'Missing' });
@@ -173,19 +173,26 @@ export async function startDomainsDeployment(bulk = 0): Promise<DomainsDeploymen
         `(${index + 1}, ${sqlText(domain.name)}, ${sqlText(domain.key)}, ${sqlText(domain.id)}, UTC_TIMESTAMP() - INTERVAL 10 MINUTE, UTC_TIMESTAMP() - INTERVAL 10 MINUTE, ` +
         `'${domain.stored.spf}', '${domain.stored.dkim}', '${domain.stored.mx}', '${domain.stored.returnPath}', 1)`,
     );
-    for (let index = 0; index < bulk; index++) {
-      rows.push(`(${domains.length + index + 1}, 'd${index}.bulk.example.org', ${sqlText(bulkKey)}, 'B${index}', UTC_TIMESTAMP(), UTC_TIMESTAMP() - INTERVAL 10 MINUTE, 'OK', 'OK', 'OK', 'OK', 1)`);
-    }
     const tracks = domains
       .map((domain, index) => (domain.track ? `(${index + 1}, ${sqlText(domain.track.name)}, UTC_TIMESTAMP() - INTERVAL 10 MINUTE, '${domain.track.stored}', 1, NOW(), NOW())` : null))
       .filter((row) => row !== null);
     await db.sql(
       `${POSTAL_DOMAIN_TABLES}
       INSERT INTO domains (id, name, dkim_private_key, dkim_identifier_string, verified_at, dns_checked_at, spf_status, dkim_status, mx_status, return_path_status, outgoing) VALUES ${rows.join(',\n')};
-      INSERT INTO domains (id, name, outgoing) VALUES (${domains.length + bulk + 1}, 'inbound-only.example.com', 0);
+      INSERT INTO domains (id, name, outgoing) VALUES (${domains.length + 1}, 'inbound-only.example.com', 0);
       INSERT INTO track_domains (domain_id, name, dns_checked_at, dns_status, ssl_enabled, created_at, updated_at) VALUES ${tracks.join(',\n')};`,
       'postal',
     );
+    // In batches, the shared key set once per batch: one command-line argument holds at most 128 KiB.
+    for (let first = 0; first < bulk; first += 500) {
+      const batch = Array.from({ length: Math.min(500, bulk - first) }, (_, offset) => first + offset).map(
+        (index) => `(${domains.length + index + 2}, 'd${index}.bulk.example.org', @bulk_key, 'B${index}', UTC_TIMESTAMP(), UTC_TIMESTAMP() - INTERVAL 10 MINUTE, 'OK', 'OK', 'OK', 'OK', 1)`,
+      );
+      await db.sql(
+        `SET @bulk_key = ${sqlText(bulkKey)}; INSERT INTO domains (id, name, dkim_private_key, dkim_identifier_string, verified_at, dns_checked_at, spf_status, dkim_status, mx_status, return_path_status, outgoing) VALUES ${batch.join(',')};`,
+        'postal',
+      );
+    }
     const yaml = [
       'version: 2',
       'postal:',

@@ -78,6 +78,13 @@ describe('sending domains against real nameservers, MariaDB and an HTTPS server'
     assert.match(other.fix?.records?.[0] ?? '', /^postal-OTHERK\._domainkey\.otherkey\.example\.com\. 3600 IN TXT "v=DKIM1; t=s; h=sha256; p=MI/i);
   });
 
+  it('warns when the records are right but Postal still acts on an older result, and says when it looks again', () => {
+    const spf = result('domains.spf', 'twodkim.example.com');
+    assert.equal(`${spf.status} ${spf.messageId}`, 'warn stale');
+    assert.equal(spf.title, 'twodkim.example.com: SPF OK, Postal still says Missing');
+    assert.match(spf.message, /Postal stored "Missing" at .* UTC; now it would store "OK"; it looks again on its own at \d{4}-\d\d-\d\d \d\d:15 UTC/);
+  });
+
   it('warns about a missing psrp CNAME and gives the CNAME', () => {
     const returnPath = result('domains.return-path', 'nopsrp.example.com');
     assert.equal(`${returnPath.status} ${returnPath.messageId}`, 'warn problem');

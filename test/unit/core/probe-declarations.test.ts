@@ -12,9 +12,9 @@ import { testConfig } from '../../support/check-tester.js';
 const SAMPLE_ROOT = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
 const SAMPLE_DOMAIN: DomainRow = {
-  id: 1, name: 'customer.example.com', dkimPrivateKey: null, dkimIdentifierString: 'ABCDEF', verifiedAt: null, dnsCheckedAt: null,
+  id: 1, name: 'customer.example.com', dkimPrivateKey: null, dkimIdentifierString: 'ABCDEF', dnsCheckedAt: null,
   spfStatus: null, spfError: null, dkimStatus: null, dkimError: null, mxStatus: null, mxError: null, returnPathStatus: null, returnPathError: null,
-  outgoing: true, incoming: true,
+  outgoing: true,
 };
 const SAMPLE_TRACK_DOMAIN: TrackDomainRow = { id: 1, domainId: 1, name: 'click', dnsCheckedAt: null, dnsStatus: null, dnsError: null, sslEnabled: true };
 
