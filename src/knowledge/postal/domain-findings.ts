@@ -1,4 +1,4 @@
-import type { CheckContext, Evidence, Finding, Fix, MessageTemplate, Status } from '../../core/types.js';
+import type { CheckContext, CheckDefinition, Evidence, Finding, Fix, MessageTemplate, Status } from '../../core/types.js';
 import type { DnsType, DomainRow } from '../../probes/types.js';
 import { postalView, publicView, whyViewsDiffer } from '../dns/postal-view.js';
 import { writtenPathFor } from '../../config/keys.js';
@@ -133,5 +133,37 @@ function delegationFix(ctx: CheckContext, rule: PostalRule, zone: string): Fix {
     summary: `Postal cannot see records in the delegated zone ${zone}: remove the delegation and publish the record in the zone of ${rule.domain}, or let Postal ask its local resolver (which follows delegations) and restart it`,
     commands: ['postal restart'],
     configChanges: [{ path: writtenPathFor(ctx.config, key) ?? key, from: false, to: true }],
+  };
+}
+
+/**
+ * A check that repeats one of Postal's DNS checks for every sending domain. `rule` describes it for a domain, or
+ * gives the finding at once when the domain cannot be checked (its `messages` then name that message).
+ */
+export function postalRuleCheck(spec: {
+  id: string;
+  order: number;
+  title: string;
+  messages?: Record<string, MessageTemplate>;
+  rule(ctx: CheckContext, domain: DomainRow): PostalRule | Finding;
+}): CheckDefinition {
+  return {
+    id: spec.id,
+    group: 'domains',
+    order: spec.order,
+    title: spec.title,
+    targets: 'domain',
+    probes: ['database', 'dns', 'clock'],
+    network: true,
+    timeoutMs: DOMAIN_CHECK_TIMEOUT_MS,
+    messages: { ...DOMAIN_LIST_MESSAGES, ...POSTAL_RULE_MESSAGES, ...spec.messages },
+    async run(ctx): Promise<Finding[]> {
+      const { domains, finding } = await domainsOrFinding(ctx);
+      if (!domains) return [finding];
+      return mapBounded(domains, async (domain) => {
+        const rule = spec.rule(ctx, domain);
+        return 'status' in rule ? rule : judgeRule(ctx, domain.name, rule);
+      });
+    },
   };
 }
