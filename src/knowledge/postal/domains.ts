@@ -86,9 +86,13 @@ export function dkimRecordName(ctx: CheckContext, domain: DomainRow): string | n
   return `${ctx.config.get('dns.dkim_identifier')}-${domain.dkimIdentifierString}._domainkey.${domain.name}`;
 }
 
+/** Derived once per row (rows are read once per run): parsing an RSA key costs about a millisecond. */
+const derivedRecords = new WeakMap<DomainRow, string | null>();
+
 /** The record Postal asks for (domain.rb:110-115): the public half of dkim_private_key; the private key never leaves here. */
 export function expectedDkimRecord(domain: DomainRow): string | null {
-  return domain.dkimPrivateKey === null ? null : dkimRecordFor(domain.dkimPrivateKey);
+  if (!derivedRecords.has(domain)) derivedRecords.set(domain, domain.dkimPrivateKey === null ? null : dkimRecordFor(domain.dkimPrivateKey));
+  return derivedRecords.get(domain) ?? null;
 }
 
 /** `<dns.custom_return_path_prefix>.<name>` (domain.rb:130-132). */
