@@ -101,7 +101,7 @@ export const domainsDmarcCheck: CheckDefinition = {
     unknown: { title: '{target}: DMARC could not be checked', message: 'A lookup failed: {detail}.' },
   },
   async run(ctx): Promise<Finding[]> {
-    const { domains, finding } = await domainsOrFinding(ctx);
+    const { domains, finding } = await domainsOrFinding(ctx, 'domains.dmarc');
     if (!domains) return [finding];
     return mapBounded(domains, (domain) => judgeDmarc(ctx, domain));
   },

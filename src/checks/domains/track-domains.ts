@@ -83,7 +83,7 @@ export const domainsTrackDomainsCheck: CheckDefinition = {
     'https-unknown': { title: '{target}: HTTPS could not be checked', message: 'The GET of https://{target}/ did not complete ({detail}).' },
   },
   async run(ctx): Promise<Finding[]> {
-    const { domains, finding } = await domainsOrFinding(ctx);
+    const { domains, finding } = await domainsOrFinding(ctx, 'domains.track-domains');
     if (!domains) return [finding];
     const state = await postalDomains(ctx);
     const tracks = state.state === 'read' ? state.trackDomains : [];

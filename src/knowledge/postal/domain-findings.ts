@@ -24,22 +24,31 @@ export async function mapBounded<T, R>(items: readonly T[], judge: (item: T) => 
   return results;
 }
 
+/** The check that reports a problem with the list of domains itself; the others point to it. */
+const LIST_OWNER = 'domains.spf';
+
 /** Messages every per-domain check shares: the list of domains could not be read, or is empty. */
-export const DOMAIN_LIST_MESSAGES: Record<'no-db' | 'db-failed' | 'no-domains' | 'not-found', MessageTemplate> = {
+export const DOMAIN_LIST_MESSAGES: Record<'no-db' | 'db-failed' | 'no-domains' | 'not-found' | 'list-elsewhere', MessageTemplate> = {
   'no-db': { title: "Postal's domains were not read", message: "--no-db was given, so the domains in Postal's database are not known." },
   'db-failed': { title: "Could not read Postal's domains", message: 'Reading the domains table failed: {error}' },
   'no-domains': { title: 'Postal has no sending domain', message: 'The domains table has no domain with outgoing set; there is nothing to check.' },
   'not-found': { title: 'No domain {domain} in Postal', message: "--domain {domain} was given, but Postal's domains table has no sending domain of that name." },
+  'list-elsewhere': { title: 'No domain to check', message: `Postal's domains could not be listed (see ${LIST_OWNER}).` },
 };
 
-/** The findings for the list itself when it cannot be judged domain by domain, or the domains. */
-export async function domainsOrFinding(ctx: CheckContext): Promise<{ domains: DomainRow[]; finding: null } | { domains: null; finding: Finding }> {
+/**
+ * The domains to judge, or the one finding for the list itself when there are none: a failed read or an unknown
+ * --domain is reported by LIST_OWNER only (one cause, one place); `checkId` is the asking check.
+ */
+export async function domainsOrFinding(ctx: CheckContext, checkId: string): Promise<{ domains: DomainRow[]; finding: null } | { domains: null; finding: Finding }> {
   const state = await postalDomains(ctx);
-  if (state.state === 'not-read') return { domains: null, finding: { target: null, status: 'skip', messageId: 'no-db', data: {} } };
-  if (state.state === 'failed') return { domains: null, finding: { target: null, status: 'unknown', messageId: 'db-failed', data: { error: state.message } } };
-  if (state.domains.length > 0) return { domains: state.domains, finding: null };
-  if (ctx.options.domain !== null) return { domains: null, finding: { target: ctx.options.domain, status: 'fail', messageId: 'not-found', data: { domain: ctx.options.domain } } };
-  return { domains: null, finding: { target: null, status: 'skip', messageId: 'no-domains', data: {} } };
+  const none = (finding: Finding) => ({ domains: null, finding });
+  if (state.state === 'not-read') return none({ target: null, status: 'skip', messageId: 'no-db', data: {} });
+  if (state.state === 'read' && state.domains.length > 0) return { domains: state.domains, finding: null };
+  if (state.state === 'read' && ctx.options.domain === null) return none({ target: null, status: 'skip', messageId: 'no-domains', data: {} });
+  if (checkId !== LIST_OWNER) return none({ target: null, status: 'skip', messageId: 'list-elsewhere', data: {} });
+  if (state.state === 'failed') return none({ target: null, status: 'unknown', messageId: 'db-failed', data: { error: state.message } });
+  return none({ target: ctx.options.domain, status: 'fail', messageId: 'not-found', data: { domain: ctx.options.domain ?? '' } });
 }
 
 /** One of Postal's DNS checks of a domain, described for the shared judging below. */
@@ -158,7 +167,7 @@ export function postalRuleCheck(spec: {
     timeoutMs: DOMAIN_CHECK_TIMEOUT_MS,
     messages: { ...DOMAIN_LIST_MESSAGES, ...POSTAL_RULE_MESSAGES, ...spec.messages },
     async run(ctx): Promise<Finding[]> {
-      const { domains, finding } = await domainsOrFinding(ctx);
+      const { domains, finding } = await domainsOrFinding(ctx, spec.id);
       if (!domains) return [finding];
       return mapBounded(domains, async (domain) => {
         const rule = spec.rule(ctx, domain);

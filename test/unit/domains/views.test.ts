@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { domainsSpfCheck } from '../../../src/checks/domains/spf.js';
+import { domainsDmarcCheck } from '../../../src/checks/domains/dmarc.js';
 import type { DnsAnswer, DnsType, DomainRow, Probes } from '../../../src/probes/types.js';
 import { runCheck } from '../../support/check-tester.js';
 import { fakeDns } from '../../support/fakes.js';
@@ -65,5 +66,15 @@ describe("Postal's view against the public one", () => {
       probes: { database, dns: dns({ ...publicZone, 'NS shop.example.com': { error: 'servfail' } }, {}) },
     });
     assert.equal(`${result.status} ${result.messageId}`, 'unknown unknown');
+  });
+
+  it("reports an unreadable domains table once, in domains.spf; the other checks point there", async () => {
+    const unreadable = { ...database, domains: async () => ({ ok: false as const, code: 'refused' as const, message: 'nothing accepts connections at 127.0.0.1:3306' }) };
+    const [spf] = await runCheck(domainsSpfCheck, { yaml: YAML, probes: { database: unreadable } });
+    assert.equal(`${spf.status} ${spf.messageId}`, 'unknown db-failed');
+    assert.match(spf.message, /nothing accepts connections at 127\.0\.0\.1:3306/);
+    const [dmarc] = await runCheck(domainsDmarcCheck, { yaml: YAML, probes: { database: unreadable } });
+    assert.equal(`${dmarc.status} ${dmarc.messageId}`, 'skip list-elsewhere');
+    assert.match(dmarc.message, /see domains\.spf/);
   });
 });
