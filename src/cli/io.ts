@@ -4,12 +4,18 @@ export interface Io {
   stderr(text: string): Promise<void>;
   /** stdout is a terminal and neither NO_COLOR nor CI is set: colour and spinner allowed. */
   interactive: boolean;
+  /** Width of the terminal stdout is; 0 when it is not a terminal (a pipe or a file: nothing is wrapped). */
+  columns: number;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
 
+/** Writes text; a reader that went away (`| head`) is not an error: the rest of the output has nowhere to go. */
 function writer(stream: NodeJS.WriteStream) {
-  return (text: string) => new Promise<void>((resolve) => (text ? stream.write(text, () => resolve()) : resolve()));
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  return (text: string) => new Promise<void>((resolve) => (text && !stream.destroyed ? stream.write(text, () => resolve()) : resolve()));
 }
 
 export function processIo(): Io {
@@ -18,6 +24,7 @@ export function processIo(): Io {
     stdout: writer(process.stdout),
     stderr: writer(process.stderr),
     interactive: Boolean(process.stdout.isTTY) && !env.NO_COLOR && !env.CI,
+    columns: process.stdout.isTTY ? (process.stdout.columns ?? 0) : 0,
     env,
     cwd: process.cwd(),
   };

@@ -1,13 +1,14 @@
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
+import { splitHostPort } from '../util/host-port.js';
 import { isIP } from 'node:net';
 import { DEFAULT_CONFIG_PATH } from '../core/options.js';
+import { FAIL_ON_LEVELS, type FailOn } from '../core/exit-code.js';
 import { FORMATS, type Format } from '../reporters/index.js';
 
 /** What every command hands back to main: the text for stdout (and stderr) and the exit code. */
 export interface CommandOutcome {
   exitCode: number;
 }
-
 
 /** The raw options of check/report/fix as commander parses them. */
 export interface RunFlags {
@@ -24,9 +25,11 @@ export interface RunFlags {
   offline: boolean;
   timeout: number;
   deadline: number;
-  format: Format;
+  /** Absent for fix, which prints a script. */
+  format?: Format;
   output?: string;
-  failOn: 'fail' | 'warn';
+  failOn: FailOn;
+  baseline?: string;
   color: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -35,17 +38,27 @@ export interface RunFlags {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const collectList = (value: string, previous: string[]) => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean),
-];
 
-function positiveInteger(flag: string) {
+/** `--only a,b`; an empty list is a mistake (a variable that expanded to nothing), not "every check". */
+function collectList(flag: string) {
+  return (value: string, previous: string[]) => {
+    const names = value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+    if (names.length === 0) throw new InvalidArgumentError(`${flag} needs at least one check id or group name`);
+    return [...previous, ...names];
+  };
+}
+
+/** One day: far above any sensible limit, and well below what Node's timers accept (2^31-1 ms). */
+const LONGEST_MS = 86_400_000;
+
+function milliseconds(flag: string) {
   return (value: string) => {
-    if (!/^\d+$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError(`${flag} takes a whole number of milliseconds`);
+    if (!/^\d+$/.test(value) || Number(value) <= 0 || Number(value) > LONGEST_MS) {
+      throw new InvalidArgumentError(`${flag} takes a whole number of milliseconds from 1 to ${LONGEST_MS} (one day)`);
+    }
     return Number(value);
   };
 }
@@ -55,20 +68,9 @@ function ipAddress(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** `host`, `host:port`, a bare IPv6 address, `[v6]` or `[v6]:port`, split; null when it is none of those. */
-function splitHostPort(value: string): { host: string; port?: string } | null {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  if (bracketed) return isIP(bracketed[1]) === 6 ? { host: bracketed[1], port: bracketed[2] } : null;
-  if (isIP(value) === 6) return { host: value };
-  const plain = /^([^:[\]]+)(?::(\d+))?$/.exec(value);
-  return plain ? { host: plain[1], port: plain[2] } : null;
-}
-
-const validPort = (port: string | undefined) => port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
-
 function resolverAddress(value: string, previous: string[]): string[] {
   const parts = splitHostPort(value);
-  if (!parts || !isIP(parts.host) || !validPort(parts.port)) {
+  if (!parts || !isIP(parts.host)) {
     throw new InvalidArgumentError(`"${value}" is not a resolver address (ip, ip:port or [ipv6]:port)`);
   }
   return [...previous, value];
@@ -78,15 +80,16 @@ function resolverAddress(value: string, previous: string[]): string[] {
 function hostAndPort(value: string, previous: string[]): string[] {
   const parts = splitHostPort(value);
   const hostOk = parts !== null && (isIP(parts.host) !== 0 || /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9])?\.?$/.test(parts.host));
-  if (!hostOk || !validPort(parts.port)) throw new InvalidArgumentError(`"${value}" is not host, host:port or [ipv6]:port`);
+  if (!hostOk) throw new InvalidArgumentError(`"${value}" is not host, host:port or [ipv6]:port`);
   return [...previous, value];
 }
 
-function addRunOptions(command: Command): Command {
-  return command
+/** The options of check, report and fix; `format` is the default --format, or null for fix, which prints one script. */
+function addRunOptions(command: Command, format: Format | null): Command {
+  command
     .option('-c, --config <path>', `Postal config file (default: $POSTAL_CONFIG_FILE_PATH or ${DEFAULT_CONFIG_PATH})`)
-    .option('--only <ids>', 'run only these checks or groups (comma-separated)', collectList, [])
-    .option('--skip <ids>', 'skip these checks or groups (comma-separated)', collectList, [])
+    .option('--only <ids>', 'run only these checks or groups (comma-separated)', collectList('--only'), [])
+    .option('--skip <ids>', 'skip these checks or groups (comma-separated)', collectList('--skip'), [])
     .option('--ip <addr>', 'an outbound IP to check (repeatable)', ipAddress, [])
     .option('--no-db', "do not read IP pools from Postal's database")
     .option('--resolver <ip[:port]>', 'DNS server for ordinary lookups (repeatable; default: the system resolver)', resolverAddress, [])
@@ -95,11 +98,13 @@ function addRunOptions(command: Command): Command {
     .option('--probe-target <host[:port]>', 'remote MX for the outbound port 25 test (repeatable)', hostAndPort, [])
     .option('--smtp-target <host[:port]>', 'where to run the live STARTTLS probe (repeatable)', hostAndPort, [])
     .option('--offline', 'no network: config, files and local checks only', false)
-    .option('--timeout <ms>', 'time limit of each network operation', positiveInteger('--timeout'), 5000)
-    .option('--deadline <ms>', 'time limit of the whole run', positiveInteger('--deadline'), 60000)
-    .addOption(new Option('--format <fmt>', 'report format').choices(FORMATS).default('human'))
-    .option('-o, --output <file>', 'write the report to a file')
-    .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code 1').choices(['fail', 'warn']).default('fail'))
+    .option('--timeout <ms>', 'time limit of each network operation', milliseconds('--timeout'), 5000)
+    .option('--deadline <ms>', 'time limit of the whole run', milliseconds('--deadline'), 60000);
+  if (format) command.addOption(new Option('--format <fmt>', 'report format').choices(FORMATS).default(format));
+  return command
+    .option('-o, --output <file>', format ? 'write the report to a file' : 'write the script to a file')
+    .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code 1; new: only problems new since --baseline').choices(FAIL_ON_LEVELS).default('fail'))
+    .option('--baseline <report.json>', 'an earlier JSON report: mark problems new, still there or gone, and show only the changes')
     .option('--no-color', 'no colour')
     .option('-q, --quiet', 'only the problems; nothing on the terminal when writing to a file', false)
     .option('-v, --verbose', 'show passing details and evidence', false)
@@ -125,13 +130,13 @@ export function buildProgram(version: string, handlers: CommandHandlers, onOutco
     .exitOverride()
     .configureOutput(output);
 
-  addRunOptions(program.command('check').description('run the checks (the main job)')).action(async (flags: RunFlags) =>
+  addRunOptions(program.command('check').description('run the checks (the main job)'), 'human').action(async (flags: RunFlags) =>
     onOutcome(await handlers.check(flags, 'check')),
   );
-  addRunOptions(program.command('report').description('same as check --format markdown, for support tickets (secrets redacted)')).action(
-    async (flags: RunFlags) => onOutcome(await handlers.check({ ...flags, format: 'markdown' }, 'report')),
+  addRunOptions(program.command('report').description('same as check --format markdown, for support tickets (secrets redacted)'), 'markdown').action(
+    async (flags: RunFlags) => onOutcome(await handlers.check(flags, 'report')),
   );
-  addRunOptions(program.command('fix').description('run the checks, then print one shell script of all fixes, in a safe order')).action(
+  addRunOptions(program.command('fix').description('run the checks, then print one shell script of all fixes, in a safe order'), null).action(
     async (flags: RunFlags) => onOutcome(await handlers.check(flags, 'fix')),
   );
   program

@@ -3,6 +3,8 @@ import type { Io } from './io.js';
 
 export interface Progress {
   update(finished: number, total: number, running: string[]): void;
+  /** Prints text on stdout with the spinner out of the way, then draws it again. */
+  print(text: string): Promise<void>;
   stop(): void;
 }
 
@@ -15,14 +17,24 @@ export function canDrawSpinner(stream: Pick<NodeJS.WriteStream, 'isTTY' | 'colum
   return Boolean(stream.isTTY) && (stream.columns ?? 0) > 0;
 }
 
-/** A spinner on stderr while checks run; nothing at all when not on an interactive terminal. */
+/**
+ * A spinner on stderr while checks run. Nothing at all (no cursor or clear-line escapes either) unless
+ * wanted, on an interactive terminal; `--no-color`, NO_COLOR and CI switch it off like colour.
+ */
 export function startProgress(io: Io, wanted: boolean, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (!wanted || !io.interactive || !canDrawSpinner(stream)) return { update: () => undefined, stop: () => undefined };
+  if (!wanted || !io.interactive || !canDrawSpinner(stream)) {
+    return { update: () => undefined, print: (text) => io.stdout(text), stop: () => undefined };
+  }
   const spinner = ora({ text: 'Starting checks', stream }).start();
   return {
     update(finished, total, running) {
       const current = running.length > 0 ? ` — ${running.slice(0, 3).join(', ')}${running.length > 3 ? ' …' : ''}` : '';
       spinner.text = `Checking ${finished}/${total}${current}`;
+    },
+    async print(text) {
+      spinner.clear();
+      await io.stdout(text);
+      spinner.render();
     },
     stop: () => spinner.stop(),
   };

@@ -43,7 +43,7 @@ export async function readConfigFile(hostPath: string, hostRoot = '/'): Promise<
   try {
     // Checked before opening: opening a FIFO would block until something writes to it.
     const info = await stat(path);
-    if (info.isDirectory()) throw new DoctorError(`${path}: is a directory, not a Postal config file`);
+    if (info.isDirectory()) throw new DoctorError(`${path}: is a directory, not a Postal config file (--config takes the file itself, such as ${join(hostPath, 'postal.yml')})`);
     if (!info.isFile()) throw new DoctorError(`${path}: is not a regular file`);
     const handle = await open(path, 'r');
     try {

@@ -6,11 +6,15 @@ import { runChecks } from './runner.js';
 import { loadDeployment } from './deployment.js';
 import { exitCodeFor, summarise, type FailOn } from './exit-code.js';
 import { toolVersion } from './tool.js';
+import { compareWithBaseline, type Baseline } from './baseline.js';
 import { outboundIps } from '../knowledge/postal/outbound-ips.js';
+import { postalVersion } from '../knowledge/postal/version.js';
 import { redactDeep, secretValues } from '../config/secrets.js';
 
 export interface DoctorHooks {
   failOn?: FailOn;
+  /** An earlier report: each problem is marked new or still there, and the ones no longer found are listed. */
+  baseline?: Baseline;
   onProgress?: (finished: number, total: number, running: string[]) => void;
   /** The results of one check, as soon as it is done. */
   onCheckDone?: (checkId: string, results: Result[]) => void;
@@ -25,13 +29,13 @@ export async function doctor(options: RunOptions, probes: Probes, hooks: DoctorH
   const { checks, skipped } = selectChecks(options.only, options.skip);
   const started = new Date();
   const startedMs = performance.now();
-  const run = new AbortController();
-  setMaxListeners(0, run.signal);
-  const deadline = setTimeout(() => run.abort(new Error('the run reached its --deadline')), options.deadlineMs).unref();
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const deadline = setTimeout(() => stop.abort(new Error('the run reached its --deadline')), options.deadlineMs).unref();
   try {
-    const { config, facts } = await loadDeployment(options, probes, run.signal);
+    const { config, facts } = await loadDeployment(options, probes, stop.signal);
     const remainingMs = () => Math.max(0, options.deadlineMs - (performance.now() - startedMs));
-    const { results, context } = await runChecks({
+    const run = await runChecks({
       checks,
       skipped,
       config,
@@ -41,9 +45,15 @@ export async function doctor(options: RunOptions, probes: Probes, hooks: DoctorH
       onProgress: hooks.onProgress,
       onCheckDone: hooks.onCheckDone,
     });
+    const { context } = run;
+    const { results, comparison } = hooks.baseline ? compareWithBaseline(run.results, hooks.baseline) : { results: run.results, comparison: undefined };
     const ips = await Promise.race([
       outboundIps(context).catch(() => []),
       new Promise<[]>((done) => setTimeout(() => done([]), remainingMs()).unref()),
+    ]);
+    const version = await Promise.race([
+      postalVersion(context).then((found) => found.version ?? found.tag, () => null),
+      new Promise<null>((done) => setTimeout(() => done(null), remainingMs()).unref()),
     ]);
     const summary = summarise(results);
     return redactDeep(
@@ -55,13 +65,15 @@ export async function doctor(options: RunOptions, probes: Probes, hooks: DoctorH
         config: { path: config.path, format: config.format },
         outboundIps: ips.map(({ ip, source, hostname, pool }) => ({ ip, source, hostname, pool })),
         summary,
-        exitCode: exitCodeFor(summary, hooks.failOn ?? 'fail'),
+        exitCode: exitCodeFor(results, hooks.failOn ?? 'fail'),
         results,
+        baseline: comparison,
+        deployment: { smtpHostname: config.format === null ? null : config.get('postal.smtp_hostname'), postalVersion: version },
       },
       secretValues(config),
     );
   } finally {
     clearTimeout(deadline);
-    run.abort();
+    stop.abort();
   }
 }

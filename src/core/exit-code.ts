@@ -1,8 +1,10 @@
 import type { Result, Summary } from './types.js';
 import { STATUSES } from './types.js';
+import { isNewProblem } from './baseline.js';
 
-/** The lowest status that makes the run exit 1 (`--fail-on`). */
-export type FailOn = 'fail' | 'warn';
+/** `--fail-on`: the lowest status that makes the run exit 1, or `new`: only problems new since `--baseline`. */
+export const FAIL_ON_LEVELS = ['fail', 'warn', 'unknown', 'new'] as const;
+export type FailOn = (typeof FAIL_ON_LEVELS)[number];
 
 export function summarise(results: readonly Result[]): Summary {
   const summary = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Summary;
@@ -10,21 +12,29 @@ export function summarise(results: readonly Result[]): Summary {
   return summary;
 }
 
-/**
- * Exit code of `check` (PRODUCT §3): 1 when a result is at or above `--fail-on`.
- * `unknown` and `skip` never make it 1 — an unknown is reported in every format, and gating
- * a deploy on a flaky resolver would make the gate itself flaky.
- */
-export function exitCodeFor(summary: Summary, failOn: FailOn): 0 | 1 {
-  if (summary.fail > 0) return 1;
-  if (failOn === 'warn' && summary.warn > 0) return 1;
-  return 0;
+/** Whether any check reached a verdict (pass, warn or fail); a run of unknowns and skips checked nothing. */
+export function reachedVerdict(summary: Summary): boolean {
+  return summary.pass + summary.warn + summary.fail > 0;
 }
 
-/** Nagios plugin exit code: the worst result decides, and a failure outranks an unknown. */
-export function nagiosCodeFor(summary: Summary): 0 | 1 | 2 | 3 {
-  if (summary.fail > 0) return 2;
-  if (summary.unknown > 0) return 3;
-  if (summary.warn > 0) return 1;
-  return 0;
+const AT_OR_ABOVE: Record<Exclude<FailOn, 'new'>, readonly Result['status'][]> = {
+  fail: ['fail'],
+  warn: ['fail', 'warn'],
+  unknown: ['fail', 'warn', 'unknown'],
+};
+
+/** Whether a result makes `check` exit 1: it is at or above `--fail-on`, or new under `--fail-on new`. */
+export function failsTheRun(result: Result, failOn: FailOn): boolean {
+  if (failOn === 'new') return isNewProblem(result);
+  return AT_OR_ABOVE[failOn].includes(result.status);
+}
+
+/**
+ * Exit code of `check` (PRODUCT §3): 1 when a result fails the run under `--fail-on`, and 1 when no check
+ * reached a verdict at all, whatever `--fail-on` says: a run that could look at nothing (every result
+ * unknown, say as a user without permissions) must not let a deploy through.
+ */
+export function exitCodeFor(results: readonly Result[], failOn: FailOn): 0 | 1 {
+  if (!reachedVerdict(summarise(results))) return 1;
+  return results.some((result) => failsTheRun(result, failOn)) ? 1 : 0;
 }

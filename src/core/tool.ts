@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readAsset } from './assets.js';
 
 /** This program's version, from its package.json. */
 export function toolVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readAsset('package.json')) as { version: string };
   return manifest.version;
 }

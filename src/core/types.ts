@@ -62,6 +62,19 @@ export interface Result {
   evidence: Evidence[];
   fix: Fix | null;
   durationMs: number;
+  /** With `--baseline`, on problems only: whether the earlier report had it (src/core/baseline.ts). */
+  change?: Change;
+}
+
+/** `new`: not in the baseline; `still`: in the baseline too. */
+export type Change = 'new' | 'still';
+
+/** With `--baseline`: what was compared with, the counts, and the baseline's problems this run no longer finds. */
+export interface BaselineComparison {
+  startedAt: string;
+  new: number;
+  still: number;
+  gone: Result[];
 }
 
 /** Texts of one message: `{name}` placeholders are filled from the finding's data. */
@@ -148,4 +161,7 @@ export interface Report {
   summary: Summary;
   exitCode: number;
   results: Result[];
+  /** What a reader identifies the deployment by (Markdown summary); not part of the JSON report. */
+  deployment?: { smtpHostname: string | null; postalVersion: string | null };
+  baseline?: BaselineComparison;
 }

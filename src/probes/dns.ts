@@ -1,4 +1,5 @@
 import { Resolver } from 'node:dns/promises';
+import { joinHostPort, splitHostPort } from '../util/host-port.js';
 import { isIP } from 'node:net';
 import type { RunOptions } from '../core/types.js';
 import { canonicalIp, normaliseHostname as normaliseName } from '../util/ip.js';
@@ -22,16 +23,12 @@ const ERROR_CODES: Record<string, DnsErrorCode> = {
  * Throws a one-line error for anything else (host names are not accepted: they would need a resolver themselves).
  */
 function resolverServer(text: string, flag = '--resolver'): string {
-  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
-  const plain = isIP(text) === 6 ? null : /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(text);
-  const host = bracketed?.[1] ?? plain?.[1] ?? text;
-  const port = bracketed?.[2] ?? plain?.[2];
-  if (!isIP(host) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
+  const parts = splitHostPort(text);
+  if (!parts || !isIP(parts.host)) {
     throw new Error(`${flag} "${text}": expected an IP address with an optional port (192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:5353)`);
   }
-  const address = canonicalIp(host);
-  if (port === undefined) return address;
-  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+  const address = canonicalIp(parts.host);
+  return parts.port === null ? address : joinHostPort(address, parts.port);
 }
 
 interface Upstream {

@@ -5,36 +5,31 @@ import { createCommandProbe } from './commands.js';
 import { createHostProbe } from './host.js';
 
 /**
- * The real probes. DNS, TCP, SMTP/TLS and the database client are loaded on first use,
- * so commands that never touch the network (and --help) do not pay for them.
+ * A probe whose implementation module is loaded on the first call of any of its methods, so commands that
+ * never touch the network (and --help) do not pay for DNS, TLS or the database client.
  */
+function lazily<T extends object>(load: () => Promise<T>): T {
+  let loaded: Promise<T> | undefined;
+  return new Proxy({} as T, {
+    get: (_target, method) => async (...args: unknown[]) => {
+      const probe = await (loaded ??= load());
+      return (Reflect.get(probe, method) as (...rest: unknown[]) => unknown).apply(probe, args);
+    },
+  });
+}
+
+/** The real probes. */
 export function createProbes(options: RunOptions): Probes {
-  const lazily = <T>(load: () => Promise<T>) => {
-    let loaded: Promise<T> | undefined;
-    return () => (loaded ??= load());
-  };
-  const dns = lazily(async () => (await import('./dns.js')).createDnsProbe(options));
-  const tcp = lazily(async () => (await import('./tcp.js')).createTcpProbe());
-  const smtp = lazily(async () => (await import('./smtp.js')).createSmtpProbe());
-  const database = lazily(async () => (await import('./database.js')).createDatabaseProbe());
-  const http = lazily(async () => (await import('./http.js')).createHttpProbe());
-  const trust = lazily(async () => (await import('./trust.js')).createTrustProbe());
   return {
-    dns: {
-      query: async (...args) => (await dns()).query(...args),
-      queryServer: async (...args) => (await dns()).queryServer(...args),
-    },
-    tcp: { connect: async (...args) => (await tcp()).connect(...args) },
-    smtp: { session: async (...args) => (await smtp()).session(...args) },
-    database: {
-      ipPools: async (...args) => (await database()).ipPools(...args),
-      domains: async (...args) => (await database()).domains(...args),
-    },
+    dns: lazily(async () => (await import('./dns.js')).createDnsProbe(options)),
+    tcp: lazily(async () => (await import('./tcp.js')).createTcpProbe()),
+    smtp: lazily(async () => (await import('./smtp.js')).createSmtpProbe()),
+    database: lazily(async () => (await import('./database.js')).createDatabaseProbe()),
+    trust: lazily(async () => (await import('./trust.js')).createTrustProbe()),
+    http: lazily(async () => (await import('./http.js')).createHttpProbe()),
     files: createFileProbe(options.hostRoot),
     commands: createCommandProbe(),
     host: createHostProbe(),
-    trust: { roots: async () => (await trust()).roots() },
-    http: { get: async (...args) => (await http()).get(...args) },
     clock: { now: () => new Date() },
   };
 }

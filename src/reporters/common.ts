@@ -1,6 +1,8 @@
+import { stringify } from 'yaml';
 import type { FailOn } from '../core/exit-code.js';
 import type { ConfigChange, Fix, Group, Result, Status, Summary } from '../core/types.js';
 import { GROUPS } from '../core/types.js';
+import { keySpec } from '../config/schema.js';
 
 export interface ReporterOptions {
   color: boolean;
@@ -9,6 +11,18 @@ export interface ReporterOptions {
   quiet: boolean;
   /** `--fail-on`: decides whether a warning is a failing test case in JUnit. */
   failOn: FailOn;
+  /** Terminal width to wrap text at (commands are never wrapped); 0 or absent: no wrapping. */
+  width?: number;
+  /** `--baseline`: the human report shows what changed (new problems and the gone ones) unless --verbose. */
+  changesOnly?: boolean;
+}
+
+/** What the doctor knows of a run that could not happen: the error, for formats that must still be written. */
+export interface RunFailure {
+  tool: { name: string; version: string };
+  startedAt: string;
+  reason: string;
+  exitCode: number;
 }
 
 export const GROUP_HEADINGS: Record<Group, string> = {
@@ -73,21 +87,40 @@ export function fixSteps(fix: Fix): { commands: string[]; records: string[]; con
   };
 }
 
-/** `in postal.yml: smtp.port: 2525 → 25`; labelled, so that nobody pastes it into a shell. */
-export function configChangeText(change: ConfigChange): string {
-  const to = change.to === undefined ? '(remove the key)' : formatConfigValue(change.to);
-  return `in postal.yml: ${change.path}: ${formatConfigValue(change.from)} → ${to}`;
+const SECRET_PATH = /password|secret|sentry_dsn/i;
+
+/** A value of postal.yml as YAML would write it; a secret key's value is never printed. */
+function yamlValue(path: string, value: unknown): unknown {
+  return SECRET_PATH.test(path) || keySpec(path)?.secret ? '<the new secret>' : value;
 }
 
-const YAML_KEYWORDS = /^(true|false|yes|no|on|off|y|n|null)$/i;
+function nested(path: string, value: unknown): Record<string, unknown> {
+  return path
+    .split('.')
+    .reverse()
+    .reduce<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
+}
 
-/** A postal.yml value as an operator would write it; strings are quoted only when plain text would be ambiguous. */
-function formatConfigValue(value: unknown): string {
-  if (value === undefined) return '(not set)';
-  if (typeof value === 'string' && /^[\w.@:/+-]+$/.test(value) && Number.isNaN(Number(value)) && !YAML_KEYWORDS.test(value)) {
-    return value;
-  }
-  return JSON.stringify(value) ?? String(value);
+function oldValueText(path: string, value: unknown): string {
+  if (SECRET_PATH.test(path) || keySpec(path)?.secret) return '[redacted]';
+  return oneLine(JSON.stringify(value) ?? String(value));
+}
+
+/**
+ * postal.yml edits as the YAML to write, each with a comment saying what it was: shown apart from shell
+ * commands in every format, so that nobody pastes a config edit into a shell.
+ */
+export function configChangesYaml(changes: readonly ConfigChange[]): string[] {
+  return changes.flatMap((change) => {
+    const path = oneLine(change.path);
+    if (change.to === undefined) return [change.from === undefined ? `# remove ${path}` : `# remove ${path} (was ${oldValueText(change.path, change.from)})`];
+    const lines = printable(stringify(nested(change.path, yamlValue(change.path, change.to))).trimEnd()).split('\n');
+    if (change.from === undefined) return lines;
+    const was = `# was ${oldValueText(change.path, change.from)}`;
+    // The old value goes beside the new one, unless the new one is a block scalar, whose text a comment would join.
+    if (lines.some((line) => /(^|[:-])\s*[|>][-+0-9]*$/.test(line))) return [`# ${path} ${was.slice(2)}`, ...lines];
+    return [...lines.slice(0, -1), `${lines.at(-1)}  ${was}`];
+  });
 }
 
 /** An evidence answer on one line: strings as they are, anything else as compact JSON. */

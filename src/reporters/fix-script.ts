@@ -1,14 +1,15 @@
-import type { ConfigChange, Fix, FixKind, Report, Result } from '../core/types.js';
+import type { Fix, FixKind, Report, Result } from '../core/types.js';
 import { FIX_KINDS } from '../core/types.js';
-import { shellComment } from '../util/shell.js';
-import { keySpec } from '../config/schema.js';
-import { RESTART_COMMAND } from './common.js';
+import { shellComment, shellQuote } from '../util/shell.js';
+import { RESTART_COMMAND, configChangesYaml } from './common.js';
 
 /**
  * `postal-doctor fix`: one bash script with every fix of the report, in a safe order (SECTION_ORDER: provider
  * requests and DNS records as comments, then database, postal.yml, files, firewall, what needs a human, and
  * restarts last and once each). A comment above each block names the result it fixes. Config edits are
- * shown as key, old value and new value, never as sed. Nothing is run here: the script is printed for review.
+ * shown as the YAML to write, never as sed. Every command is safe to run again (rules are added only when
+ * missing), and steps that need a person are listed when the script ends rather than stopping it.
+ * Nothing is run here: the script is printed for review.
  */
 
 /** FIX_KINDS with the restarts moved last: edits made by hand (an environment variable removed) need them too. */
@@ -34,8 +35,6 @@ const PERSIST_COMMAND =
 
 /** Container names as Docker allows them; only such words are merged into one `docker restart`. */
 const PLAIN_WORD = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-
-const SECRET_PATH = /password|secret|sentry_dsn/i;
 
 function isProblem(result: Result): boolean {
   return result.status === 'fail' || result.status === 'warn' || result.status === 'unknown';
@@ -80,19 +79,6 @@ export function isSingleCommand(command: string): boolean {
     }
   }
   return quote === null;
-}
-
-function valueText(path: string, value: unknown, missing: string): string {
-  if (value === undefined) return missing;
-  if (SECRET_PATH.test(path) || keySpec(path)?.secret) return '[redacted]';
-  if (typeof value === 'string' && /^[\w.@:/+-]+$/.test(value) && !/^(true|false|yes|no|on|off|null|~|\d[\d.]*)$/i.test(value)) return value;
-  return JSON.stringify(value) ?? String(value);
-}
-
-function configChangeLine(change: ConfigChange): string {
-  const from = valueText(change.path, change.from, '(not set)');
-  const to = change.to === undefined ? '(remove the key)' : valueText(change.path, change.to, '(not set)').replace('[redacted]', '(the new secret)');
-  return `    ${change.path}: ${from} -> ${to}`;
 }
 
 /** Commands held back to a later place in the script, each once, with the results that need them. */
@@ -249,9 +235,37 @@ export function renderFixScript(report: Report): string {
     script.comment('==== Problems without a scripted fix (postal-doctor explain <check> says how to fix them) ====');
     for (const result of withoutFix) script.comment(`  ${result.status}: ${resultName(result)}`);
   }
+  printPersonSteps(script, withFix, withoutFix);
   return `${script.lines.join('\n')}\n`;
 }
 
+/** What each kind of step asks of a person; commands of the other kinds run in the script. */
+const PERSON_STEPS: Partial<Record<FixKind, string>> = {
+  provider: 'ask your hosting provider (section "Requests for your hosting provider")',
+  dns: 'publish at your DNS host (section "DNS records to publish")',
+  config: 'edit postal.yml by hand (section "Changes to postal.yml")',
+  manual: 'do by hand (section "By hand")',
+};
+
+/**
+ * The steps the script cannot do, said when it ends (a comment is not seen by whoever runs it): the script goes
+ * on past them, and since every command in it is safe to run again, it can simply be run once more afterwards.
+ */
+function printPersonSteps(script: Script, withFix: Result[], withoutFix: Result[]): void {
+  const counts = new Map<string, number>();
+  const count = (step: string) => counts.set(step, (counts.get(step) ?? 0) + 1);
+  for (const result of withFix) {
+    const kind = result.fix!.configChanges?.length ? 'config' : kindOf(result.fix!);
+    const step = PERSON_STEPS[kind];
+    if (step) count(step);
+  }
+  for (const _ of withoutFix) count('find the fix with postal-doctor explain (section "Problems without a scripted fix")');
+  if (counts.size === 0) return;
+  script.blank();
+  script.comment('Said when the script ends: the steps above that need a person.');
+  script.lines.push(`echo ${shellQuote('postal-doctor fix: done. Steps that need a person (see the comments in this script); run it again after them, it is safe to:')}`);
+  for (const [step, times] of counts) script.lines.push(`echo ${shellQuote(`  - ${step}: ${times} ${times === 1 ? 'problem' : 'problems'}`)}`);
+}
 function printRecords(script: Script, { result, fix, commands }: Block): void {
   script.blank();
   script.comment(`For ${resultName(result)}`);
@@ -267,8 +281,8 @@ function printBlock(script: Script, block: Block, kind: FixKind, report: Report)
   script.comment(`  ${fix.summary}`);
   if (kind === 'provider') for (const record of fix.records ?? []) script.comment(`  Ask for: ${record}`);
   if (fix.configChanges?.length) {
-    script.comment(`  In ${report.config.path}:`);
-    for (const change of fix.configChanges) script.comment(configChangeLine(change));
+    script.comment(`  In ${report.config.path} (edit by hand):`);
+    for (const line of configChangesYaml(fix.configChanges)) script.comment(`    ${line}`);
   }
   for (const command of commands) {
     if (command.trimStart().startsWith('#')) script.comment(command.trimStart());

@@ -1,13 +1,13 @@
 import type { Report } from '../core/types.js';
-import type { ReporterOptions } from './common.js';
+import type { ReporterOptions, RunFailure } from './common.js';
 import { renderHuman } from './human.js';
 import { renderJson } from './json.js';
-import { renderJunit } from './junit.js';
+import { renderJunit, renderJunitFailure } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { renderNagios } from './nagios.js';
-import { renderPrometheus } from './prometheus.js';
+import { renderPrometheus, renderPrometheusFailure } from './prometheus.js';
 
-export type { ReporterOptions } from './common.js';
+export type { ReporterOptions, RunFailure } from './common.js';
 
 /** Renders a finished report as text (ending in a newline); pure: no I/O, no clock, no environment. */
 export type Reporter = (report: Report, options: ReporterOptions) => string;
@@ -22,4 +22,10 @@ export const REPORTERS: Record<Format, Reporter> = {
   junit: renderJunit,
   nagios: renderNagios,
   prometheus: renderPrometheus,
+};
+
+/** Formats that are written even when the doctor cannot run, so that CI and monitoring see the failure. */
+export const FAILURE_REPORTERS: Partial<Record<Format, (failure: RunFailure) => string>> = {
+  junit: renderJunitFailure,
+  prometheus: renderPrometheusFailure,
 };

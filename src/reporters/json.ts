@@ -19,6 +19,7 @@ function resultJson(result: Result): Result {
     check: result.check,
     group: result.group,
     status: result.status,
+    change: result.change,
     target: result.target,
     title: result.title,
     message: result.message,
@@ -41,6 +42,7 @@ export function renderJson(report: Report, _options: ReporterOptions): string {
     summary: { pass: report.summary.pass, warn: report.summary.warn, fail: report.summary.fail, unknown: report.summary.unknown, skip: report.summary.skip },
     exitCode: report.exitCode,
     results: report.results.map(resultJson),
+    baseline: report.baseline && { ...report.baseline, gone: report.baseline.gone.map(resultJson) },
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }

@@ -1,5 +1,7 @@
 import type { Fix, Report, Result } from '../core/types.js';
-import { type ReporterOptions, configChangeText, fixSteps, formatAnswer, resultsByGroup } from './common.js';
+import { CHANGE_LABELS, comparisonPhrase } from '../core/baseline.js';
+import { failsTheRun } from '../core/exit-code.js';
+import { type ReporterOptions, type RunFailure, checkAndTarget, configChangesYaml, fixSteps, formatAnswer, resultsByGroup } from './common.js';
 
 // Characters XML 1.0 does not allow at all, not even as character references.
 const INVALID_XML = /[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
@@ -36,12 +38,15 @@ function seconds(ms: number): string {
 
 function fixText(fix: Fix): string[] {
   const { commands, records, configChanges, restarts } = fixSteps(fix);
-  return [`Fix: ${fix.summary}`, ...[...commands, ...records, ...configChanges.map(configChangeText), ...restarts].map((line) => `  ${line}`)];
+  const lines = [`Fix: ${fix.summary}`, ...[...commands, ...records].map((line) => `  ${line}`)];
+  if (configChanges.length > 0) lines.push('In postal.yml (edit by hand):', ...configChangesYaml(configChanges).map((line) => `  ${line}`));
+  if (restarts.length > 0) lines.push(...(configChanges.length > 0 ? ['Then run:'] : []), ...restarts.map((line) => `  ${line}`));
+  return lines;
 }
 
-/** What a CI log shows for a result: the message, the evidence and the fix. */
+/** What a CI log shows for a result: its title, the message, the evidence and the fix. */
 function detailText(result: Result): string {
-  const lines = [result.message];
+  const lines = [result.title, '', ...(result.change ? [`${CHANGE_LABELS[result.change]} since the baseline`] : []), result.message];
   if (result.evidence.length > 0) {
     lines.push('', 'Evidence:', ...result.evidence.map((item) => `  ${item.query} → ${formatAnswer(item.answer)}`));
   }
@@ -50,24 +55,25 @@ function detailText(result: Result): string {
 }
 
 /**
- * The body of a test case. A warning fails the test case only under `--fail-on warn`, so that a
- * JUnit gate in GitLab or Jenkins agrees with the exit code; otherwise it passes and carries the
- * warning in its output. `unknown` is an error: the check could not run, which is what JUnit's
- * `<error>` means.
+ * The body of a test case. A warning or failure fails the test case only when it makes the exit code 1
+ * (`--fail-on`), so that a JUnit gate in GitLab or Jenkins agrees with the exit code; otherwise it passes
+ * and carries the problem in its output. `unknown` is an error: the check could not run, which is what
+ * JUnit's `<error>` means.
  */
 function testcaseBody(result: Result, options: ReporterOptions): string {
   switch (result.status) {
     case 'fail':
-      return `<failure${attributes({ type: 'fail', message: result.title })}>${xmlText(detailText(result))}</failure>`;
-    case 'warn':
-      if (options.failOn === 'warn') return `<failure${attributes({ type: 'warning', message: result.title })}>${xmlText(detailText(result))}</failure>`;
-      return `<system-out>${xmlText(`WARNING: ${result.title}\n${detailText(result)}`)}</system-out>`;
+    case 'warn': {
+      const type = result.status === 'fail' ? 'fail' : 'warning';
+      if (failsTheRun(result, options.failOn)) return `<failure${attributes({ type, message: result.title })}>${xmlText(detailText(result))}</failure>`;
+      return `<system-out>${xmlText(`${result.status === 'fail' ? 'FAILURE' : 'WARNING'}: ${detailText(result)}`)}</system-out>`;
+    }
     case 'unknown':
       return `<error${attributes({ type: 'unknown', message: result.title })}>${xmlText(detailText(result))}</error>`;
     case 'skip':
       return `<skipped${attributes({ message: result.message })}/>`;
     case 'pass':
-      return options.verbose ? `<system-out>${xmlText(detailText(result))}</system-out>` : '';
+      return `<system-out>${xmlText(options.verbose ? detailText(result) : result.title)}</system-out>`;
   }
 }
 
@@ -81,7 +87,7 @@ interface Counts {
 function count(results: Result[], options: ReporterOptions): Counts {
   return {
     tests: results.length,
-    failures: results.filter((result) => result.status === 'fail' || (result.status === 'warn' && options.failOn === 'warn')).length,
+    failures: results.filter((result) => failsTheRun(result, options.failOn)).length,
     errors: results.filter((result) => result.status === 'unknown').length,
     skipped: results.filter((result) => result.status === 'skip').length,
   };
@@ -104,13 +110,39 @@ export function renderJunit(report: Report, options: ReporterOptions): string {
   for (const [group, results] of resultsByGroup(report.results)) {
     lines.push(`  <testsuite${attributes({ name: group, ...count(results, options), time: seconds(suiteMs(results)), timestamp })}>`);
     for (const result of results) {
-      const name = result.target === null ? result.title : `${result.title} [${result.target}]`;
-      const open = `    <testcase${attributes({ classname: result.check, name, time: seconds(result.durationMs) })}`;
+      // The name is the check and target, never the title: a title changes with the result, and CI history
+      // would see a new test each time.
+      const open = `    <testcase${attributes({ classname: result.check, name: checkAndTarget(result), time: seconds(result.durationMs) })}`;
       const body = testcaseBody(result, options);
       lines.push(body ? `${open}>\n      ${body}\n    </testcase>` : `${open}/>`);
     }
     lines.push('  </testsuite>');
   }
+  if (report.baseline) lines.push(baselineSuite(report.baseline, timestamp));
   lines.push('</testsuites>');
   return `${lines.join('\n')}\n`;
+}
+
+/** With --baseline: a suite without test cases whose output lists the problems that are gone. */
+function baselineSuite(comparison: NonNullable<Report['baseline']>, timestamp: string): string {
+  const gone = comparison.gone.map((result) => `${CHANGE_LABELS.gone}: ${result.title} (${checkAndTarget(result)}), was ${result.status}`);
+  const text = [comparisonPhrase(comparison), ...gone].join('\n');
+  return `  <testsuite${attributes({ name: 'baseline', tests: 0, failures: 0, errors: 0, skipped: 0, time: seconds(0), timestamp })}>\n    <system-out>${xmlText(text)}</system-out>\n  </testsuite>`;
+}
+
+/** The report of a run that could not happen (no config, unreadable file): one failed test case with the reason. */
+export function renderJunitFailure(failure: RunFailure): string {
+  const timestamp = failure.startedAt.replace(/(\.\d+)?Z$/, '');
+  const counts = { tests: 1, failures: 0, errors: 1, skipped: 0, time: seconds(0), timestamp };
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attributes({ name: failure.tool.name, ...counts })}>`,
+    `  <testsuite${attributes({ name: 'postal-doctor', ...counts })}>`,
+    `    <testcase${attributes({ classname: 'postal-doctor', name: 'postal-doctor run', time: seconds(0) })}>`,
+    `      <error${attributes({ type: 'cannot-run', message: failure.reason })}>${xmlText(`${failure.reason}\nExit code ${failure.exitCode}.`)}</error>`,
+    '    </testcase>',
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
 }

@@ -1,6 +1,6 @@
-import { stringify } from 'yaml';
-import type { ConfigChange, Fix, Report, Result, Status } from '../core/types.js';
-import { type ReporterOptions, countsPhrase, fixSteps, formatSeconds, oneLine, printable, problemsFirst } from './common.js';
+import type { Fix, Report, Result, Status } from '../core/types.js';
+import { CHANGE_LABELS, comparisonPhrase } from '../core/baseline.js';
+import { type ReporterOptions, configChangesYaml, countsPhrase, fixSteps, formatSeconds, oneLine, printable, problemsFirst } from './common.js';
 
 const STATUS_LABELS: Record<Status, string> = { pass: '✔ pass', warn: '▲ warn', fail: '✖ fail', unknown: '? unknown', skip: '- skip' };
 
@@ -37,35 +37,19 @@ function fenced(language: string, body: string): string {
   return `${fence}${language}\n${printable(body)}\n${fence}`;
 }
 
-function nested(path: string, value: unknown): Record<string, unknown> {
-  return path
-    .split('.')
-    .reverse()
-    .reduce<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
-}
-
-/** A postal.yml edit as the YAML to write, with the current value in a comment above it. */
-function configChangeYaml(change: ConfigChange): string {
-  const path = oneLine(change.path);
-  const was = oneLine(JSON.stringify(change.from) ?? '');
-  if (change.to === undefined) return `# remove ${path} (was ${was})`;
-  const comment = change.from === undefined ? `# add ${path}` : `# ${path} was ${was}`;
-  return `${comment}\n${stringify(nested(change.path, change.to)).trimEnd()}`;
-}
-
 function fixBlocks(fix: Fix): string[] {
   const { commands, records, configChanges, restarts } = fixSteps(fix);
   const blocks = [`**Fix:** ${paragraph(fix.summary)}`];
   if (commands.length > 0) blocks.push(fenced('sh', commands.join('\n')));
   if (records.length > 0) blocks.push(fenced('dns', records.join('\n')));
-  if (configChanges.length > 0) blocks.push(fenced('yaml', `# postal.yml\n${configChanges.map(configChangeYaml).join('\n')}`));
+  if (configChanges.length > 0) blocks.push(fenced('yaml', `# postal.yml\n${configChangesYaml(configChanges).join('\n')}`));
   if (restarts.length > 0) blocks.push(fenced('sh', restarts.join('\n')));
   return blocks;
 }
 
 function problemSection(result: Result): string {
   const blocks = [
-    `### ${STATUS_LABELS[result.status]}: ${inline(result.title)}`,
+    `### ${STATUS_LABELS[result.status]}${result.change ? ` (${CHANGE_LABELS[result.change]})` : ''}: ${inline(result.title)}`,
     `\`${result.check}\`${result.target === null ? '' : ` · ${inline(result.target)}`}`,
   ];
   if (result.message.trim()) blocks.push(paragraph(result.message));
@@ -90,6 +74,40 @@ function environmentTable(report: Report): string {
   return table(['item', 'value'], rows.map(([name = '', value = '']) => [name, inline(value)]));
 }
 
+/** Problems named in the opening summary; the rest are in the details below it. */
+const TOP_PROBLEMS = 5;
+
+/**
+ * What a support engineer reads first, in ten seconds: which deployment, which Postal, which IPs, how bad,
+ * and the few problems that matter most. Everything after it is detail.
+ */
+function opening(report: Report): string {
+  const { summary } = report;
+  const problems = problemsFirst(report.results);
+  const ips = report.outboundIps.map((entry) => entry.ip);
+  const counts = [
+    `${summary.fail} failed`,
+    `${summary.warn} ${summary.warn === 1 ? 'warning' : 'warnings'}`,
+    `${summary.unknown} unknown`,
+    `${summary.pass} passed`,
+    `${summary.skip} skipped`,
+  ].join(', ');
+  const lines = [
+    `- **Host:** ${inline(report.deployment?.smtpHostname ?? 'unknown (postal.yml not loaded)')}`,
+    `- **Postal:** ${inline(report.deployment?.postalVersion ?? 'version not found')}`,
+    `- **Outbound IPs:** ${ips.length > 0 ? inline(ips.join(', ')) : 'none found'}`,
+    `- **Result:** ${counts} — exit code ${report.exitCode}`,
+  ];
+  if (problems.length > 0) {
+    lines.push(`- **Top problems:**`);
+    problems.slice(0, TOP_PROBLEMS).forEach((result, index) => {
+      lines.push(`  ${index + 1}. ${STATUS_LABELS[result.status]}: ${inline(result.title)} (\`${result.check}\`)`);
+    });
+    if (problems.length > TOP_PROBLEMS) lines.push(`  - and ${problems.length - TOP_PROBLEMS} more below`);
+  }
+  return lines.join('\n');
+}
+
 function summaryTable(report: Report): string {
   const { summary } = report;
   return table(['pass', 'warn', 'fail', 'unknown', 'skip'], [[summary.pass, summary.warn, summary.fail, summary.unknown, summary.skip].map(String)]);
@@ -105,17 +123,29 @@ function othersTable(results: Result[]): string {
   return table(['status', 'check', 'target', 'result'], rows);
 }
 
+/** What --baseline adds: the counts, and the earlier problems this run no longer finds. */
+function baselineSections(comparison: NonNullable<Report['baseline']>): string[] {
+  const gone = comparison.gone.map((result) => [STATUS_LABELS[result.status], `\`${result.check}\``, result.target === null ? '' : inline(result.target), inline(result.title)]);
+  return [
+    '## Changes since the baseline',
+    comparisonPhrase(comparison),
+    gone.length > 0 ? `Gone (status in the baseline):\n\n${table(['was', 'check', 'target', 'result'], gone)}` : 'Nothing is gone.',
+  ];
+}
+
 /** `--format markdown` and `report`: for a support ticket — environment, summary, problems first with their fixes. */
 export function renderMarkdown(report: Report, _options: ReporterOptions): string {
   const problems = problemsFirst(report.results);
   const others = report.results.filter((result) => result.status === 'pass' || result.status === 'skip');
   const sections = [
     '# postal-doctor report',
+    opening(report),
     '## Environment',
     environmentTable(report),
     '## Summary',
     summaryTable(report),
     `${countsPhrase(report.summary)} — exit code ${report.exitCode}.`,
+    ...(report.baseline ? baselineSections(report.baseline) : []),
     '## Problems',
     ...(problems.length > 0 ? problems.map(problemSection) : ['None.']),
     '## Passed and skipped',

@@ -1,8 +1,18 @@
-import { nagiosCodeFor } from '../core/exit-code.js';
-import type { Report, Result, Status } from '../core/types.js';
+import type { Report, Result, Status, Summary } from '../core/types.js';
+import { reachedVerdict } from '../core/exit-code.js';
 import { type ReporterOptions, checkAndTarget, oneLine } from './common.js';
+import { CHANGE_LABELS } from '../core/baseline.js';
 
-export { nagiosCodeFor };
+/**
+ * Nagios plugin exit code: the worst result decides, and a failure outranks an unknown; a run in which no
+ * check reached a verdict is UNKNOWN, not OK.
+ */
+export function nagiosCodeFor(summary: Summary): 0 | 1 | 2 | 3 {
+  if (summary.fail > 0) return 2;
+  if (summary.unknown > 0 || !reachedVerdict(summary)) return 3;
+  if (summary.warn > 0) return 1;
+  return 0;
+}
 
 const STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
 const PROBLEM_STATES: Partial<Record<Status, (typeof STATES)[number]>> = { fail: 'CRITICAL', warn: 'WARNING', unknown: 'UNKNOWN' };
@@ -44,11 +54,17 @@ function perfdata(report: Report): string {
     `unknown=${summary.unknown};;;0`,
     `skip=${summary.skip};;;0`,
     `duration=${(report.durationMs / 1000).toFixed(3)}s;;;0`,
+    ...(report.baseline ? [`new=${report.baseline.new};;;0`, `gone=${report.baseline.gone.length};;;0`] : []),
   ].join(' ');
 }
 
 function problemLine(result: Result): string {
-  return pluginText(`[${PROBLEM_STATES[result.status]}] ${result.title} (${checkAndTarget(result)}): ${result.message}`);
+  const change = result.change ? ` [${CHANGE_LABELS[result.change]}]` : '';
+  return pluginText(`[${PROBLEM_STATES[result.status]}]${change} ${result.title} (${checkAndTarget(result)}): ${result.message}`);
+}
+
+function goneLine(result: Result): string {
+  return pluginText(`[${CHANGE_LABELS.gone}] ${result.title} (${checkAndTarget(result)}), was ${result.status}`);
 }
 
 /**
@@ -57,5 +73,6 @@ function problemLine(result: Result): string {
  */
 export function renderNagios(report: Report, _options: ReporterOptions): string {
   const problems = problemsByState(report.results);
-  return `${[`${statusLine(report, problems)} | ${perfdata(report)}`, ...problems.map(problemLine)].join('\n')}\n`;
+  const gone = report.baseline?.gone ?? [];
+  return `${[`${statusLine(report, problems)} | ${perfdata(report)}`, ...problems.map(problemLine), ...gone.map(goneLine)].join('\n')}\n`;
 }

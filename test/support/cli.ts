@@ -21,6 +21,7 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
     stdout: async (text) => void (stdout += text),
     stderr: async (text) => void (stderr += text),
     interactive: false,
+    columns: 0,
     env,
     cwd: REPO,
   };

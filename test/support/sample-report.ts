@@ -153,7 +153,7 @@ export function sampleReport(results: Result[] = sampleResults()): Report {
       { ip: '2001:db8::25', source: 'host', hostname: null, pool: null },
     ],
     summary,
-    exitCode: exitCodeFor(summary, 'fail'),
+    exitCode: exitCodeFor(results, 'fail'),
     results,
   };
 }

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { configEdit } from '../../knowledge/postal/config-values.js';
 import { unlessOffline } from '../../core/probe-access.js';
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
 import type { TcpAttempt } from '../../probes/types.js';
@@ -109,7 +110,7 @@ export const appSmtp: CheckDefinition = {
         summary: `Set smtp.port to ${smtpPort} so Postal's own mail goes straight to its SMTP server (or add the nat OUTPUT redirect that network.alt-ports prints), then postal restart`,
         commands: ['postal restart'],
         // `from` is left out (undefined) when smtp.port is not set anywhere.
-        configChanges: [{ path: 'smtp.port', from: ctx.config.entry('smtp.port').origin === 'default' ? undefined : port, to: smtpPort }],
+        configChanges: [configEdit(ctx.config, 'smtp.port', smtpPort)],
       },
     };
 

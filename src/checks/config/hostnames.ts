@@ -1,61 +1,8 @@
 import type { CheckContext, CheckDefinition, ConfigChange, Finding, Fix, Status } from '../../core/types.js';
 import type { ConfigKey } from '../../config/schema.js';
-import { ipFamily } from '../../util/ip.js';
+import { PLACEHOLDER_TEXT, bareHostname, hostnameProblem, placeholderOf } from '../../knowledge/hostnames.js';
 import { misplacedKeysFor, writtenPathFor } from '../../config/keys.js';
-import { originText, writtenValue } from '../../knowledge/postal/config-values.js';
-
-/** Names Postal, the installer and the RFCs use as stand-ins, with what they are. */
-const PLACEHOLDERS: Array<{ suffix: string; what: 'default' | 'installer' | 'reserved' }> = [
-  { suffix: 'postal.example.com', what: 'default' },
-  { suffix: 'postal.yourdomain.com', what: 'installer' },
-  { suffix: 'yourdomain.com', what: 'installer' },
-  { suffix: 'example.com', what: 'reserved' },
-  { suffix: 'example.net', what: 'reserved' },
-  { suffix: 'example.org', what: 'reserved' },
-  { suffix: 'example', what: 'reserved' },
-  { suffix: 'test', what: 'reserved' },
-  { suffix: 'invalid', what: 'reserved' },
-  { suffix: 'localhost', what: 'reserved' },
-  { suffix: 'localdomain', what: 'reserved' },
-];
-
-const PLACEHOLDER_TEXT: Record<'default' | 'installer' | 'reserved', string> = {
-  default: "Postal's built-in default",
-  installer:
-    "the installer's placeholder (postal bootstrap replaces postal.yourdomain.com only, and only its first occurrence on each line, so other yourdomain.com names stay behind)",
-  reserved: 'a reserved example name that can never be a real mail host',
-};
-
-function placeholderOf(name: string): { base: string; what: 'default' | 'installer' | 'reserved' } | null {
-  const lower = name.toLowerCase().replace(/\.$/, '');
-  const found = PLACEHOLDERS.find(({ suffix }) => lower === suffix || lower.endsWith(`.${suffix}`));
-  return found ? { base: found.suffix, what: found.what } : null;
-}
-
-/** Why `name` cannot be a hostname in HELO, a banner or DNS, or null when it can. */
-export function hostnameProblem(name: string): string | null {
-  if (/\s/.test(name)) return 'it contains spaces';
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(name);
-  if (scheme) return `it starts with ${scheme[1]}://; write the bare name`;
-  if (name.includes('@')) return 'it is an e-mail address, not a hostname';
-  if (ipFamily(name.replace(/^\[|\]$/g, '')) !== 0) return 'it is an IP address, not a hostname';
-  if (name.includes('/')) return 'it contains a path ("/")';
-  if (name.includes(':')) return 'it contains a port (":"); write the bare name';
-  if (name.endsWith('.')) return 'it ends with a dot';
-  if (/[^\x00-\x7f]/.test(name)) return 'it contains non-ASCII characters; write the xn-- (punycode) form';
-  if (name.length > 253) return 'it is longer than 253 characters';
-  const labels = name.split('.');
-  if (labels.length < 2) return 'it is not a fully qualified name (it has no dot)';
-  for (const label of labels) {
-    if (label === '') return 'it has an empty label ("..")';
-    if (label.length > 63) return `the label "${label.slice(0, 20)}…" is longer than 63 characters`;
-    if (label.includes('_')) return 'it contains "_", which hostnames cannot';
-    if (!/^[a-z0-9-]+$/i.test(label)) return `the label "${label}" has characters other than letters, digits and "-"`;
-    if (label.startsWith('-') || label.endsWith('-')) return `the label "${label}" starts or ends with "-"`;
-  }
-  if (/^\d+$/.test(labels[labels.length - 1])) return 'its last label is all digits';
-  return null;
-}
+import { configEdit, originText } from '../../knowledge/postal/config-values.js';
 
 interface Subject {
   key: ConfigKey;
@@ -146,7 +93,11 @@ function nameFinding(ctx: CheckContext, subject: Subject, value: string): Findin
   // `localhost` is a stand-in, not a typo: it is reported as a placeholder although it has no dot.
   const problem = key === 'smtp.from_address' && !value.includes('@') ? 'it is not an e-mail address' : placeholder && !name.includes('.') ? null : hostnameProblem(name);
   if (problem) {
-    return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix: replaceFix(ctx, key, null, `Set ${key} to a valid fully qualified host name`) };
+    const bare = key === 'smtp.from_address' ? null : bareHostname(value);
+    const fix = bare
+      ? replaceFix(ctx, key, bare, `Write ${key} as the bare name ${bare}`)
+      : replaceFix(ctx, key, unknownName(ctx, key, value, placeholder), `Set ${key} to a valid fully qualified host name`);
+    return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix };
   }
   if (!placeholder) return { target: key, status: 'pass', messageId: 'ok', data };
 
@@ -175,7 +126,25 @@ function nameFinding(ctx: CheckContext, subject: Subject, value: string): Findin
           : key === 'smtp.from_address'
             ? `Set smtp.from_address to an address of your own domain${suggestion ? ` (${suggestion})` : ''}`
             : `Set ${key} to a name under your own domain${suggestion ? ` (${suggestion}, following the installer's naming)` : ''} and publish its DNS records`;
-  return { target: key, status, messageId: 'placeholder', data: { ...data, what: PLACEHOLDER_TEXT[placeholder.what] }, fix: replaceFix(ctx, key, suggestion, summary) };
+  return { target: key, status, messageId: 'placeholder', data: { ...data, what: PLACEHOLDER_TEXT[placeholder.what] }, fix: replaceFix(ctx, key, suggestion ?? unknownName(ctx, key, value, placeholder), summary) };
+}
+
+/** What a name is written as when the right one cannot be known here: the value's shape with a visible placeholder, never an example name. */
+const OWN_NAME_PLACEHOLDERS: Partial<Record<ConfigKey, string>> = {
+  'postal.smtp_hostname': '<your-hostname>',
+  'postal.web_hostname': '<your-web-hostname>',
+  'dns.helo_hostname': '<ptr-name-of-the-sending-ip>',
+};
+
+function unknownName(ctx: CheckContext, key: ConfigKey, value: string, placeholder: ReturnType<typeof placeholderOf>): string {
+  const own = OWN_NAME_PLACEHOLDERS[key];
+  if (own) return own;
+  if (!placeholder) return key === 'smtp.from_address' ? 'postal@<your-hostname>' : '<your-hostname>';
+  // Following the installer's naming, under the server's own name: `spf.postal.example.com` → `spf.<your-hostname>`
+  // when postal.example.com is smtp_hostname, `postal@example.com` → `postal@<your-hostname>`.
+  const server = String(ctx.config.get('postal.smtp_hostname') ?? '').toLowerCase();
+  const base = server && value.toLowerCase().endsWith(`.${server}`) ? server : placeholder.base;
+  return replaceBase(value, base, '<your-hostname>');
 }
 
 function mxFinding(ctx: CheckContext, names: string[]): Finding {
@@ -186,7 +155,9 @@ function mxFinding(ctx: CheckContext, names: string[]): Finding {
   const invalid = names.map((name) => ({ name, problem: hostnameProblem(name) })).filter(({ problem }) => problem !== null);
   if (invalid.length > 0) {
     const problem = invalid.map(({ name, problem }) => `${name}: ${problem}`).join('; ');
-    return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix: replaceFix(ctx, key, null, 'Write each MX host as a bare, fully qualified host name') };
+    const bare = names.map((name) => (hostnameProblem(name) ? bareHostname(name) : name));
+    const replacement = bare.every((name) => name !== null) ? bare : names.map((name) => (hostnameProblem(name) ? '<your-mx-hostname>' : name));
+    return { target: key, status: 'fail', messageId: 'invalid', data: { ...data, problem }, fix: replaceFix(ctx, key, replacement, 'Write each MX host as a bare, fully qualified host name') };
   }
   const placeholders = names.map((name) => ({ name, placeholder: placeholderOf(name) })).filter(({ placeholder }) => placeholder !== null);
   if (placeholders.length > 0) {
@@ -209,7 +180,12 @@ function mxFinding(ctx: CheckContext, names: string[]): Finding {
       status: 'warn',
       messageId: 'placeholder',
       data: { ...data, what },
-      fix: replaceFix(ctx, key, suggestion, `List the MX hosts of this server under your own domain${suggestion ? ` (${suggestion.join(', ')})` : ''}`),
+      fix: replaceFix(
+        ctx,
+        key,
+        suggestion ?? names.map((name) => (placeholderOf(name) ? unknownName(ctx, key, name, placeholderOf(name)) : name)),
+        `List the MX hosts of this server under your own domain${suggestion ? ` (${suggestion.join(', ')})` : ''}`,
+      ),
     };
   }
   if (names.some((name) => name !== name.toLowerCase())) {
@@ -230,7 +206,6 @@ function replaceFix(ctx: CheckContext, key: ConfigKey, replacement: unknown, sum
   if (entry.origin === 'env') {
     return { summary: `${summary}: the value comes from the environment variable ${entry.source} of the Postal containers, so change it there and recreate them (postal start)`, commands: [], kind: 'manual' };
   }
-  const path = writtenPathFor(ctx.config, key) ?? key;
-  const changes: ConfigChange[] = [...(extra ? [extra] : []), ...(replacement !== null ? [{ path, from: writtenValue(ctx.config, key), to: replacement }] : [])];
+  const changes: ConfigChange[] = [...(extra ? [extra] : []), ...(replacement !== null ? [configEdit(ctx.config, key, replacement)] : [])];
   return { summary: `${summary}, then restart Postal (postal restart)`, commands: ['postal restart'], kind: 'config', ...(changes.length > 0 ? { configChanges: changes } : {}) };
 }

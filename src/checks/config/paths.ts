@@ -3,8 +3,7 @@ import type { CheckContext, CheckDefinition, Finding, Fix, Status } from '../../
 import type { ConfigKey } from '../../config/schema.js';
 import { sh } from '../../util/shell.js';
 import { CONTAINER_CONFIG_DIR } from '../../config/load.js';
-import { writtenPathFor } from '../../config/keys.js';
-import { originText, writtenValue } from '../../knowledge/postal/config-values.js';
+import { configEdit, originText } from '../../knowledge/postal/config-values.js';
 import { POSTAL_GID } from '../../knowledge/postal/user.js';
 
 /** Where the installer puts postal.yml and its files on the host. */
@@ -107,5 +106,5 @@ function changeFix(ctx: CheckContext, key: ConfigKey, to: string, summary: strin
   if (entry.origin === 'env') {
     return { summary: `${summary}: the value comes from the environment variable ${entry.source} of the Postal containers, so change it there and recreate them (postal start)`, commands: [], kind: 'manual' };
   }
-  return { summary: `${summary}, then restart Postal (postal restart)`, commands: ['postal restart'], kind: 'config', configChanges: [{ path: writtenPathFor(ctx.config, key) ?? key, from: writtenValue(ctx.config, key), to }] };
+  return { summary: `${summary}, then restart Postal (postal restart)`, commands: ['postal restart'], kind: 'config', configChanges: [configEdit(ctx.config, key, to)] };
 }

@@ -1,7 +1,9 @@
 import type { CheckContext, CheckDefinition, Finding, Fix } from '../../core/types.js';
+import { isTemplateDefault, isFqdn } from '../../knowledge/hostnames.js';
+import { configEdit } from '../../knowledge/postal/config-values.js';
 import { heloSharers, type SendingIp } from '../../knowledge/postal/outbound-ips.js';
 import { isGlobalAddress, reverseName } from '../../util/ip.js';
-import { PER_IP_MESSAGES, addressRecords, addressType, evidenceOf, failureText, isFailure, isFqdn, isPlaceholder, joinList, lookup, perOutboundIp, recordsOf } from '../../knowledge/dns/lookups.js';
+import { PER_IP_MESSAGES, addressRecords, addressType, evidenceOf, failureText, isFailure, joinList, lookup, perOutboundIp, recordsOf } from '../../knowledge/dns/lookups.js';
 import { poolHostnameFix } from '../../knowledge/postal/pool-hostname-fix.js';
 import { ptrRequest } from './ptr.js';
 
@@ -16,7 +18,7 @@ function heloSource(entry: SendingIp): string {
  * others. A placeholder HELO is no name to keep.
  */
 async function heloMayFollowPtr(ctx: CheckContext, entry: SendingIp): Promise<boolean> {
-  if (isPlaceholder(entry.helo)) return true;
+  if (isTemplateDefault(entry.helo)) return true;
   return !(await heloSharers(ctx, entry)).some((other) => isGlobalAddress(other.ip));
 }
 
@@ -27,7 +29,7 @@ function useName(ctx: CheckContext, entry: SendingIp, name: string): Fix {
     kind: 'config',
     summary: `Set dns.helo_hostname to ${name} (the PTR name of ${entry.ip}) in postal.yml, then restart Postal`,
     commands: ['postal restart'],
-    configChanges: [{ path: 'dns.helo_hostname', from: ctx.config.get('dns.helo_hostname'), to: name }],
+    configChanges: [configEdit(ctx.config, 'dns.helo_hostname', name)],
   };
 }
 

@@ -1,6 +1,8 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
+import { isTemplateDefault } from '../../knowledge/hostnames.js';
+import { configEdit } from '../../knowledge/postal/config-values.js';
 import { normaliseHostname } from '../../util/ip.js';
-import { POINTING_MESSAGES, isPlaceholder, pointingFinding } from '../../knowledge/dns/lookups.js';
+import { POINTING_MESSAGES, pointingFinding } from '../../knowledge/dns/lookups.js';
 
 export const mxRecordsCheck: CheckDefinition = {
   id: 'dns.mx-records',
@@ -31,14 +33,14 @@ export const mxRecordsCheck: CheckDefinition = {
     return Promise.all(
       unique.map(async (entry): Promise<Finding> => {
         const name = normaliseHostname(String(entry));
-        if (isPlaceholder(name)) {
-          const fix = isPlaceholder(smtp)
+        if (isTemplateDefault(name)) {
+          const fix = isTemplateDefault(smtp)
             ? undefined
             : {
                 kind: 'config' as const,
                 summary: `List the real MX host names in dns.mx_records, e.g. ${smtp}, then restart Postal`,
                 commands: ['postal restart'],
-                configChanges: [{ path: 'dns.mx_records', from: written, to: [smtp] }],
+                configChanges: [configEdit(ctx.config, 'dns.mx_records', [smtp])],
               };
           return { target: name, status: 'warn', messageId: 'placeholder', data: { name }, ...(fix ? { fix } : {}) };
         }
@@ -53,7 +55,7 @@ export const mxRecordsCheck: CheckDefinition = {
               kind: 'config',
               summary: `Write ${name} in dns.mx_records exactly so (lower case, no trailing dot), then restart Postal`,
               commands: ['postal restart'],
-              configChanges: [{ path: 'dns.mx_records', from: written, to: written.map((item) => normaliseHostname(String(item))) }],
+              configChanges: [configEdit(ctx.config, 'dns.mx_records', written.map((item) => normaliseHostname(String(item))))],
             },
           };
         }

@@ -1,6 +1,8 @@
+import { configEdit } from '../../knowledge/postal/config-values.js';
+import { isTemplateDefault } from '../../knowledge/hostnames.js';
 import type { CheckDefinition, Finding, Fix } from '../../core/types.js';
 import { normaliseHostname } from '../../util/ip.js';
-import { evidenceOf, failureText, isPlaceholder, joinList, lookup, pointing, recordsOf, zoneRecord } from '../../knowledge/dns/lookups.js';
+import { evidenceOf, failureText, joinList, lookup, pointing, recordsOf, zoneRecord } from '../../knowledge/dns/lookups.js';
 
 export const routeDomainCheck: CheckDefinition = {
   id: 'dns.route-domain',
@@ -36,14 +38,14 @@ export const routeDomainCheck: CheckDefinition = {
     const smtp = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
     const data = { domain, exchanges: '', elsewhere: '', detail: '', failure: '' };
     const mxFix: Fix = { kind: 'dns', summary: `Publish an MX record for ${domain} pointing at ${smtp}`, commands: [], records: [zoneRecord(domain, 'MX', `10 ${smtp}.`)] };
-    if (isPlaceholder(domain)) {
-      const fix: Fix | undefined = isPlaceholder(smtp)
+    if (isTemplateDefault(domain)) {
+      const fix: Fix | undefined = isTemplateDefault(smtp)
         ? undefined
         : {
             kind: 'config',
             summary: `Set dns.route_domain to routes.${smtp}, publish its MX record, then restart Postal`,
             commands: ['postal restart'],
-            configChanges: [{ path: 'dns.route_domain', from: domain, to: `routes.${smtp}` }],
+            configChanges: [configEdit(ctx.config, 'dns.route_domain', `routes.${smtp}`)],
             records: [zoneRecord(`routes.${smtp}`, 'MX', `10 ${smtp}.`)],
           };
       return [{ target: domain, status: 'warn', messageId: 'placeholder', data, ...(fix ? { fix } : {}) }];

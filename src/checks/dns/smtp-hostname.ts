@@ -1,6 +1,7 @@
 import type { CheckDefinition } from '../../core/types.js';
+import { isTemplateDefault } from '../../knowledge/hostnames.js';
 import { normaliseHostname } from '../../util/ip.js';
-import { POINTING_MESSAGES, isPlaceholder, pointingFinding } from '../../knowledge/dns/lookups.js';
+import { POINTING_MESSAGES, pointingFinding } from '../../knowledge/dns/lookups.js';
 
 export const smtpHostnameCheck: CheckDefinition = {
   id: 'dns.smtp-hostname',
@@ -19,7 +20,7 @@ export const smtpHostnameCheck: CheckDefinition = {
   },
   async run(ctx) {
     const name = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
-    if (isPlaceholder(name)) return [{ target: name, status: 'skip', messageId: 'placeholder', data: { name } }];
+    if (isTemplateDefault(name)) return [{ target: name, status: 'skip', messageId: 'placeholder', data: { name } }];
     return [await pointingFinding(ctx, name, 'the SMTP host name')];
   },
 };

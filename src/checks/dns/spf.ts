@@ -1,31 +1,14 @@
-import type { CheckContext, CheckDefinition, Evidence, Finding, Fix } from '../../core/types.js';
+import { configEdit } from '../../knowledge/postal/config-values.js';
+import { isTemplateDefault } from '../../knowledge/hostnames.js';
+import type { CheckDefinition, Finding, Fix } from '../../core/types.js';
 import { outboundIps } from '../../knowledge/postal/outbound-ips.js';
 import { isGlobalAddress, normaliseHostname } from '../../util/ip.js';
-import { PER_IP_MESSAGES, isPlaceholder, joinList, lookup, zoneRecord } from '../../knowledge/dns/lookups.js';
-import { checkHost, withAddresses, type SpfOutcome } from '../../knowledge/dns/spf.js';
+import { PER_IP_MESSAGES, joinList, zoneRecord } from '../../knowledge/dns/lookups.js';
+import { withAddresses, type SpfOutcome } from '../../knowledge/dns/spf.js';
+import { evaluateAll, spfEvidence } from '../../knowledge/dns/spf-at-ips.js';
 
 const POSTAL_CHECK =
   "Postal's own domain check only looks for the text {include} in a sending domain's SPF record, so each domain should publish e.g. \"{suggested}\".";
-
-/** What the run learnt, for the report: each SPF record read and each IP's result. */
-export function spfEvidence(domain: string, outcomes: Array<{ ip: string; outcome: SpfOutcome }>): Evidence[] {
-  const records = new Map<string, string>();
-  for (const { outcome } of outcomes) for (const { domain: at, record } of outcome.records) records.set(at, record);
-  const notes = new Set(outcomes.flatMap(({ outcome }) => outcome.notes));
-  return [
-    ...[...records].map(([at, record]) => ({ query: `SPF ${at}`, answer: record })),
-    ...outcomes.map(({ ip, outcome }) => ({
-      query: `check_host(${ip}, ${domain})`,
-      answer: `${outcome.result}: ${outcome.reason} (${outcome.lookups} lookups, ${outcome.voidLookups} void)`,
-    })),
-    ...[...notes].map((note) => ({ query: 'note', answer: note })),
-  ];
-}
-
-/** Evaluates SPF at `domain` for each IP, sharing the run's DNS answers. */
-export function evaluateAll(ctx: CheckContext, domain: string, ips: string[]): Promise<Array<{ ip: string; outcome: SpfOutcome }>> {
-  return Promise.all(ips.map(async (ip) => ({ ip, outcome: await checkHost(ip, domain, (name, type) => lookup(ctx, name, type)) })));
-}
 
 export const spfCheck: CheckDefinition = {
   id: 'dns.spf',
@@ -66,15 +49,15 @@ export const spfCheck: CheckDefinition = {
     const data = { domain, include: `include:${domain}`, suggested: `v=spf1 a mx include:${domain} ~all`, ips: joinList(ips), failing: '', reason: '', failure: '', all: '' };
     const freshRecord = (name: string) => zoneRecord(name, 'TXT', withAddresses(null, ips));
 
-    if (isPlaceholder(domain)) {
+    if (isTemplateDefault(domain)) {
       const smtp = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
-      const fix: Fix | undefined = isPlaceholder(smtp)
+      const fix: Fix | undefined = isTemplateDefault(smtp)
         ? undefined
         : {
             kind: 'config',
             summary: `Set dns.spf_include to spf.${smtp}, publish its SPF record, then restart Postal`,
             commands: ['postal restart'],
-            configChanges: [{ path: 'dns.spf_include', from: domain, to: `spf.${smtp}` }],
+            configChanges: [configEdit(ctx.config, 'dns.spf_include', `spf.${smtp}`)],
             records: [freshRecord(`spf.${smtp}`)],
           };
       return [{ target: domain, status: 'fail', messageId: 'placeholder', data, ...(fix ? { fix } : {}) }];

@@ -1,6 +1,8 @@
+import { configEdit } from '../../knowledge/postal/config-values.js';
+import { isTemplateDefault } from '../../knowledge/hostnames.js';
 import type { CheckDefinition, Finding, Fix } from '../../core/types.js';
 import { normaliseHostname } from '../../util/ip.js';
-import { addressRecords, addressesOf, evidenceOf, failureText, isPlaceholder, joinList, publishedAddresses } from '../../knowledge/dns/lookups.js';
+import { addressRecords, addressesOf, evidenceOf, failureText, joinList, publishedAddresses } from '../../knowledge/dns/lookups.js';
 
 export const trackDomainCheck: CheckDefinition = {
   id: 'dns.track-domain',
@@ -26,14 +28,14 @@ export const trackDomainCheck: CheckDefinition = {
     const domain = normaliseHostname(ctx.config.get('dns.track_domain'));
     const smtp = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
     const data = { domain, addresses: '', failure: '' };
-    if (isPlaceholder(domain)) {
-      const fix: Fix | undefined = isPlaceholder(smtp)
+    if (isTemplateDefault(domain)) {
+      const fix: Fix | undefined = isTemplateDefault(smtp)
         ? undefined
         : {
             kind: 'config',
             summary: `Set dns.track_domain to track.${smtp}, publish its address records, then restart Postal`,
             commands: ['postal restart'],
-            configChanges: [{ path: 'dns.track_domain', from: domain, to: `track.${smtp}` }],
+            configChanges: [configEdit(ctx.config, 'dns.track_domain', `track.${smtp}`)],
             records: addressRecords(`track.${smtp}`, await publishedAddresses(ctx)),
           };
       return [{ target: domain, status: 'warn', messageId: 'placeholder', data, ...(fix ? { fix } : {}) }];

@@ -1,6 +1,8 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
+import { isTemplateDefault } from '../../knowledge/hostnames.js';
+import { configEdit } from '../../knowledge/postal/config-values.js';
 import { normaliseHostname } from '../../util/ip.js';
-import { addressRecords, addressesOf, evidenceOf, failureText, isPlaceholder, joinList, proxyOf, publishedAddresses } from '../../knowledge/dns/lookups.js';
+import { addressRecords, addressesOf, evidenceOf, failureText, joinList, proxyOf, publishedAddresses } from '../../knowledge/dns/lookups.js';
 
 export const webHostnameCheck: CheckDefinition = {
   id: 'dns.web-hostname',
@@ -31,7 +33,7 @@ export const webHostnameCheck: CheckDefinition = {
   async run(ctx): Promise<Finding[]> {
     const name = normaliseHostname(ctx.config.get('postal.web_hostname'));
     const smtp = normaliseHostname(ctx.config.get('postal.smtp_hostname'));
-    if (isPlaceholder(name)) return [{ target: name, status: 'skip', messageId: 'placeholder', data: { name } }];
+    if (isTemplateDefault(name)) return [{ target: name, status: 'skip', messageId: 'placeholder', data: { name } }];
     const found = await addressesOf(ctx, name);
     const proxied = found.addresses.filter((ip) => proxyOf(ip) !== undefined);
     const data = {
@@ -68,7 +70,7 @@ export const webHostnameCheck: CheckDefinition = {
           kind: 'config',
           summary: `Give SMTP its own DNS-only name (not proxied), e.g. ${separate}, publish it with this server's addresses, set postal.smtp_hostname to it and restart Postal`,
           commands: ['postal restart'],
-          configChanges: [{ path: 'postal.smtp_hostname', from: smtp, to: separate }],
+          configChanges: [configEdit(ctx.config, 'postal.smtp_hostname', separate)],
           records: addressRecords(separate, published),
         },
       },

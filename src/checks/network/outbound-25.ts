@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { splitHostPort } from '../../util/host-port.js';
 import type { CheckContext, CheckDefinition, Evidence, Finding, Fix } from '../../core/types.js';
 import type { TcpAttempt } from '../../probes/types.js';
 import { hostAddresses, outboundIps, type SendingIp } from '../../knowledge/postal/outbound-ips.js';
@@ -13,8 +14,8 @@ const DEFAULT_PROBE_DOMAINS = ['gmail.com', 'outlook.com', 'yahoo.com'];
 
 const FAMILY_NAME: Record<Family, string> = { 4: 'IPv4', 6: 'IPv6' };
 
-/** A placeholder relay for the configChange: the operator puts their relay's host and port. */
-const EXAMPLE_RELAY = 'smtp://relay.example.net:587?ssl_mode=STARTTLS';
+/** The relay for the configChange: its host is unknowable here, so a visible placeholder the operator replaces. */
+const EXAMPLE_RELAY = 'smtp://<your-relay-host>:587?ssl_mode=STARTTLS';
 
 interface ProbeTarget {
   /** `gmail.com (gmail-smtp-in.l.google.com)` or the host as given. */
@@ -32,22 +33,10 @@ interface TargetList {
 
 /** `host`, `host:port`, `192.0.2.1:25`, `2001:db8::1`, `[2001:db8::1]:2525`. */
 export function parseProbeTarget(spec: string): { host: string; port: number } | null {
-  const text = spec.trim();
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  let host: string;
-  let port = 25;
-  if (bracketed) {
-    host = bracketed[1];
-    if (bracketed[2]) port = Number(bracketed[2]);
-  } else if (isIP(text) === 6) {
-    host = text;
-  } else {
-    const [name, portText, ...rest] = text.split(':');
-    if (rest.length > 0 || (portText !== undefined && !/^\d+$/.test(portText))) return null;
-    host = name;
-    if (portText !== undefined) port = Number(portText);
-  }
-  if (port < 1 || port > 65535 || host === '') return null;
+  const parts = splitHostPort(spec.trim());
+  if (!parts) return null;
+  const { host } = parts;
+  const port = parts.port ?? 25;
   if (!isIP(host) && !/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(host)) return null;
   return { host: isIP(host) ? canonicalIp(host) : host.toLowerCase().replace(/\.$/, ''), port };
 }
@@ -217,6 +206,18 @@ async function probeFrom(ctx: CheckContext, entry: SendingIp, targets: ProbeTarg
     return { target: ip, status: 'unknown', messageId: 'error', data: { ip, codes, via }, evidence };
   }
   if (relays.length > 0) return { target: ip, status: 'pass', messageId: 'relayed', data: { ip, relays: relays.join(', '), via }, evidence };
+  // One server that does not answer is not evidence of a block: "blocked" needs several (the big providers) to time out.
+  if (total === 1 && count('timeout', 'refused') === 1) {
+    const [only] = probed;
+    return {
+      target: ip,
+      status: 'warn',
+      messageId: 'single-target',
+      data: { ...data, target: only!.target.label, outcome: OUTCOME_WORDS[only!.attempt.outcome] },
+      evidence,
+      fix: { kind: 'manual', summary: `Test ${ip} against the default probe targets (the MX hosts of gmail.com, outlook.com and yahoo.com) or several of your own before asking the provider about a block`, commands: [verifyCommand(ip)] },
+    };
+  }
   if (count('timeout') === total) return { target: ip, status: 'fail', messageId: 'timeout', data, evidence, fix: blockedFix(ip, 'timeout') };
   if (refused > 0) return { target: ip, status: 'fail', messageId: 'refused', data: { ...data, refused }, evidence, fix: blockedFix(ip, 'refused') };
   const codes = [...new Set(probed.map((attempt) => attempt.attempt.code ?? OUTCOME_WORDS[attempt.attempt.outcome]))].join(', ');
@@ -240,6 +241,11 @@ export const outbound25: CheckDefinition = {
       title: 'Outbound port 25 from {ip}: some probe targets did not answer',
       message:
         '{reached} of {total} probe targets answered from {ip}; no answer from {failed}. Port 25 is not blocked outright: one remote server being down is normal, but if the same targets keep failing, ask your provider whether it filters them.{via}',
+    },
+    'single-target': {
+      title: 'Outbound port 25 from {ip}: the only probe target, {target}, did not answer',
+      message:
+        'Port 25 of {target} {outcome} from {ip}. One server that does not answer is not evidence of a provider block: it may be down, or refuse this address. Try several targets (the default ones are the big providers) before concluding that outbound port 25 is blocked.{via}',
     },
     timeout: {
       title: 'Outbound port 25 is blocked from {ip}',

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { configEdit } from '../../knowledge/postal/config-values.js';
 import type { CheckContext, CheckDefinition, Evidence, Finding } from '../../core/types.js';
 import { reachableHostAddresses } from '../../knowledge/postal/outbound-ips.js';
 import { canonicalIp, isGlobalAddress, normaliseHostname, reverseName } from '../../util/ip.js';
@@ -164,7 +165,7 @@ export const smtpListen: CheckDefinition = {
             kind: 'config',
             summary: 'Listen on every address: set smtp_server.default_bind_address to "::", then postal restart',
             commands: ['postal restart'],
-            configChanges: [{ path: 'smtp_server.default_bind_address', from: bind, to: '::' }],
+            configChanges: [configEdit(ctx.config, 'smtp_server.default_bind_address', '::')],
           },
         },
       ];

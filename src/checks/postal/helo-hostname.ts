@@ -1,4 +1,5 @@
 import type { CheckContext, CheckDefinition, ConfigChange, Evidence, Fix, Status } from '../../core/types.js';
+import { placeholderOf } from '../../knowledge/hostnames.js';
 import { sh, shellComment } from '../../util/shell.js';
 import { isGlobalAddress, normaliseHostname, reverseName } from '../../util/ip.js';
 import { unlessOffline } from '../../core/probe-access.js';
@@ -8,15 +9,13 @@ import { fileValue } from '../../knowledge/postal/config-files.js';
 import { writtenPathFor } from '../../config/keys.js';
 import { COMPOSE_FILE, parseVersion, postalVersion } from '../../knowledge/postal/version.js';
 import { mainDbCommand, poolHostnameSql } from '../../knowledge/postal/pool-hostname-fix.js';
-import { isPlaceholder, lookup } from '../../knowledge/dns/lookups.js';
+import { lookup } from '../../knowledge/dns/lookups.js';
 
 type CauseId =
   | 'env-override'
-  | 'misplaced-key'
   | 'legacy-key'
   | 'pools-ignore-helo'
   | 'pool-hostname-not-ptr'
-  | 'placeholder-name'
   | 'helo-not-ptr'
   | 'restart-needed'
   | 'pools-unread';
@@ -121,11 +120,11 @@ export const postalHeloHostnameCheck: CheckDefinition = {
   messages: {
     ok: { title: 'Postal says HELO with the intended name', message: '{sending}{also}' },
     'env-override': { title: "The worker's environment decides the HELO name", message: '{cause} {sending}{also}' },
-    'misplaced-key': { title: 'helo_hostname is where Postal does not read it', message: '{cause} {sending}{also}' },
+    'misplaced-key': { title: 'helo_hostname is misplaced: see config.unknown-keys', message: '{cause} {sending}{also}' },
     'legacy-key': { title: 'The SMTP hostname is under a key this file format ignores', message: '{cause} {sending}{also}' },
     'pools-ignore-helo': { title: 'dns.helo_hostname is ignored for pool IPs', message: '{cause} {sending}{also}' },
     'pool-hostname-not-ptr': { title: "A pool IP's hostname is not its PTR name", message: '{cause} {sending}{also}' },
-    'placeholder-name': { title: 'Postal says HELO with a placeholder name', message: '{cause} {sending}{also}' },
+    'placeholder-name': { title: 'Postal says HELO with a placeholder name: see config.hostnames', message: '{cause} {sending}{also}' },
     'helo-not-ptr': { title: 'The HELO name is not the PTR name of the sending IP', message: '{cause} {sending}{also}' },
     'restart-needed': { title: 'The worker started before postal.yml last changed', message: '{cause} {sending}{also}' },
     'pools-unread': { title: 'HELO names of the pool IPs: could not be determined', message: '{cause} {sending}{also}' },
@@ -172,11 +171,13 @@ export const postalHeloHostnameCheck: CheckDefinition = {
         causes.push({ id: 'env-override', status: 'warn', text: `${fallback.variable}=${fallback.name} in ${worker ? `the environment of ${worker.name}` : 'the environment'} overrides ${fileSide}: Postal gives the environment precedence.` });
       }
     }
+    // A misplaced key is config.unknown-keys' finding, with the move that fixes it: here it is only pointed to,
+    // and what the move will fix (a placeholder or non-PTR HELO) is not reported a second time.
     const misplaced = fallback.variable === 'DNS_HELO_HOSTNAME' || fileHelo.written ? [] : misplacedHeloKeys(ctx);
-    if (misplaced.length > 0) {
-      const list = misplaced.map((entry) => `${entry.path} (line ${entry.line})`).join(', ');
-      causes.push({ id: 'misplaced-key', status: 'warn', text: `${list} ${misplaced.length === 1 ? 'is' : 'are'} ignored: Postal reads the HELO name only from dns.helo_hostname, so it falls back to ${fallback.name}.` });
-    }
+    const pointer =
+      misplaced.length > 0
+        ? `${misplaced.map((entry) => `${entry.path} (line ${entry.line})`).join(', ')} ${misplaced.length === 1 ? 'is' : 'are'} where Postal does not read the HELO name: config.unknown-keys reports it with the move to dns.helo_hostname; until then Postal says HELO ${fallback.name}.`
+        : null;
     const otherKey = fallback.variable || fileHelo.written || misplaced.length > 0 ? null : otherFormatSmtpKey(ctx);
     if (otherKey) {
       const format = ctx.config.format === 2 ? 'a version 2 file, which reads postal.smtp_hostname' : 'a legacy (version 1) file, which reads dns.smtp_server_hostname';
@@ -193,11 +194,14 @@ export const postalHeloHostnameCheck: CheckDefinition = {
       const list = poolMismatch.map(({ entry, helo, ptr }) => `${entry.ip} has hostname ${helo ?? '(none)'} but PTR ${ptr!.join(', ')}`).join('; ');
       causes.push({ id: 'pool-hostname-not-ptr', status: 'warn', text: `${list}. Postal says HELO with the pool row's hostname, so it must be the PTR name.` });
     }
-    if (defaultMatters && isPlaceholder(fallback.name)) {
-      causes.push({ id: 'placeholder-name', status: 'warn', text: `${fallback.name} is a placeholder, not this server's name; receivers see a HELO that is not yours.` });
-    }
     const wantedPtr = defaultMatters ? singlePtr(plainRows) : null;
-    const heloNotPtr = defaultMatters ? plainRows.filter(({ ptr }) => ptr !== null && ptr.length > 0 && !ptr.includes(fallback.name)) : [];
+    // A placeholder HELO is config.hostnames' finding (the key is a placeholder there too): pointed to, with the PTR name when known.
+    const placeholder =
+      !pointer && defaultMatters && placeholderOf(fallback.name) !== null
+        ? `${fallback.name} is a placeholder, not this server's name: config.hostnames reports it with the change to make${wantedPtr ? ` (the PTR name of the sending IP is ${wantedPtr})` : ''}.`
+        : null;
+    const pointers = [pointer, placeholder].filter((text): text is string => text !== null);
+    const heloNotPtr = defaultMatters && pointers.length === 0 ? plainRows.filter(({ ptr }) => ptr !== null && ptr.length > 0 && !ptr.includes(fallback.name)) : [];
     if (heloNotPtr.length > 0) {
       causes.push({ id: 'helo-not-ptr', status: 'warn', text: `${heloNotPtr.map(({ entry, ptr }) => `PTR ${entry.ip} -> ${ptr!.join(', ')}`).join('; ')}, but the HELO is ${fallback.name}.` });
     }
@@ -211,10 +215,14 @@ export const postalHeloHostnameCheck: CheckDefinition = {
 
     const sending = sendingText(rows, mode, fallback);
     const unchecked = containers.ok ? '' : ` The worker's environment and start time were not checked: ${containers.reason}.`;
+    if (causes.length === 0 && pointers.length > 0) {
+      return [{ target: null, status: 'skip', messageId: pointer ? 'misplaced-key' : 'placeholder-name', data: { cause: pointers[0]!, sending, also: unchecked }, evidence }];
+    }
     if (causes.length === 0) return [{ target: null, status: 'pass', messageId: 'ok', data: { sending, also: unchecked }, evidence }];
 
     const primary = causes.find((cause) => cause.status === 'warn') ?? causes[0];
-    const also = causes.filter((cause) => cause !== primary).map((cause) => ` Also: ${cause.text}`).join('') + unchecked;
+    const others = causes.filter((cause) => cause !== primary).map((cause) => cause.text);
+    const also = [...others, ...pointers].map((text) => ` Also: ${text}`).join('') + unchecked;
     const status: Status = causes.some((cause) => cause.status === 'warn') ? 'warn' : 'unknown';
     const workerNames = workers.length > 0 ? workers.map(({ name }) => name) : [containerNameFor(all, 'worker')];
     // A row's hostname is the HELO of both its addresses: rename it only when that suits every one of them.
@@ -226,7 +234,7 @@ export const postalHeloHostnameCheck: CheckDefinition = {
       if (suits) poolRenames.push({ ...row, sameRow });
       else poolPtrRequests.push(row);
     }
-    const fix = buildFix(ctx, { causes, all, workerNames, fallback, mode, misplaced, otherKey, poolRenames, poolPtrRequests, wantedPtr, stale, version: version.version });
+    const fix = buildFix(ctx, { causes, all, workerNames, fallback, mode, otherKey, poolRenames, poolPtrRequests, wantedPtr, stale, version: version.version });
     return [{ target: null, status, messageId: primary.id, data: { cause: primary.text, sending, also }, evidence, ...(fix ? { fix } : {}) }];
   },
 };
@@ -254,7 +262,6 @@ interface FixInput {
   workerNames: string[];
   fallback: DefaultHelo;
   mode: PoolMode;
-  misplaced: ReturnType<typeof misplacedHeloKeys>;
   otherKey: ReturnType<typeof otherFormatSmtpKey>;
   /** Pool IPs whose row can take the PTR name as hostname, with the other addresses of that row. */
   poolRenames: Array<Sending & { sameRow: string[] }>;
@@ -279,26 +286,22 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
   const commands: string[] = [];
   const { workerNames } = input;
   const fileHelo = fileValue(ctx.config, 'dns.helo_hostname');
-  // The name the default HELO should be: the shared PTR name of the sending IPs, else the name the operator wrote.
-  const wanted = input.wantedPtr ?? (input.misplaced[0] ? normaliseHostname(String(input.misplaced[0].value)) : null);
+  // The name the default HELO should be: the shared PTR name of the sending IPs.
+  const wanted = input.wantedPtr;
 
   if (has(input, 'env-override') && input.fallback.variable) {
     summary.push(`Remove ${input.fallback.variable} from the environment of ${workerNames.join(', ')} (the worker's environment: in ${COMPOSE_FILE}) and recreate it with postal start, so that postal.yml decides`);
     // A restart keeps a container's environment; only recreating it from the edited compose file drops the variable.
     commands.push('postal start');
   }
-  if (input.misplaced.length > 0) {
-    for (const entry of input.misplaced) configChanges.push({ path: entry.path, from: entry.value });
-    configChanges.push({ path: 'dns.helo_hostname', to: wanted ?? input.misplaced[0].value });
-    summary.push('Move helo_hostname into the dns group, where Postal reads it');
-  } else if (input.otherKey) {
+  if (input.otherKey) {
     const right = ctx.config.format === 2 ? 'postal.smtp_hostname' : 'dns.smtp_server_hostname';
     configChanges.push({ path: input.otherKey.path, from: input.otherKey.value }, { path: right, to: input.otherKey.value });
     summary.push(`Write the SMTP hostname as ${right}, the key this file format reads`);
   }
-  const heloProblem = has(input, 'helo-not-ptr') || has(input, 'placeholder-name');
+  const heloProblem = has(input, 'helo-not-ptr');
   const writtenHelo = fileHelo.written ? normaliseHostname(fileHelo.text) : null;
-  if (heloProblem && input.misplaced.length === 0 && wanted && writtenHelo !== wanted) {
+  if (heloProblem && wanted && writtenHelo !== wanted) {
     configChanges.push({ path: writtenPathFor(ctx.config, 'dns.helo_hostname') ?? 'dns.helo_hostname', from: fileHelo.written ? fileHelo.text : undefined, to: wanted });
     summary.push(`Set dns.helo_hostname to ${wanted}, the PTR name of the sending IP`);
   } else if (heloProblem && !wanted) {
@@ -350,7 +353,7 @@ function buildFix(ctx: CheckContext, input: FixInput): Fix | null {
 function workaround(ctx: CheckContext, input: FixInput, heloName: string): string[] {
   const key = ctx.config.format === 1 ? 'dns.smtp_server_hostname' : 'postal.smtp_hostname';
   const fileSmtp = fileValue(ctx.config, 'postal.smtp_hostname');
-  const publicName = fileSmtp.text ?? 'postal.example.com';
+  const publicName = fileSmtp.text ?? '<your-hostname>';
   const workers = input.workerNames;
   const found = input.all.filter((container) => container.service !== 'worker').map(({ name }) => name);
   const others = found.length > 0 ? found : [containerNameFor(input.all, 'smtp'), containerNameFor(input.all, 'web')];
@@ -364,7 +367,7 @@ function workaround(ctx: CheckContext, input: FixInput, heloName: string): strin
     `  2. ${sh`docker restart ${workers}`}  -> the worker sends outbound mail in ${release}; it now says EHLO ${heloName}`,
     `  3. In postal.yml set ${key} back to ${publicName}`,
     `  4. ${sh`docker restart ${others}`}  -> the SMTP banner and the web interface name ${publicName} again (needed only if they restarted in between)`,
-    `  Notes that restart ${smtp} and then ${web} do not change the HELO: the smtp container only receives mail, so its banner would name ${heloName} instead.`,
+    `  Restarting ${smtp} and then ${web} instead, as some guides say, does not change the HELO: the smtp container only receives mail, and its banner would name ${heloName}.`,
   ];
   if (input.mode === 'on') lines.push('  Pointless here: IP pools are on, and a message sent from a pool IP says HELO with that IP\'s hostname.');
   if (input.fallback.variable === 'DNS_HELO_HOSTNAME') lines.push(`  Pointless here: DNS_HELO_HOSTNAME in the worker's environment takes precedence over ${key}.`);

@@ -1,9 +1,10 @@
 import type { CheckDefinition, Finding, Fix } from '../../core/types.js';
+import { isFqdn } from '../../knowledge/hostnames.js';
 import { unlessOffline } from '../../core/probe-access.js';
 import type { DatabaseErrorCode, PoolAddress } from '../../probes/types.js';
 import { defaultHelo, ipPools } from '../../knowledge/postal/outbound-ips.js';
 import { canonicalIp, ipFamily, reverseName } from '../../util/ip.js';
-import { isFqdn, lookup, recordsOf } from '../../knowledge/dns/lookups.js';
+import { lookup, recordsOf } from '../../knowledge/dns/lookups.js';
 import { poolHostnameFix } from '../../knowledge/postal/pool-hostname-fix.js';
 
 /** How sure a database error is: a server that is down or slow says nothing about the config; a refusal does. */

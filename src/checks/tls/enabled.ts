@@ -1,7 +1,6 @@
 import type { CheckDefinition, Finding } from '../../core/types.js';
 import { smtpRestart } from '../../knowledge/tls/smtp-container.js';
-import { writtenPathFor } from '../../config/keys.js';
-import { originText, writtenValue } from '../../knowledge/postal/config-values.js';
+import { configEdit, originText, writtenValue } from '../../knowledge/postal/config-values.js';
 
 export const tlsEnabled: CheckDefinition = {
   id: 'tls.enabled',
@@ -34,7 +33,7 @@ export const tlsEnabled: CheckDefinition = {
     const key = 'smtp_server.tls_enabled';
     const inFile = writtenValue(ctx.config, key);
     // The edit that switches it on in postal.yml; none when the file says true already.
-    const configChanges = inFile === true ? [] : [{ path: writtenPathFor(ctx.config, key) ?? key, from: inFile, to: true }];
+    const configChanges = inFile === true ? [] : [configEdit(ctx.config, key, true)];
     const evidence = [{ query: 'smtp_server.tls_enabled', answer: { value: entry.value, origin: entry.origin, source: entry.source ?? null, line: entry.line ?? null } }];
     if (ctx.config.get('smtp_server.tls_enabled')) return [{ target: null, status: 'pass', messageId: 'enabled', data: { origin }, evidence }];
     if (entry.origin === 'env') {

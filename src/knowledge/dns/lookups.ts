@@ -89,17 +89,6 @@ export function joinList(items: string[]): string {
   return items.length === 0 ? 'none' : items.join(', ');
 }
 
-/** Names Postal ships as defaults or the installer leaves behind; they never resolve to this server. */
-export function isPlaceholder(name: string): boolean {
-  return /(^|\.)(postal\.example\.com|yourdomain\.com)$/.test(normaliseHostname(name));
-}
-
-/** A syntactically usable FQDN: at least two labels of letters, digits and hyphens. */
-export function isFqdn(name: string): boolean {
-  const labels = normaliseHostname(name).split('.');
-  return labels.length >= 2 && labels.every((label) => /^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(label)) && !/^\d+$/.test(labels.at(-1) ?? '');
-}
-
 /**
  * The addresses this server should be published under: the host's own global addresses first
  * (where the SMTP server listens), then the outbound IPs; one IPv4 and one IPv6 at most.

@@ -204,6 +204,7 @@ function natDestination(listener: Listener, family: Family): { kind: 'redirect' 
   return { kind: 'dnat', to: family === 6 ? `[${address}]:${listener.port}` : `${address}:${listener.port}` };
 }
 
+/** The rule, added only when `-C` does not find it already: run twice, the fix leaves one copy. */
 function iptablesRule(missing: MissingRule, port: number, listener: Listener): string {
   const tool = IPTABLES[missing.family];
   const chain = CHAIN[missing.hook];
@@ -211,7 +212,8 @@ function iptablesRule(missing: MissingRule, port: number, listener: Listener): s
   const scope = missing.hook === 'output' ? ' -o lo' : '';
   const destination = natDestination(listener, missing.family);
   const action = destination.kind === 'redirect' ? sh`-j REDIRECT --to-ports ${listener.port}` : sh`-j DNAT --to-destination ${destination.to}`;
-  return `${tool} -t nat ${position}${scope} ` + sh`-p tcp --dport ${port} ` + action;
+  const rule = `${scope} ` + sh`-p tcp --dport ${port} ` + action;
+  return `${tool} -t nat -C ${chain}${rule} 2>/dev/null || ${tool} -t nat ${position}${rule}`;
 }
 
 function nftRules(missing: MissingRule, port: number, listener: Listener): string[] {
@@ -219,10 +221,16 @@ function nftRules(missing: MissingRule, port: number, listener: Listener): strin
   const destination = natDestination(listener, missing.family);
   const action = destination.kind === 'redirect' ? sh`redirect to :${listener.port}` : sh`dnat to ${destination.to}`;
   const scope = missing.hook === 'output' ? 'oifname lo ' : '';
+  // `add table` and `add chain` change nothing when they exist; a rule is added only when the chain has none for the
+  // port. grep reads the whole listing (no -q), so under `set -o pipefail` nft never dies of a closed pipe.
   return [
     `nft add table ${family} postal`,
     `nft add chain ${family} postal ${missing.hook} '{ type nat hook ${missing.hook} priority -100; }'`,
-    `nft add rule ${family} postal ${missing.hook} ${scope}` + sh`tcp dport ${port} ` + action,
+    `nft list chain ${family} postal ${missing.hook} | grep -F ` +
+      sh`${`tcp dport ${port} `}` +
+      ` >/dev/null || nft add rule ${family} postal ${missing.hook} ${scope}` +
+      sh`tcp dport ${port} ` +
+      action,
   ];
 }
 
@@ -252,5 +260,5 @@ export function redirectCommands(flavour: NatView['flavour'], port: number, miss
 
 /** Commands that only add rules (what the fix changes right away), as opposed to persisting them. */
 export function isRuleCommand(command: string): boolean {
-  return /^(iptables|ip6tables) -t nat /.test(command) || /^nft add /.test(command);
+  return /^(iptables|ip6tables) -t nat /.test(command) || /^nft (add|list chain) /.test(command);
 }

@@ -1,4 +1,5 @@
 import type { ConfigEntry, EffectiveConfig } from '../../config/effective.js';
+import type { ConfigChange } from '../../core/types.js';
 import { keySpec, type ConfigKey } from '../../config/schema.js';
 import { writtenPathFor } from '../../config/keys.js';
 import { looksSecret, NOT_SET, REDACTED, redactRelayUrl } from '../../config/secrets.js';
@@ -39,6 +40,14 @@ export function writtenValue(config: EffectiveConfig, key: ConfigKey): unknown {
   const path = writtenPathFor(config, key);
   const written = path === null ? undefined : config.writtenKeys().find((entry) => entry.path === path);
   return written ? changeValue(path!, written.value) : undefined;
+}
+
+/**
+ * A change of postal.yml: `key` as this file's format spells it (the legacy path in a version 1 file),
+ * from the value written there (absent when the key is not written), to `to`.
+ */
+export function configEdit(config: EffectiveConfig, key: ConfigKey, to: unknown): ConfigChange {
+  return { path: writtenPathFor(config, key) ?? key, from: writtenValue(config, key), to };
 }
 
 /** Where an effective value came from, in words: `postal.yml line 4`, `the default`, `environment DNS_HELO_HOSTNAME`. */

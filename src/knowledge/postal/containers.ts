@@ -50,17 +50,24 @@ function firstLine(text: string): string {
   return text.trim().split('\n')[0]?.trim() ?? '';
 }
 
+/** docker's warning that it cannot read its own client config (a user whose HOME is another user's, e.g. `sudo` keeping HOME=/root). */
+const CONFIG_FILE_WARNING = /^WARNING: Error loading config file:?\s*(\S+?):? .*$/im;
+
 /** Why a docker command did not give an answer, in words an operator acts on; null when it did. */
 export function dockerFailure(run: CommandRun, timeoutMs: number): { problem: DockerProblem; reason: string } | null {
   if (run.outcome === 'ok') return null;
   if (run.outcome === 'not-found') return { problem: 'not-installed', reason: 'the docker command is not installed on this host' };
   if (run.outcome === 'timeout') return { problem: 'timeout', reason: `docker did not answer within ${timeoutMs} ms` };
-  const said = firstLine(run.stderr);
-  if (/cannot connect to the docker daemon/i.test(said)) return { problem: 'no-daemon', reason: `the Docker daemon is not reachable (${said})` };
-  if (/permission denied/i.test(run.stderr)) {
-    return { problem: 'permission', reason: 'permission denied on the Docker socket (run as root or as a member of the docker group)' };
+  // The config-file warning says "permission denied" too, but about docker's own config, not the socket.
+  const warning = CONFIG_FILE_WARNING.exec(run.stderr);
+  const stderr = run.stderr.replace(CONFIG_FILE_WARNING, '');
+  const note = warning ? `; docker also cannot read its config file ${warning[1]} (HOME points at another user's home: run as root with sudo -H, or with your own HOME)` : '';
+  const said = firstLine(stderr);
+  if (/cannot connect to the docker daemon/i.test(said)) return { problem: 'no-daemon', reason: `the Docker daemon is not reachable (${said})${note}` };
+  if (/permission denied/i.test(stderr)) {
+    return { problem: 'permission', reason: `permission denied on the Docker socket (run as root or as a member of the docker group)${note}` };
   }
-  return { problem: 'error', reason: `docker exited with code ${run.exitCode ?? '?'}${said ? ` (${said})` : ''}` };
+  return { problem: 'error', reason: `docker exited with code ${run.exitCode ?? '?'}${said ? ` (${said})` : ''}${note}` };
 }
 
 /** `docker ps --format` prints labels as `a=b,c=d`; a value may itself contain commas (config file lists). */

@@ -1,4 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
+import { joinHostPort, splitHostPort } from '../../util/host-port.js';
+import { lookup } from '../dns/lookups.js';
 import { defineFact } from '../../core/facts.js';
 import { isIP } from 'node:net';
 import type { CheckContext, Evidence, Finding, MessageTemplate } from '../../core/types.js';
@@ -115,25 +117,15 @@ export type LiveProbe =
   | { target: LiveTarget; state: 'unresolved'; evidence: Evidence[] }
   | { target: LiveTarget; state: 'probed'; address: string; session: SmtpSession; evidence: Evidence[] };
 
-function label(host: string, port: number): string {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** `host`, `host:port`, `v6`, `[v6]` or `[v6]:port`; null when it is none of those. */
 export function parseTarget(input: string, defaultPort: number): LiveTarget | null {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(input);
-  const plain = /^([^:[\]]+)(?::(\d+))?$/.exec(input);
-  let host: string | undefined;
-  let portText: string | undefined;
-  if (bracketed) [host, portText] = [bracketed[1], bracketed[2]];
-  else if (isIP(input) === 6) host = input;
-  else if (plain) [host, portText] = [plain[1], plain[2]];
-  const port = portText === undefined ? defaultPort : Number(portText);
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) return null;
-  if (isIP(host)) return { label: label(canonicalIp(host), port), host: canonicalIp(host), port, name: null };
-  const name = asciiHostname(host);
+  const parts = splitHostPort(input);
+  if (!parts) return null;
+  const port = parts.port ?? defaultPort;
+  if (isIP(parts.host)) return { label: joinHostPort(canonicalIp(parts.host), port), host: canonicalIp(parts.host), port, name: null };
+  const name = asciiHostname(parts.host);
   if (!name) return null;
-  return { label: label(name, port), host: name, port, name };
+  return { label: joinHostPort(name, port), host: name, port, name };
 }
 
 /** `--smtp-target` values, else smtp_hostname and every MX host on smtp_server.default_port. */
@@ -162,7 +154,7 @@ export function probeHelo(ctx: CheckContext): string {
 async function resolve(ctx: CheckContext, name: string): Promise<{ addresses: string[]; answers: DnsAnswer[] }> {
   const answers: DnsAnswer[] = [];
   for (const type of ['A', 'AAAA'] as const) {
-    const answer = await ctx.probes.dns.query(name, type);
+    const answer = await lookup(ctx, name, type);
     answers.push(answer);
     if (answer.status === 'answer' && answer.records.length > 0) return { addresses: answer.records, answers };
   }

@@ -60,7 +60,7 @@ describe('network.alt-ports against real nat rules in a network namespace', { sk
       { target: '587', status: 'warn', messageId: 'half-done' },
       { target: '2525', status: 'warn', messageId: 'half-done' },
     ]);
-    assert.deepEqual(results[1].fix!.commands.filter(isRuleCommand), ['iptables -t nat -A OUTPUT -o lo -p tcp --dport 2525 -j REDIRECT --to-ports 25']);
+    assert.deepEqual(results[1].fix!.commands.filter(isRuleCommand), ['iptables -t nat -C OUTPUT -o lo -p tcp --dport 2525 -j REDIRECT --to-ports 25 2>/dev/null || iptables -t nat -A OUTPUT -o lo -p tcp --dport 2525 -j REDIRECT --to-ports 25']);
     assert.equal(await lab.remote.connect('192.0.2.1', 2525), BANNER);
     assert.equal(await lab.client.connect('127.0.0.1', 2525), 'ECONNREFUSED');
   });
@@ -101,7 +101,7 @@ describe('network.alt-ports against real nat rules in a network namespace', { sk
     assert.deepEqual(results[1].fix!.commands.filter(isRuleCommand), [
       'nft add table ip postal',
       "nft add chain ip postal output '{ type nat hook output priority -100; }'",
-      'nft add rule ip postal output oifname lo tcp dport 2525 redirect to :25',
+      "nft list chain ip postal output | grep -F 'tcp dport 2525 ' >/dev/null || nft add rule ip postal output oifname lo tcp dport 2525 redirect to :25",
     ]);
     assert.equal(await lab.client.connect('127.0.0.1', 587), BANNER);
   });
@@ -139,8 +139,13 @@ describe('network.alt-ports against real nat rules in a network namespace', { sk
     await applyFixAndRecheck(fresh, rules);
     assert.equal(await fresh.client.connect('127.0.0.1', 2525), BANNER);
     assert.equal(await fresh.remote.connect('192.0.2.1', 587), BANNER);
-    // What the persistence step saves loads back cleanly.
+    // Run a second time, the same rules change nothing: one rule per port and chain.
+    const once = await fresh.client.must('nft', ['list', 'table', 'ip', 'postal']);
+    for (const command of rules) assert.equal((await fresh.client.exec('bash', ['-c', `set -euo pipefail; ${command}`])).code, 0, command);
     const saved = await fresh.client.must('nft', ['list', 'table', 'ip', 'postal']);
+    assert.equal(saved, once);
+    assert.equal(saved.split('\n').filter((line) => line.includes('redirect to :25')).length, 4, saved);
+    // What the persistence step saves loads back cleanly.
     const reload = await fresh.client.exec('nft', ['-c', '-f', '-'], saved);
     assert.equal(reload.code, 0, reload.stderr);
   });
@@ -154,7 +159,7 @@ describe('network.alt-ports against real nat rules in a network namespace', { sk
     assert.equal(await lab.remote.connect('192.0.2.1', 587, 700), 'TIMEOUT');
     // The printed fix puts a REDIRECT before the DNAT, which works without route_localnet.
     const fix = off[0].fix!.commands.filter(isRuleCommand);
-    assert.deepEqual(fix, ['iptables -t nat -I PREROUTING 1 -p tcp --dport 587 -j REDIRECT --to-ports 25']);
+    assert.deepEqual(fix, ['iptables -t nat -C PREROUTING -p tcp --dport 587 -j REDIRECT --to-ports 25 2>/dev/null || iptables -t nat -I PREROUTING 1 -p tcp --dport 587 -j REDIRECT --to-ports 25']);
     assert.equal((await lab.client.sh(fix[0])).code, 0);
     assert.deepEqual(summary(await check(lab, true))[0], { target: '587', status: 'pass', messageId: 'redirected' });
     assert.equal(await lab.remote.connect('192.0.2.1', 587), BANNER);

@@ -124,9 +124,9 @@ function otherChecksResults(): Result[] {
         kind: 'firewall',
         summary: 'Redirect 587 to 25 for remote and local clients, and keep the rules',
         commands: [
-          'iptables -t nat -A PREROUTING -p tcp --match multiport --dports 587,2525 -j REDIRECT --to-ports 25',
+          'iptables -t nat -C PREROUTING -p tcp --match multiport --dports 587,2525 -j REDIRECT --to-ports 25 2>/dev/null || iptables -t nat -A PREROUTING -p tcp --match multiport --dports 587,2525 -j REDIRECT --to-ports 25',
           sh`iptables -t nat -A OUTPUT -p tcp -d ${NEWLINE_ADDRESS} --dport 587 -j REDIRECT --to-ports 25`,
-          'ip6tables -t nat -A PREROUTING -p tcp --match multiport --dports 587,2525 -j REDIRECT --to-ports 25',
+          'ip6tables -t nat -C PREROUTING -p tcp --match multiport --dports 587,2525 -j REDIRECT --to-ports 25 2>/dev/null || ip6tables -t nat -A PREROUTING -p tcp --match multiport --dports 587,2525 -j REDIRECT --to-ports 25',
           'nft add rule ip nat prerouting tcp dport { 587, 2525 } redirect to :25',
           'netfilter-persistent save',
           'systemctl enable netfilter-persistent',
@@ -141,7 +141,7 @@ function otherChecksResults(): Result[] {
       fix: {
         kind: 'firewall',
         summary: 'Redirect 2525 to 25 for local clients, and keep the rule',
-        commands: ['iptables -t nat -A OUTPUT -o lo -p tcp --dport 2525 -j REDIRECT --to-ports 25', 'netfilter-persistent save'],
+        commands: ['iptables -t nat -C OUTPUT -o lo -p tcp --dport 2525 -j REDIRECT --to-ports 25 2>/dev/null || iptables -t nat -A OUTPUT -o lo -p tcp --dport 2525 -j REDIRECT --to-ports 25', 'netfilter-persistent save'],
       },
     }),
     sampleResult({
@@ -193,7 +193,7 @@ function reportOf(results: Result[]): Report {
     config: { path: CONFIG, format: 2 },
     outboundIps: [],
     summary,
-    exitCode: exitCodeFor(summary, 'fail'),
+    exitCode: exitCodeFor(results, 'fail'),
     results,
   };
 }
@@ -294,11 +294,11 @@ describe('fix script', () => {
     assert.match(headings.at(-1) ?? '', /Restarts, last/);
   });
 
-  it('names the result above each block and shows config edits as key, old value and new value', () => {
+  it('names the result above each block and shows config edits as the YAML to write, with the value they replace', () => {
     assert.match(script, /^# Fixes postal\.helo-hostname: The HELO name is not the PTR name of the sending IP$/m);
     assert.match(script, /^# Fixes postal\.containers postal-smtp-1: postal-smtp-1 is restarting in a loop$/m);
-    assert.match(script, /^#     dns\.helo_hostname: "mta\.example\.com\\nreboot" -> mta1\.example\.com$/m);
-    assert.match(script, /^#   In \/opt\/postal\/config\/postal\.yml:$/m);
+    assert.match(script, /^# {5}dns:\n# {5}  helo_hostname: mta1\.example\.com  # was "mta\.example\.com\\nreboot"$/m);
+    assert.match(script, /^# {3}In \/opt\/postal\/config\/postal\.yml \(edit by hand\):$/m);
     assert.doesNotMatch(script, /^sed /m);
   });
 
@@ -317,7 +317,10 @@ describe('fix script', () => {
     // A quoted value may hold a line break: read the script as the shell does, one complete command at a time.
     const commands: string[] = [];
     let pending = '';
-    for (const line of script.split('\n')) {
+    // The closing lines say, in fixed words, what is left for a person.
+    const body = script.slice(0, script.indexOf('# Said when the script ends'));
+    assert.match(script.slice(body.length), /^(#.*|echo '[^'\n]*')(\n(echo '[^'\n]*'))*\n$/);
+    for (const line of body.split('\n')) {
       if (pending === '' && line.startsWith('#')) continue;
       pending = pending ? `${pending}\n${line}` : line;
       if (!isSingleCommand(pending)) continue;
@@ -339,10 +342,11 @@ describe('fix script', () => {
         sampleResult({ check: 'postal.restart-needed', status: 'warn', target: 'postal-smtp-1', fix: { kind: 'restart', summary: 'Restart', commands: ['docker restart postal-smtp-1'] } }),
       ]),
     );
-    const commands = text.split('\n').filter((line) => line && !line.startsWith('#'));
+    const commands = text.split('\n').filter((line) => line && !line.startsWith('#') && !line.startsWith('echo '));
     assert.deepEqual(commands, ['set -euo pipefail', 'postal restart']);
     assert.match(text, /^# {3}\(postal restart restarts these too\) docker restart postal-smtp-1$/m);
-    assert.match(text, /^# {5}smtp\.port: 2525 -> 25$/m);
+    assert.match(text, /^# {5}smtp:\n# {5}  port: 25  # was 2525$/m);
+    assert.match(text, /^echo ' {2}- edit postal\.yml by hand \(section "Changes to postal\.yml"\): 1 problem'$/m);
   });
 
   it('prints a DNS fix once, its records and the command that prints a record together', () => {
@@ -386,8 +390,8 @@ describe('fix script: firewall rules and their persistence', () => {
   it('saves the nft table once, after the rules of both ports', async () => {
     const script = await altPortsScript(fakeCommands({ 'nft -j list ruleset': EMPTY_NFT }));
     const lines = script.split('\n');
-    const lastRule = lines.map((line) => line.startsWith('nft add rule')).lastIndexOf(true);
-    assert.ok(lines.some((line) => line.startsWith('nft add rule ip postal prerouting tcp dport 2525')));
+    const lastRule = lines.map((line) => line.includes('|| nft add rule')).lastIndexOf(true);
+    assert.ok(lines.some((line) => line.endsWith('|| nft add rule ip postal prerouting tcp dport 2525 redirect to :25')));
     assert.deepEqual(lines.filter((line) => line.startsWith('nft list table')), ['nft list table ip postal > /etc/nftables.d/postal-ip.nft']);
     assert.ok(lines.indexOf('nft list table ip postal > /etc/nftables.d/postal-ip.nft') > lastRule);
     assert.ok(lines.indexOf('systemctl enable nftables') > lastRule);

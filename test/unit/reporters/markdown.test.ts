@@ -35,6 +35,30 @@ function lineOf(markdown: string, text: string): number {
 
 const markdown = renderMarkdown(sampleReport(), PLAIN);
 
+test('the report opens with a summary readable in ten seconds: host, Postal version, IPs, counts, top problems', () => {
+  const report = { ...sampleReport(), deployment: { smtpHostname: 'mail.example.com', postalVersion: '3.3.4' } };
+  const opening = renderMarkdown(report, PLAIN).split('\n## ')[0]!;
+  assert.equal(
+    opening,
+    [
+      '# postal-doctor report',
+      '',
+      '- **Host:** mail.example.com',
+      '- **Postal:** 3.3.4',
+      '- **Outbound IPs:** 192.0.2.10, 2001:db8::25',
+      '- **Result:** 1 failed, 3 warnings, 1 unknown, 4 passed, 2 skipped — exit code 1',
+      '- **Top problems:**',
+      '  1. ✖ fail: Reverse DNS of 192.0.2.11 does not point back (`dns.fcrdns`)',
+      '  2. ▲ warn: postal.helo\\_hostname is in the wrong group (`config.unknown-keys`)',
+      '  3. ▲ warn: Unknown key postal.a"b\\\\c d\\|e\\| (`config.unknown-keys`)',
+      '  4. ▲ warn: SPF of spf.example.com does not authorise 2001:db8::25 (`dns.spf`)',
+      '  5. ? unknown: Outbound port 25 from 2001:db8::25 could not be tested (`network.outbound-25`)',
+      '',
+    ].join('\n'),
+  );
+  assert.match(renderMarkdown(sampleReport(), PLAIN), /^- \*\*Host:\*\* unknown \(postal\.yml not loaded\)$/m);
+});
+
 test('the report starts with its title and an environment table for the ticket', () => {
   assert.ok(markdown.startsWith('# postal-doctor report\n'));
   for (const row of [

@@ -44,18 +44,19 @@ test('every line is valid exposition format, each family declared once before it
     'postal_doctor_run_duration_seconds',
     'postal_doctor_last_run_timestamp_seconds',
     'postal_doctor_exit_code',
+    'postal_doctor_run_error',
   ]);
 });
 
-test('one status series per result, valued by severity, with IPv6 and empty targets', () => {
+test('one series per check and target whose value is the status (no status label), with IPv6 and empty targets', () => {
   const output = renderPrometheus(sampleReport(), PLAIN);
   const status = samples(output, 'postal_doctor_check_status');
   assert.equal(status.length, sampleReport().results.length);
-  assert.ok(status.includes('postal_doctor_check_status{check="dns.fcrdns",group="dns",target="192.0.2.11",status="fail"} 2'));
-  assert.ok(status.includes('postal_doctor_check_status{check="network.outbound-25",group="network",target="2001:db8::25",status="unknown"} 3'));
-  assert.ok(status.includes('postal_doctor_check_status{check="dns.spf",group="dns",target="spf.example.com",status="warn"} 1'));
-  assert.ok(status.includes('postal_doctor_check_status{check="dns.ptr",group="dns",target="192.0.2.10",status="pass"} 0'));
-  assert.ok(status.includes('postal_doctor_check_status{check="postal.containers",group="postal",target="",status="skip"} -1'));
+  assert.ok(status.includes('postal_doctor_check_status{check="dns.fcrdns",group="dns",target="192.0.2.11"} 2'));
+  assert.ok(status.includes('postal_doctor_check_status{check="network.outbound-25",group="network",target="2001:db8::25"} 3'));
+  assert.ok(status.includes('postal_doctor_check_status{check="dns.spf",group="dns",target="spf.example.com"} 1'));
+  assert.ok(status.includes('postal_doctor_check_status{check="dns.ptr",group="dns",target="192.0.2.10"} 0'));
+  assert.ok(status.includes('postal_doctor_check_status{check="postal.containers",group="postal",target=""} -1'));
 });
 
 test('label values escape backslash, double quote and newline', () => {
@@ -86,6 +87,6 @@ test('two results of one check for the same target become one series with the wo
     sampleResult({ check: 'tls.files', status: 'unknown', target: '/etc/postal/smtp.cert' }),
   ]);
   assert.deepEqual(samples(renderPrometheus(report, PLAIN), 'postal_doctor_check_status'), [
-    'postal_doctor_check_status{check="tls.files",group="tls",target="/etc/postal/smtp.cert",status="fail"} 2',
+    'postal_doctor_check_status{check="tls.files",group="tls",target="/etc/postal/smtp.cert"} 2',
   ]);
 });

@@ -43,5 +43,11 @@ test('a fix reads in the order it is carried out: commands, then the postal.yml 
     assert.deepEqual([...positions].sort((a, b) => a - b), positions, `${format} keeps the order`);
   }
   const human = renderHuman(report, PLAIN);
-  assert.match(human, /^ {8}in postal\.yml: smtp\.port: 2525 → 25$/m, 'an edit is labelled, never a bare line that looks like a command');
+  assert.match(
+    human,
+    /^ {8}In postal\.yml \(edit by hand\):\n {10}smtp:\n {12}port: 25  # was 2525\n {10}# remove smtp\.prot\n/m,
+    'an edit is a labelled YAML snippet apart from the commands, never a line that looks like a command',
+  );
+  assert.match(human, /\nThen restart, once, after the changes above .*\n {2}postal restart\n/, 'the triage lists the restart once, after every change');
+  assert.match(renderHuman(report, { ...PLAIN, verbose: true }), /^ {8}Then run:\n {10}postal restart$/m, 'with --verbose each fix has its restart');
 });
