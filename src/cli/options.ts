@@ -55,6 +55,7 @@ export function runOptionsFrom(flags: RunFlags, io: Pick<Io, 'cwd' | 'env'>): Ru
     smtpTargets: flags.smtpTarget,
     offline: flags.offline,
     timeoutMs: flags.timeout,
+    maxInFlight: flags.concurrency,
     deadlineMs: flags.deadline,
     hostRoot: flags.hostRoot,
     domain: flags.domain?.toLowerCase().replace(/\.$/, '') ?? null,

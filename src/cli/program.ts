@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { splitHostPort } from '../util/host-port.js';
 import { isIP } from 'node:net';
-import { DEFAULT_CONFIG_PATH } from '../core/options.js';
+import { DEFAULT_CONFIG_PATH, DEFAULT_IN_FLIGHT } from '../core/options.js';
 import { FAIL_ON_LEVELS, type FailOn } from '../core/exit-code.js';
-import { FORMATS, type Format } from '../reporters/index.js';
+import { FORMATS, type Format } from '../reporters/formats.js';
 
 /** What every command hands back to main: the text for stdout (and stderr) and the exit code. */
 export interface CommandOutcome {
@@ -25,6 +25,7 @@ export interface RunFlags {
   offline: boolean;
   timeout: number;
   deadline: number;
+  concurrency: number;
   /** Absent for fix, which prints a script. */
   format?: Format;
   output?: string;
@@ -53,6 +54,13 @@ function collectList(flag: string) {
 
 /** One day: far above any sensible limit, and well below what Node's timers accept (2^31-1 ms). */
 const LONGEST_MS = 86_400_000;
+
+function count(flag: string) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) <= 0 || Number(value) > 100_000) throw new InvalidArgumentError(`${flag} takes a whole number from 1 to 100000`);
+    return Number(value);
+  };
+}
 
 function milliseconds(flag: string) {
   return (value: string) => {
@@ -99,7 +107,8 @@ function addRunOptions(command: Command, format: Format | null): Command {
     .option('--smtp-target <host[:port]>', 'where to run the live STARTTLS probe (repeatable)', hostAndPort, [])
     .option('--offline', 'no network: config, files and local checks only', false)
     .option('--timeout <ms>', 'time limit of each network operation', milliseconds('--timeout'), 5000)
-    .option('--deadline <ms>', 'time limit of the whole run', milliseconds('--deadline'), 60000);
+    .option('--deadline <ms>', 'time limit of the whole run', milliseconds('--deadline'), 60000)
+    .option('--concurrency <n>', 'DNS questions, and connections, in flight at once', count('--concurrency'), DEFAULT_IN_FLIGHT);
   if (format) command.addOption(new Option('--format <fmt>', 'report format').choices(FORMATS).default(format));
   return command
     .option('-o, --output <file>', format ? 'write the report to a file' : 'write the script to a file')

@@ -1,4 +1,4 @@
-import ora from 'ora';
+import type { Ora } from 'ora';
 import type { Io } from './io.js';
 
 export interface Progress {
@@ -19,23 +19,33 @@ export function canDrawSpinner(stream: Pick<NodeJS.WriteStream, 'isTTY' | 'colum
 
 /**
  * A spinner on stderr while checks run. Nothing at all (no cursor or clear-line escapes either) unless
- * wanted, on an interactive terminal; `--no-color`, NO_COLOR and CI switch it off like colour.
+ * wanted, on an interactive terminal; `--no-color`, NO_COLOR and CI switch it off like colour. The spinner
+ * library is loaded only when one is drawn: a run in CI or cron does not pay for it.
  */
 export function startProgress(io: Io, wanted: boolean, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!wanted || !io.interactive || !canDrawSpinner(stream)) {
     return { update: () => undefined, print: (text) => io.stdout(text), stop: () => undefined };
   }
-  const spinner = ora({ text: 'Starting checks', stream }).start();
+  let text = 'Starting checks';
+  let spinner: Ora | undefined;
+  let stopped = false;
+  void import('ora').then(({ default: ora }) => {
+    if (!stopped) spinner = ora({ text, stream }).start();
+  });
   return {
     update(finished, total, running) {
       const current = running.length > 0 ? ` — ${running.slice(0, 3).join(', ')}${running.length > 3 ? ' …' : ''}` : '';
-      spinner.text = `Checking ${finished}/${total}${current}`;
+      text = `Checking ${finished}/${total}${current}`;
+      if (spinner) spinner.text = text;
     },
-    async print(text) {
-      spinner.clear();
-      await io.stdout(text);
-      spinner.render();
+    stop: () => {
+      stopped = true;
+      spinner?.stop();
     },
-    stop: () => spinner.stop(),
+    async print(output) {
+      spinner?.clear();
+      await io.stdout(output);
+      spinner?.render();
+    },
   };
 }

@@ -152,20 +152,33 @@ export function redactText(text: string, secrets: readonly string[]): string {
 }
 
 /**
- * A copy of any JSON-like value with every secret in every string (object keys included) redacted.
- * The doctor's own identifier fields (`check`, `group`, `messageId`, and `key`: a setting's name) are kept as they are.
+ * Any JSON-like value with every secret in every string (object keys included) redacted. The doctor's own
+ * identifier fields (`check`, `group`, `messageId`, and `key`: a setting's name) are kept as they are. Parts that
+ * hold no secret are the input's own, not copies: a report of thousands of results holds one in few places, if any.
  */
 export function redactDeep<T>(value: T, secrets: readonly string[]): T {
   const usable = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH && !PUBLIC_DEFAULT_PASSWORDS.has(secret));
   if (usable.length === 0) return value;
   const walk = (item: unknown): unknown => {
     if (typeof item === 'string') return redactText(item, usable);
-    if (Array.isArray(item)) return item.map(walk);
+    if (Array.isArray(item)) {
+      let copy: unknown[] | null = null;
+      item.forEach((child, index) => {
+        const redacted = walk(child);
+        if (redacted !== child) (copy ??= item.slice())[index] = redacted;
+      });
+      return copy ?? item;
+    }
     if (item instanceof Error) return new Error(redactText(item.message, usable));
     if (item && typeof item === 'object' && (Object.getPrototypeOf(item) === Object.prototype || Object.getPrototypeOf(item) === null)) {
-      return Object.fromEntries(
-        Object.entries(item).map(([key, child]) => [redactText(key, usable), IDENTIFIER_FIELDS.has(key) && typeof child === 'string' ? child : walk(child)]),
-      );
+      let changed = false;
+      const entries = Object.entries(item).map(([key, child]): [string, unknown] => {
+        const redactedKey = redactText(key, usable);
+        const redacted = IDENTIFIER_FIELDS.has(key) && typeof child === 'string' ? child : walk(child);
+        if (redactedKey !== key || redacted !== child) changed = true;
+        return [redactedKey, redacted];
+      });
+      return changed ? Object.fromEntries(entries) : item;
     }
     return item;
   };

@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import type { Probes } from '../probes/types.js';
 import { selectChecks } from './catalogue.js';
 import { runChecks } from './runner.js';
+import { factIfComputed } from './facts.js';
 import { loadDeployment } from './deployment.js';
 import { exitCodeFor, summarise, type FailOn } from './exit-code.js';
 import { toolVersion } from './tool.js';
@@ -47,12 +48,13 @@ export async function doctor(options: RunOptions, probes: Probes, hooks: DoctorH
     });
     const { context } = run;
     const { results, comparison } = hooks.baseline ? compareWithBaseline(run.results, hooks.baseline) : { results: run.results, comparison: undefined };
+    // The IPs the checks looked at; a run whose checks needed none (--only tls.live) reads no database for them.
     const ips = await Promise.race([
-      outboundIps(context).catch(() => []),
+      (factIfComputed(outboundIps, context.facts) ?? Promise.resolve([])).catch(() => []),
       new Promise<[]>((done) => setTimeout(() => done([]), remainingMs()).unref()),
     ]);
     const version = await Promise.race([
-      postalVersion(context).then((found) => found.version ?? found.tag, () => null),
+      (factIfComputed(postalVersion, context.facts) ?? Promise.resolve(null)).then((found) => found && (found.version ?? found.tag), () => null),
       new Promise<null>((done) => setTimeout(() => done(null), remainingMs()).unref()),
     ]);
     const summary = summarise(results);

@@ -48,9 +48,19 @@ function obtain<Args extends unknown[], T>(spec: FactSpec<Args, T>, ctx: Context
   return pending;
 }
 
+const specs = new WeakMap<(ctx: Context) => Promise<unknown>, FactSpec<never, unknown>>();
+
 /** A fact without parameters: `const containers = defineFact({...}); await containers(ctx)`. */
 export function defineFact<T>(spec: FactSpec<[], T>): (ctx: Context) => Promise<T> {
-  return (ctx) => obtain(spec, ctx, '', []);
+  const fact = (ctx: Context) => obtain(spec, ctx, '', []);
+  specs.set(fact, spec as FactSpec<never, unknown>);
+  return fact;
+}
+
+/** The fact's value when a check of this run asked for it, else undefined: for the report, which starts no new work. */
+export function factIfComputed<T>(fact: (ctx: Context) => Promise<T>, store: FactStore): Promise<T> | undefined {
+  const spec = specs.get(fact);
+  return spec && (store.values.get(spec)?.get('') as Promise<T> | undefined);
 }
 
 /** A fact per argument list (a DNS question, a host): computed once per distinct `key(...args)`. */

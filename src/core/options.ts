@@ -2,6 +2,12 @@ import type { RunOptions } from './types.js';
 
 export const DEFAULT_CONFIG_PATH = '/opt/postal/config/postal.yml';
 
+/**
+ * DNS questions (and, separately, connections) in flight at once by default: enough for a thousand sending IPs
+ * behind a 50 ms resolver in a few seconds, never a burst of thousands at a resolver or blocklist operator.
+ */
+export const DEFAULT_IN_FLIGHT = 128;
+
 export function defaultRunOptions(): RunOptions {
   return {
     configPath: DEFAULT_CONFIG_PATH,
@@ -19,6 +25,7 @@ export function defaultRunOptions(): RunOptions {
     deadlineMs: 60000,
     hostRoot: '/',
     concurrency: 16,
+    maxInFlight: DEFAULT_IN_FLIGHT,
     domain: null,
   };
 }

@@ -120,7 +120,10 @@ export interface RunOptions {
   timeoutMs: number;
   deadlineMs: number;
   hostRoot: string;
+  /** Checks running at once. */
   concurrency: number;
+  /** DNS questions in flight at once, and separately connections (TCP, SMTP) in flight at once: `--concurrency`. */
+  maxInFlight: number;
   /** Look at this one of Postal's domains only (`--domain`); null for all of them. */
   domain: string | null;
 }

@@ -4,9 +4,7 @@ import { isIP } from 'node:net';
 import type { RunOptions } from '../core/types.js';
 import { canonicalIp, normaliseHostname as normaliseName } from '../util/ip.js';
 import type { DnsAnswer, DnsErrorCode, DnsProbe, DnsType } from './types.js';
-
-/** Questions in flight at once: hundreds of IPs are checked quickly without flooding the resolver. */
-const MAX_IN_FLIGHT = 64;
+import { limiter } from '../util/limiter.js';
 
 /** node:dns error codes that mean "ask again once": a lost packet or a resolver having a bad moment. */
 const RETRIED: ReadonlySet<DnsErrorCode> = new Set(['timeout', 'servfail']);
@@ -66,32 +64,18 @@ async function records(resolver: Resolver, fqdn: string, type: DnsType): Promise
   }
 }
 
-function limiter(slots: number): <T>(task: () => Promise<T>) => Promise<T> {
-  const waiting: Array<() => void> = [];
-  let free = slots;
-  return async (task) => {
-    if (free > 0) free--;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    }
-  };
-}
-
 /**
  * The real DNS probe (node:dns/promises over c-ares): ordinary questions go to `--resolver` (or the
  * system's), blocklist questions to `--dnsbl-resolver`. Every question waits at most `--timeout`,
  * is retried once after a timeout or SERVFAIL, and is asked once per run however many checks need it.
+ * At most `--concurrency` questions are in flight at once (ordinary and blocklist together), so a thousand IPs
+ * are checked quickly without a burst of thousands at a resolver or a blocklist operator.
  */
-export function createDnsProbe(options: Pick<RunOptions, 'resolvers' | 'dnsblResolvers' | 'timeoutMs'>): DnsProbe {
+export function createDnsProbe(options: Pick<RunOptions, 'resolvers' | 'dnsblResolvers' | 'timeoutMs' | 'maxInFlight'>): DnsProbe {
   const timeoutMs = options.timeoutMs;
   const ordinary = upstream(options.resolvers, timeoutMs, '--resolver');
   const blocklists = options.dnsblResolvers.length > 0 ? upstream(options.dnsblResolvers, timeoutMs, '--dnsbl-resolver') : ordinary;
-  const limited = limiter(MAX_IN_FLIGHT);
+  const limited = limiter(options.maxInFlight);
   const asked = new Map<string, Promise<DnsAnswer>>();
 
   async function attempt(via: Upstream, name: string, type: DnsType, query: string): Promise<DnsAnswer> {

@@ -3,6 +3,7 @@ import type { Probes } from './types.js';
 import { createFileProbe } from './files.js';
 import { createCommandProbe } from './commands.js';
 import { createHostProbe } from './host.js';
+import { limiter, type Limiter } from '../util/limiter.js';
 
 /**
  * A probe whose implementation module is loaded on the first call of any of its methods, so commands that
@@ -18,12 +19,23 @@ function lazily<T extends object>(load: () => Promise<T>): T {
   });
 }
 
-/** The real probes. */
+/** A probe each of whose calls waits for a free slot of `limit` before it starts. */
+function throttled<T extends object>(probe: T, limit: Limiter): T {
+  return new Proxy(probe, {
+    get: (target, method) => (...args: unknown[]) => limit(async () => (Reflect.get(target, method) as (...rest: unknown[]) => unknown).apply(target, args)),
+  });
+}
+
+/**
+ * The real probes. TCP connections and SMTP sessions together are at most `--concurrency` at once
+ * (the DNS probe bounds its questions itself).
+ */
 export function createProbes(options: RunOptions): Probes {
+  const connections = limiter(options.maxInFlight);
   return {
     dns: lazily(async () => (await import('./dns.js')).createDnsProbe(options)),
-    tcp: lazily(async () => (await import('./tcp.js')).createTcpProbe()),
-    smtp: lazily(async () => (await import('./smtp.js')).createSmtpProbe()),
+    tcp: throttled(lazily(async () => (await import('./tcp.js')).createTcpProbe()), connections),
+    smtp: throttled(lazily(async () => (await import('./smtp.js')).createSmtpProbe()), connections),
     database: lazily(async () => (await import('./database.js')).createDatabaseProbe()),
     trust: lazily(async () => (await import('./trust.js')).createTrustProbe()),
     http: lazily(async () => (await import('./http.js')).createHttpProbe()),

@@ -1,7 +1,8 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
-import { connect as connectTls, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import { connect as connectTls, createSecureContext, type DetailedPeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import type { SmtpPhase, SmtpProbe, SmtpSession } from './types.js';
+import { isNodeStore } from './trust.js';
 
 export interface SmtpLimits {
   /** Longest reply line accepted, in bytes. */
@@ -148,6 +149,14 @@ function oneLine(error: unknown): string {
  * sockets are always destroyed.
  */
 export function createSmtpProbe(limits: SmtpLimits = DEFAULT_SMTP_LIMITS): SmtpProbe {
+  // Building a context parses every root given (about 150 for Node's store): done once per list of roots, not per
+  // session, and not at all for Node's own store, which a connection given no roots uses as it is.
+  const contexts = new WeakMap<string[], SecureContext>();
+  const contextFor = (ca: string[]) => {
+    let context = contexts.get(ca);
+    if (!context) contexts.set(ca, (context = createSecureContext({ ca })));
+    return context;
+  };
   return {
     async session(target): Promise<SmtpSession> {
       const started = performance.now();
@@ -243,7 +252,13 @@ export function createSmtpProbe(limits: SmtpLimits = DEFAULT_SMTP_LIMITS): SmtpP
         phase = 'tls';
         const servername = target.servername ?? (isIP(target.host) ? undefined : target.host);
         // Names are judged by the checks, with mail rules; `authorized` says only whether the chain verifies.
-        tlsSocket = connectTls({ socket, servername, rejectUnauthorized: false, ca: target.ca, checkServerIdentity: () => undefined });
+        tlsSocket = connectTls({
+          socket,
+          servername,
+          rejectUnauthorized: false,
+          ...(target.ca && !isNodeStore(target.ca) ? { secureContext: contextFor(target.ca) } : {}),
+          checkServerIdentity: () => undefined,
+        });
         tlsSocket.on('error', onSocketError);
         tlsSocket.on('close', onSocketClose);
         const secured = tlsSocket;

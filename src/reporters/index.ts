@@ -12,8 +12,8 @@ export type { ReporterOptions, RunFailure } from './common.js';
 /** Renders a finished report as text (ending in a newline); pure: no I/O, no clock, no environment. */
 export type Reporter = (report: Report, options: ReporterOptions) => string;
 
-export const FORMATS = ['human', 'json', 'markdown', 'junit', 'nagios', 'prometheus'] as const;
-export type Format = (typeof FORMATS)[number];
+import type { Format } from './formats.js';
+export { FORMATS, type Format } from './formats.js';
 
 export const REPORTERS: Record<Format, Reporter> = {
   human: renderHuman,

@@ -125,14 +125,15 @@ export function postfixMissing(): string | null {
 }
 
 /**
- * A real Postfix smtpd on a free loopback port, with STARTTLS from the given key and chain files,
- * relaying and delivering nothing. Stopped with `postfix -c DIR stop`.
+ * A real Postfix smtpd on a free loopback port (or on `address`:`port`), with STARTTLS from the given key and
+ * chain files, relaying and delivering nothing. Stopped with `postfix -c DIR stop`.
  */
-export async function startPostfix(options: { name: string; keyFile: string; chainFile: string }): Promise<TestSmtp> {
+export async function startPostfix(options: { name: string; keyFile: string; chainFile: string; address?: string; port?: number }): Promise<TestSmtp> {
   const dir = mkdtempSync(join(tmpdir(), 'pd-postfix-'));
   // The postfix user must reach its data directory inside.
   chmodSync(dir, 0o755);
-  const port = await freePort();
+  const address = options.address ?? '127.0.0.1';
+  const port = options.port ?? (await freePort());
   const etc = join(dir, 'etc');
   for (const sub of ['etc', 'spool', 'data']) mkdirSync(join(dir, sub));
   execFileSync('chown', ['postfix', join(dir, 'data')]);
@@ -150,7 +151,7 @@ export async function startPostfix(options: { name: string; keyFile: string; cha
     `myhostname = ${options.name}`,
     'mydomain = postal.example',
     'myorigin = $myhostname',
-    'inet_interfaces = 127.0.0.1',
+    `inet_interfaces = ${address}`,
     'inet_protocols = ipv4',
     'mydestination =',
     'relay_domains =',
@@ -170,7 +171,7 @@ export async function startPostfix(options: { name: string; keyFile: string; cha
     '',
   ].join('\n'));
   writeFileSync(join(etc, 'master.cf'), [
-    `127.0.0.1:${port} inet n - n - - smtpd`,
+    `${address}:${port} inet n - n - - smtpd`,
     'pickup    unix  n - n 60 1 pickup',
     'cleanup   unix  n - n - 0 cleanup',
     'qmgr      unix  n - n 300 1 qmgr',
@@ -205,20 +206,20 @@ export async function startPostfix(options: { name: string; keyFile: string; cha
   // Ready when smtpd greets.
   const deadline = Date.now() + 5000;
   for (;;) {
-    if (await greets(port)) break;
+    if (await greets(address, port)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`postfix did not listen on 127.0.0.1:${port} within 5 s`);
+      throw new Error(`postfix did not listen on ${address}:${port} within 5 s`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return { port, close: stop };
 }
 
-/** Whether a server on 127.0.0.1:port greets with 220. */
-function greets(port: number): Promise<boolean> {
+/** Whether a server on address:port greets with 220. */
+function greets(address: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, address);
     socket.setTimeout(500, () => (socket.destroy(), resolve(false)));
     socket.once('data', (chunk: Buffer) => {
       resolve(chunk.toString().startsWith('220'));

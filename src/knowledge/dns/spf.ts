@@ -120,6 +120,24 @@ function parseMechanism(name: string, rest: string, term: string): Mechanism {
   }
 }
 
+/** Parses, or syntax errors, by record text: a thousand sending IPs are judged against the same few records. */
+const parsedRecords = new Map<string, ParsedRecord | SpfAbort>();
+
+function parsedSpfRecord(record: string): ParsedRecord {
+  let parsed = parsedRecords.get(record);
+  if (!parsed) {
+    try {
+      parsed = parseSpfRecord(record);
+    } catch (error) {
+      if (!(error instanceof SpfAbort)) throw error;
+      parsed = error;
+    }
+    parsedRecords.set(record, parsed);
+  }
+  if (parsed instanceof SpfAbort) throw parsed;
+  return parsed;
+}
+
 /** Parses the terms after `v=spf1`. Throws SpfAbort (permerror) on a syntax error, as receivers do. */
 function parseSpfRecord(record: string): ParsedRecord {
   const terms = record.trim().split(/\s+/).slice(1);
@@ -262,7 +280,7 @@ class Evaluation {
     if (spf.length > 1) throw new SpfAbort('permerror', `${domain} publishes ${spf.length} SPF records; receivers must treat that as an error`);
     const record = spf[0];
     this.records.push({ domain, record });
-    const parsed = parseSpfRecord(record);
+    const parsed = parsedSpfRecord(record);
 
     for (const directive of parsed.directives) {
       if (await this.matches(directive, domain)) {

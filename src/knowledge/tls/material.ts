@@ -170,7 +170,8 @@ export const liveProbes = defineFact({
   name: 'live SMTP sessions',
   probes: ['dns', 'smtp', 'trust'],
   async compute(ctx): Promise<LiveProbe[]> {
-    const roots = await trustRoots(ctx);
+    // The PEM texts are all a session needs: parsing them (trustRoots) is tls.chain's cost, not this one's.
+    const roots = await ctx.probes.trust.roots();
     const helo = probeHelo(ctx);
     return Promise.all(
       liveTargets(ctx).map(async (target): Promise<LiveProbe> => {
@@ -191,7 +192,7 @@ export const liveProbes = defineFact({
           servername: target.name ?? undefined,
           helo,
           timeoutMs: ctx.options.timeoutMs,
-          ca: roots.pems,
+          ca: roots,
         });
         return { target, state: 'probed', address, session, evidence };
       }),

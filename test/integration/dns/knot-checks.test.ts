@@ -179,7 +179,7 @@ describe('the DNS probe against a real knotd', { skip: missing ?? false }, () =>
   after(() => knot?.stop());
 
   it('normalises answers and tells NXDOMAIN, NODATA, refused and unreachable apart', async () => {
-    const dns = createDnsProbe({ resolvers: [knot.server], dnsblResolvers: [], timeoutMs: 1000 });
+    const dns = createDnsProbe({ resolvers: [knot.server], dnsblResolvers: [], timeoutMs: 1000, maxInFlight: 64 });
     assert.deepEqual(await dns.query('MIXED.probe.example.', 'A'), { query: 'A mixed.probe.example', status: 'answer', records: ['192.0.2.1'] });
     assert.deepEqual(await dns.query('v6.probe.example', 'AAAA'), { query: 'AAAA v6.probe.example', status: 'answer', records: ['2001:db8::1'] });
     assert.deepEqual(await dns.query('probe.example', 'MX'), { query: 'MX probe.example', status: 'answer', records: ['10 a.probe.example', '20 b.probe.example'] });
@@ -188,7 +188,7 @@ describe('the DNS probe against a real knotd', { skip: missing ?? false }, () =>
     assert.deepEqual(await dns.query('mixed.probe.example', 'TXT'), { query: 'TXT mixed.probe.example', status: 'nodata' });
     const refused = await dns.query('elsewhere.example', 'A');
     assert.equal(refused.status === 'error' && refused.code, 'refused');
-    const dead = createDnsProbe({ resolvers: [`127.0.0.1:${await freePort()}`], dnsblResolvers: [], timeoutMs: 1000 });
+    const dead = createDnsProbe({ resolvers: [`127.0.0.1:${await freePort()}`], dnsblResolvers: [], timeoutMs: 1000, maxInFlight: 64 });
     const unreachable = await dead.query('mixed.probe.example', 'A');
     assert.equal(unreachable.status === 'error' && unreachable.code, 'unreachable');
   });
@@ -196,7 +196,7 @@ describe('the DNS probe against a real knotd', { skip: missing ?? false }, () =>
   it('sends blocklist questions to --dnsbl-resolver and asks each question once', async () => {
     const hole = await startBlackHoleDns();
     try {
-      const dns = createDnsProbe({ resolvers: [hole.server], dnsblResolvers: [knot.server], timeoutMs: 300 });
+      const dns = createDnsProbe({ resolvers: [hole.server], dnsblResolvers: [knot.server], timeoutMs: 300, maxInFlight: 64 });
       const [first, second] = await Promise.all([dns.query('mixed.probe.example', 'A', 'dnsbl'), dns.query('mixed.probe.example', 'A', 'dnsbl')]);
       assert.equal(first, second);
       assert.equal(first.status, 'answer');

@@ -102,7 +102,7 @@ describe('argv → options of check, report and fix', () => {
     });
   }
   it('$POSTAL_CONFIG_FILE_PATH is the default config path; --config wins over it', async () => {
-    const flags = { only: [], skip: [], ip: [], db: true, resolver: [], dnsblResolver: [], dnsblZone: [], probeTarget: [], smtpTarget: [], offline: false, timeout: 5000, deadline: 60000, failOn: 'fail', color: true, quiet: false, verbose: false, hostRoot: '/' } as RunFlags;
+    const flags = { only: [], skip: [], ip: [], db: true, resolver: [], dnsblResolver: [], dnsblZone: [], probeTarget: [], smtpTarget: [], offline: false, timeout: 5000, deadline: 60000, concurrency: 128, failOn: 'fail', color: true, quiet: false, verbose: false, hostRoot: '/' } as RunFlags;
     assert.equal(runOptionsFrom(flags, { cwd: '/', env: { POSTAL_CONFIG_FILE_PATH: '/opt/p.yml' } }).configPath, '/opt/p.yml');
     assert.equal(runOptionsFrom({ ...flags, config: 'x.yml' }, { cwd: '/a', env: { POSTAL_CONFIG_FILE_PATH: '/opt/p.yml' } }).configPath, '/a/x.yml');
   });

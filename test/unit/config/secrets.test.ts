@@ -83,6 +83,18 @@ describe('secretValues', () => {
 describe('redaction', () => {
   const secrets = secretValues(config);
 
+  it('redactDeep copies only what held a secret: the rest is the value given', () => {
+    const clean = { check: 'dns.ptr', evidence: [{ query: 'PTR 192.0.2.1', answer: ['mta.example.com'] }] };
+    const leaky = { check: 'config.secrets', message: 'password s3cret-pw-123 is weak', evidence: [] };
+    const report = { results: [clean, leaky] };
+    const redacted = redactDeep(report, ['s3cret-pw-123']);
+    assert.equal(redacted.results[0], clean);
+    assert.notEqual(redacted.results[1], leaky);
+    assert.equal(leaky.message, 'password s3cret-pw-123 is weak', 'the input is left as it was');
+    assert.ok(!JSON.stringify(redacted).includes('s3cret-pw-123'));
+    assert.equal(redactDeep(clean, ['s3cret-pw-123']), clean);
+  });
+
   it('redactDeep removes every secret from every string of a report-like value, keeping its shape', () => {
     const report = {
       check: 'config.secrets',

@@ -1,0 +1,72 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { createDnsProbe } from '../../../src/probes/dns.js';
+import { createProbes } from '../../../src/probes/index.js';
+import { defaultRunOptions } from '../../../src/core/options.js';
+import { startRawServer } from '../../support/smtp.js';
+import { cli } from '../../support/cli.js';
+
+/** A DNS server that answers every question NXDOMAIN after `delayMs`, and notes how many it held at once. */
+async function startCountingDns(delayMs: number) {
+  const socket = createSocket('udp4');
+  const seen = { received: 0, holding: 0, most: 0 };
+  socket.on('message', (query, client) => {
+    seen.received++;
+    seen.most = Math.max(seen.most, ++seen.holding);
+    setTimeout(() => {
+      seen.holding--;
+      const answer = Buffer.from(query);
+      answer[2] |= 0x80; // QR: a response
+      answer[3] = (answer[3] & 0xf0) | 3; // RCODE 3: NXDOMAIN
+      socket.send(answer, client.port, client.address);
+    }, delayMs);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { seen, server: `127.0.0.1:${socket.address().port}`, stop: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
+}
+
+describe('--concurrency: what is in flight at once', () => {
+  it('keeps at most that many DNS questions at the resolver, and asks the rest as answers come', async () => {
+    const dns = await startCountingDns(100);
+    try {
+      const probe = createDnsProbe({ resolvers: [dns.server], dnsblResolvers: [], timeoutMs: 5000, maxInFlight: 3 });
+      const started = performance.now();
+      const answers = await Promise.all(Array.from({ length: 9 }, (_, index) => probe.query(`q${index}.example.com`, 'A')));
+      assert.ok(answers.every((answer) => answer.status === 'nxdomain'));
+      assert.equal(dns.seen.received, 9);
+      assert.ok(dns.seen.most <= 3, `${dns.seen.most} questions at once`);
+      // Three rounds of three, each held 100 ms by the server.
+      assert.ok(performance.now() - started >= 3 * 100 - 10);
+    } finally {
+      await dns.stop();
+    }
+  });
+
+  it('keeps at most that many TCP connections and SMTP sessions open together', async () => {
+    let accepted = 0;
+    const silent = await startRawServer(() => void accepted++);
+    try {
+      const probes = createProbes({ ...defaultRunOptions(), maxInFlight: 2 });
+      const target = { host: '127.0.0.1', port: silent.port, timeoutMs: 200 };
+      const started = performance.now();
+      await Promise.all([
+        ...Array.from({ length: 4 }, () => probes.tcp.connect({ ...target, readBanner: true })),
+        ...Array.from({ length: 2 }, () => probes.smtp.session({ ...target, helo: 'postal.example.com' })),
+      ]);
+      assert.equal(accepted, 6);
+      // Three rounds of two, each ending at its own time limit; all six at once would take one.
+      assert.ok(performance.now() - started >= 3 * 200 - 10);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('--concurrency takes a whole number above zero', async () => {
+    for (const value of ['0', 'many', '-4']) {
+      const run = await cli(['check', '--offline', '--concurrency', value]);
+      assert.equal(run.code, 2, value);
+      assert.match(run.stderr, /--concurrency/);
+    }
+  });
+});
