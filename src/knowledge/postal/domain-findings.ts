@@ -92,7 +92,8 @@ function storedSentence(rule: PostalRule, live: PostalVerdict, now: Date): strin
   return ` ${said}; now it would store "${live.status}"; ${again}, or press "Check my records are correct" to make it look now.`;
 }
 
-const verdictText = (verdict: PostalVerdict) => (verdict.error ? `${verdict.status}: ${verdict.error}` : verdict.status);
+/** A verdict as the end of a sentence: Postal's error texts sometimes end with a full stop, sometimes not. */
+const verdictText = (verdict: PostalVerdict) => (verdict.error ? `${verdict.status}: ${verdict.error}` : verdict.status).replace(/\.$/, '');
 
 /** Judges one rule through Postal's view and the public one, against what Postal stored. */
 export async function judgeRule(ctx: CheckContext, target: string, rule: PostalRule): Promise<Finding> {
