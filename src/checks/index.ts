@@ -19,6 +19,12 @@ import { smtpHostnameCheck } from './dns/smtp-hostname.js';
 import { spfCheck } from './dns/spf.js';
 import { trackDomainCheck } from './dns/track-domain.js';
 import { webHostnameCheck } from './dns/web-hostname.js';
+import { domainsDkimCheck } from './domains/dkim.js';
+import { domainsDmarcCheck } from './domains/dmarc.js';
+import { domainsMxCheck } from './domains/mx.js';
+import { domainsReturnPathCheck } from './domains/return-path.js';
+import { domainsSpfCheck } from './domains/spf.js';
+import { domainsTrackDomainsCheck } from './domains/track-domains.js';
 import { diskCheck } from './host/disk.js';
 import { altPorts } from './network/alt-ports.js';
 import { internalPortsCheck } from './network/internal-ports.js';
@@ -65,6 +71,12 @@ export const CHECK_MODULES: readonly CheckDefinition[] = [
   spfCheck,
   trackDomainCheck,
   webHostnameCheck,
+  domainsDkimCheck,
+  domainsDmarcCheck,
+  domainsMxCheck,
+  domainsReturnPathCheck,
+  domainsSpfCheck,
+  domainsTrackDomainsCheck,
   diskCheck,
   altPorts,
   internalPortsCheck,

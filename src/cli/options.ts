@@ -59,5 +59,6 @@ export function runOptionsFrom(flags: RunFlags, io: Pick<Io, 'cwd' | 'env'>): Ru
     deadlineMs: flags.deadline,
     hostRoot: flags.hostRoot,
     thresholds: flags.threshold,
+    domain: flags.domain?.toLowerCase().replace(/\.$/, '') ?? null,
   };
 }

@@ -37,6 +37,7 @@ export interface RunFlags {
   verbose: boolean;
   hostRoot: string;
   threshold: Record<string, number>;
+  domain?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -127,7 +128,8 @@ function addRunOptions(command: Command, format: Format | null): Command {
     .option('-q, --quiet', 'only the problems; nothing on the terminal when writing to a file', false)
     .option('-v, --verbose', 'show passing details and evidence', false)
     .option('--host-root <dir>', 'prefix for every host path read', '/')
-    .option('--threshold <name=value>', 'change a limit a check judges by, e.g. queue.ready-minutes=60 (repeatable)', thresholdSetting, {});
+    .option('--threshold <name=value>', 'change a limit a check judges by, e.g. queue.ready-minutes=60 (repeatable)', thresholdSetting, {})
+    .option('--domain <name>', "look at this one of Postal's domains only (domains checks)");
 }
 
 export interface CommandHandlers {

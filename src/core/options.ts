@@ -27,5 +27,6 @@ export function defaultRunOptions(): RunOptions {
     concurrency: 16,
     thresholds: {},
     maxInFlight: DEFAULT_IN_FLIGHT,
+    domain: null,
   };
 }

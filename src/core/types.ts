@@ -6,7 +6,7 @@ import type { ProbeName } from './probe-access.js';
 export const STATUSES = ['pass', 'warn', 'fail', 'unknown', 'skip'] as const;
 export type Status = (typeof STATUSES)[number];
 
-export const GROUPS = ['config', 'host', 'network', 'dns', 'tls', 'web', 'postal'] as const;
+export const GROUPS = ['config', 'host', 'network', 'dns', 'tls', 'web', 'postal', 'domains'] as const;
 export type Group = (typeof GROUPS)[number];
 
 /** One question asked of the outside world and what came back, shown to the user as proof. */
@@ -126,6 +126,8 @@ export interface RunOptions {
   maxInFlight: number;
   /** Limits set with --threshold, by name (see core/thresholds.ts); the others keep their defaults. */
   thresholds?: Partial<Record<string, number>>;
+  /** Look at this one of Postal's domains only (`--domain`); null for all of them. */
+  domain: string | null;
 }
 
 /** What a check or a fact sees of the run. */

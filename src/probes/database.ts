@@ -1,9 +1,14 @@
 import mysql from 'mysql2/promise';
-import type { DatabaseErrorCode, DatabaseProbe, DatabaseRow, DatabaseSettings, PoolAddress, PoolQueryResult, SelectRequest, SelectResult } from './types.js';
+import type { DatabaseErrorCode, DatabaseProbe, DatabaseRow, DatabaseSettings, DomainRow, DomainsQueryResult, PoolAddress, PoolQueryResult, SelectRequest, SelectResult, TrackDomainRow } from './types.js';
 
 /** Postal's pools and their addresses (db/schema.rb), in a stable order so reports diff cleanly. */
 export const POOL_QUERY =
   'SELECT p.name AS pool, a.ipv4, a.ipv6, a.hostname, a.priority FROM ip_addresses a JOIN ip_pools p ON p.id = a.ip_pool_id ORDER BY p.name, a.id';
+
+/** Postal's domains and their tracking domains (db/schema.rb at 3.3.6, lines 77-104 and 294-308). */
+export const DOMAINS_QUERY =
+  'SELECT id, name, dkim_private_key, dkim_identifier_string, dns_checked_at, spf_status, spf_error, dkim_status, dkim_error, mx_status, mx_error, return_path_status, return_path_error, outgoing FROM domains';
+export const TRACK_DOMAINS_QUERY = 'SELECT t.id, t.domain_id, t.name, t.dns_checked_at, t.dns_status, t.dns_error, t.ssl_enabled FROM track_domains t JOIN domains d ON d.id = t.domain_id';
 
 const SERVER_ERRORS: Record<string, DatabaseErrorCode> = {
   ER_ACCESS_DENIED_ERROR: 'access-denied',
@@ -68,6 +73,47 @@ function poolAddress(row: mysql.RowDataPacket): PoolAddress {
  * (INTO OUTFILE/DUMPFILE/@variable, FOR UPDATE, LOCK IN SHARE MODE). One statement per string: no `;`.
  */
 const WRITING_SELECT = /;|\bINTO\s+(OUTFILE|DUMPFILE|@)|\bFOR\s+UPDATE\b|\bLOCK\s+IN\s+SHARE\s+MODE\b/i;
+
+function date(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  // Rails stores UTC; the connection reads datetimes as the server wrote them (dateStrings).
+  const parsed = value instanceof Date ? value : new Date(`${String(value).replace(' ', 'T')}Z`);
+  return Number.isNaN(parsed.getTime()) ? null : parsed;
+}
+
+/** MySQL's booleans are TINYINT(1); a NULL takes Postal's column default (true). */
+const flag = (value: unknown) => value === null || value === undefined || Number(value) !== 0;
+
+function domainRow(row: mysql.RowDataPacket): DomainRow {
+  return {
+    id: Number(row.id),
+    name: text(row.name) ?? '',
+    dkimPrivateKey: text(row.dkim_private_key),
+    dkimIdentifierString: text(row.dkim_identifier_string),
+    dnsCheckedAt: date(row.dns_checked_at),
+    spfStatus: text(row.spf_status),
+    spfError: text(row.spf_error),
+    dkimStatus: text(row.dkim_status),
+    dkimError: text(row.dkim_error),
+    mxStatus: text(row.mx_status),
+    mxError: text(row.mx_error),
+    returnPathStatus: text(row.return_path_status),
+    returnPathError: text(row.return_path_error),
+    outgoing: flag(row.outgoing),
+  };
+}
+
+function trackDomainRow(row: mysql.RowDataPacket): TrackDomainRow {
+  return {
+    id: Number(row.id),
+    domainId: Number(row.domain_id),
+    name: text(row.name) ?? '',
+    dnsCheckedAt: date(row.dns_checked_at),
+    dnsStatus: text(row.dns_status),
+    dnsError: text(row.dns_error),
+    sslEnabled: flag(row.ssl_enabled),
+  };
+}
 
 /** Refuses a statement that is not a plain SELECT: the doctor never writes to Postal's databases. */
 export function assertSelect(sql: string): void {
@@ -139,6 +185,16 @@ async function select(settings: DatabaseSettings, { statements, timeoutMs, signa
 export function createDatabaseProbe(): DatabaseProbe {
   return {
     select,
+    async domains(settings, { timeoutMs, name, signal }): Promise<DomainsQueryResult> {
+      const outcome = await withConnection(settings, timeoutMs, signal, async (connection) => {
+        const where = name === undefined ? '' : ' WHERE name = ?';
+        const values = name === undefined ? [] : [name];
+        const [domains] = await connection.query<mysql.RowDataPacket[]>({ sql: `${DOMAINS_QUERY}${where} ORDER BY name, id`, values, timeout: timeoutMs });
+        const [tracks] = await connection.query<mysql.RowDataPacket[]>({ sql: `${TRACK_DOMAINS_QUERY}${where.replace('name', 'd.name')} ORDER BY t.domain_id, t.name`, values, timeout: timeoutMs });
+        return { domains: domains.map(domainRow), trackDomains: tracks.map(trackDomainRow) };
+      });
+      return outcome.ok ? { ok: true, ...outcome.value } : outcome;
+    },
     async ipPools(settings: DatabaseSettings, { timeoutMs, signal }): Promise<PoolQueryResult> {
       const outcome = await withConnection(settings, timeoutMs, signal, async (connection) => {
         const [rows] = await connection.query<mysql.RowDataPacket[]>({ sql: POOL_QUERY, timeout: timeoutMs });

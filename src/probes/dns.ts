@@ -109,7 +109,25 @@ export function createDnsProbe(options: Pick<RunOptions, 'resolvers' | 'dnsblRes
     return limited(() => attempt(via, name, type, query));
   }
 
+  // One resolver per nameserver asked directly; c-ares sends RD but an authoritative server ignores it.
+  const direct = new Map<string, Upstream>();
+  const serverUpstream = (server: string): Upstream => {
+    let found = direct.get(server);
+    if (!found) direct.set(server, (found = upstream([server], timeoutMs, 'nameserver')));
+    return found;
+  };
+
   return {
+    queryServer(server, name, type) {
+      const normalised = normaliseName(name);
+      const key = `@${server} ${type} ${normalised}`;
+      let pending = asked.get(key);
+      if (!pending) {
+        pending = ask(serverUpstream(server), normalised, type);
+        asked.set(key, pending);
+      }
+      return pending;
+    },
     query(name, type, purpose = 'default') {
       const normalised = normaliseName(name);
       const key = `${purpose} ${type} ${normalised}`;

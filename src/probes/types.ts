@@ -22,6 +22,11 @@ export type DnsAnswer =
 export interface DnsProbe {
   /** `purpose: 'dnsbl'` sends the question to the blocklist resolver. Each distinct question is asked once per run. */
   query(name: string, type: DnsType, purpose?: 'default' | 'dnsbl'): Promise<DnsAnswer>;
+  /**
+   * Asks one server (`ip` or `ip:port`, port 53 by default) directly, as a stub resolver does: an authoritative
+   * server's referral to another zone comes back as `nodata`. Each distinct server and question is asked once per run.
+   */
+  queryServer(server: string, name: string, type: DnsType): Promise<DnsAnswer>;
 }
 
 export type TcpOutcome = 'banner' | 'connected' | 'refused' | 'timeout' | 'unreachable' | 'error';
@@ -215,7 +220,43 @@ export interface DatabaseProbe {
    * results stay small. Error messages never contain the password.
    */
   select(settings: DatabaseSettings, request: SelectRequest): Promise<SelectResult>;
+  /** Reads Postal's domains and track_domains (only `name` when given); SELECTs only. */
+  domains(settings: DatabaseSettings, options: { timeoutMs: number; name?: string; signal?: AbortSignal }): Promise<DomainsQueryResult>;
 }
+
+/** A row of Postal's `domains` table (db/schema.rb), as far as the doctor reads it. */
+export interface DomainRow {
+  id: number;
+  name: string;
+  /** PEM; stays inside the doctor: only its public half is ever shown. */
+  dkimPrivateKey: string | null;
+  dkimIdentifierString: string | null;
+  dnsCheckedAt: Date | null;
+  spfStatus: string | null;
+  spfError: string | null;
+  dkimStatus: string | null;
+  dkimError: string | null;
+  mxStatus: string | null;
+  mxError: string | null;
+  returnPathStatus: string | null;
+  returnPathError: string | null;
+  outgoing: boolean;
+}
+
+/** A row of Postal's `track_domains` table; `name` is the label under its domain. */
+export interface TrackDomainRow {
+  id: number;
+  domainId: number;
+  name: string;
+  dnsCheckedAt: Date | null;
+  dnsStatus: string | null;
+  dnsError: string | null;
+  sslEnabled: boolean;
+}
+
+export type DomainsQueryResult =
+  | { ok: true; domains: DomainRow[]; trackDomains: TrackDomainRow[] }
+  | { ok: false; code: DatabaseErrorCode; message: string };
 
 export interface HostAddress {
   address: string;

@@ -33,6 +33,7 @@ export const GROUP_HEADINGS: Record<Group, string> = {
   tls: 'TLS',
   web: 'Web interface',
   postal: 'Postal',
+  domains: 'Domains',
 };
 
 /** The order problems are presented in: what loses mail first, then what hurts, then what could not be looked at. */

@@ -9,6 +9,13 @@ function unfaked<T extends object>(name: string): T {
   });
 }
 
+/** A single probe method a test did not fake, for probes faked method by method. */
+export function unfakedMethod(name: string): () => never {
+  return () => {
+    throw new Error(`probe ${name} was used but not faked`);
+  };
+}
+
 export function fakeProbes(overrides: Partial<Probes> = {}): Probes {
   return {
     dns: unfaked('dns'),
@@ -34,14 +41,14 @@ export function fakeProbes(overrides: Partial<Probes> = {}): Probes {
 export function fakeDns(entries: Record<string, string[] | { error: 'timeout' | 'refused' | 'servfail' | 'unreachable' | 'other' }>): Probes['dns'] {
   const table: typeof entries = { 'NS ': ['a.root-servers.net'], ...entries };
   const names = new Set(Object.keys(table).map((key) => key.slice(key.indexOf(' ') + 1).toLowerCase()));
-  return {
-    async query(name: string, type: DnsType): Promise<DnsAnswer> {
+  const answer = async (name: string, type: DnsType): Promise<DnsAnswer> => {
       const normalised = name.toLowerCase().replace(/\.$/, '');
       const query = `${type} ${normalised}`;
       const entry = table[query];
       if (entry && !Array.isArray(entry)) return { query, status: 'error', code: entry.error, detail: entry.error };
       if (entry) return entry.length > 0 ? { query, status: 'answer', records: [...entry].sort() } : { query, status: 'nodata' };
       return names.has(normalised) ? { query, status: 'nodata' } : { query, status: 'nxdomain' };
-    },
   };
+  // Every server answers like the resolver: tests of differing views start real servers.
+  return { query: answer, queryServer: (_server, name, type) => answer(name, type) };
 }

@@ -7,7 +7,7 @@ import { Resolver } from 'node:dns/promises';
 
 export interface Knot {
   port: number;
-  /** `127.0.0.1:<port>`, ready for `resolvers`. */
+  /** `<address>:<port>`, ready for `resolvers`. */
   server: string;
   readyMs: number;
   stop(): Promise<void>;
@@ -36,24 +36,26 @@ export async function freePort(): Promise<number> {
 const ROOT_ZONE = ['$ORIGIN .', '$TTL 60', '@ SOA a.root.invalid. hostmaster.invalid. 1 3600 600 86400 60', '@ NS a.root.invalid.', ''].join('\n');
 
 /**
- * A real authoritative DNS server (knotd) on a free loopback port, serving `zones`
+ * A real authoritative DNS server (knotd) on a free loopback port (or at `listen`, e.g. a loopback address on
+ * port 53 as a zone's nameserver), serving `zones`
  * (zone name → zone text with `$ORIGIN`) and, unless `zones` has its own, the root zone,
  * so that it passes the doctor's resolver sanity test. Ready when it answers the first zone's SOA.
  */
-export async function startKnot(given: Record<string, string>): Promise<Knot> {
+export async function startKnot(given: Record<string, string>, listen?: { address: string; port: number }): Promise<Knot> {
   const zones = { ...given, ...(Object.hasOwn(given, '.') ? {} : { '.': ROOT_ZONE }) };
   const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), 'pd-knot-'));
   await mkdir(join(dir, 'run'));
   await mkdir(join(dir, 'db'));
-  const port = await freePort();
+  const address = listen?.address ?? '127.0.0.1';
+  const port = listen?.port ?? (await freePort());
   const names = Object.keys(zones);
   for (const [index, text] of Object.values(zones).entries()) await writeFile(join(dir, `${index}.zone`), text);
   const conf = [
     'server:',
     `    rundir: "${dir}/run"`,
     '    user: root:root',
-    `    listen: [ 127.0.0.1@${port} ]`,
+    `    listen: [ ${address}@${port} ]`,
     'database:',
     `    storage: "${dir}/db"`,
     'log:',
@@ -87,7 +89,7 @@ export async function startKnot(given: Record<string, string>): Promise<Knot> {
   };
 
   const probe = new Resolver({ timeout: 100, tries: 1 });
-  probe.setServers([`127.0.0.1:${port}`]);
+  probe.setServers([`${address}:${port}`]);
   const firstZone = Object.keys(given)[0] ?? '.';
   for (let tries = 0; ; tries++) {
     if (exited) {
@@ -100,12 +102,12 @@ export async function startKnot(given: Record<string, string>): Promise<Knot> {
     } catch {
       if (tries >= 200) {
         await cleanup();
-        throw new Error(`knotd did not answer on 127.0.0.1:${port}: ${stderr.trim()}`);
+        throw new Error(`knotd did not answer on ${address}:${port}: ${stderr.trim()}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
-  return { port, server: `127.0.0.1:${port}`, readyMs: Math.round(performance.now() - started), stop: cleanup };
+  return { port, server: `${address}:${port}`, readyMs: Math.round(performance.now() - started), stop: cleanup };
 }
 
 /** A zone's SOA and NS lines, so tests only write the records that matter. */

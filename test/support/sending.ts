@@ -1,5 +1,5 @@
 import type { DnsType, HostAddress, PoolAddress, PoolQueryResult, Probes } from '../../src/probes/types.js';
-import { fakeDns } from './fakes.js';
+import { fakeDns, unfakedMethod } from './fakes.js';
 
 /** A host probe for a machine with these addresses (plus loopback), all on eth0. */
 export function hostWith(...addresses: string[]): Probes['host'] {
@@ -14,6 +14,7 @@ export function hostWith(...addresses: string[]): Probes['host'] {
 export function poolsDb(result: PoolAddress[] | PoolQueryResult): Probes['database'] & { calls: number } {
   const probe = {
     calls: 0,
+    domains: unfakedMethod('database.domains'),
     async ipPools(): Promise<PoolQueryResult> {
       probe.calls++;
       return Array.isArray(result) ? { ok: true, addresses: result } : result;
@@ -40,6 +41,7 @@ export function countingDns(table: Parameters<typeof fakeDns>[0]): Probes['dns']
       asked.set(key, (asked.get(key) ?? 0) + 1);
       return inner.query(name, type, purpose);
     },
+    queryServer: inner.queryServer,
   };
 }
 

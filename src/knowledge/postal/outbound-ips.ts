@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { defineFact } from '../../core/facts.js';
 import { unlessOffline } from '../../core/probe-access.js';
 import type { CheckContext, OutboundIp } from '../../core/types.js';
-import type { HostAddress, PoolAddress, PoolQueryResult } from '../../probes/types.js';
+import type { DatabaseSettings, HostAddress, PoolAddress, PoolQueryResult } from '../../probes/types.js';
 import { canonicalIp, ipInCidr, isGlobalAddress, normaliseHostname } from '../../util/ip.js';
 import { processConfig, whereSet } from './process-config.js';
 
@@ -16,6 +16,17 @@ export type PoolsState =
   | { state: 'not-read'; reason: 'no-db' | 'offline' }
   | { state: 'read'; result: PoolQueryResult };
 
+/** How Postal connects to its main database (main_db.*). */
+export function mainDbSettings(ctx: CheckContext): DatabaseSettings {
+  return {
+    host: ctx.config.get('main_db.host'),
+    port: ctx.config.get('main_db.port'),
+    username: ctx.config.get('main_db.username'),
+    password: ctx.config.get('main_db.password'),
+    database: ctx.config.get('main_db.database'),
+  };
+}
+
 /** Postal's IP pools, read once per run from main_db when `postal.use_ip_pools` is on. */
 export const ipPools = defineFact({
   name: 'IP pools',
@@ -23,14 +34,7 @@ export const ipPools = defineFact({
   async compute(ctx): Promise<PoolsState> {
     if (!ctx.config.get('postal.use_ip_pools')) return { state: 'disabled' };
     if (!ctx.options.useDatabase) return { state: 'not-read', reason: 'no-db' };
-    const settings = {
-      host: ctx.config.get('main_db.host'),
-      port: ctx.config.get('main_db.port'),
-      username: ctx.config.get('main_db.username'),
-      password: ctx.config.get('main_db.password'),
-      database: ctx.config.get('main_db.database'),
-    };
-    const result = await unlessOffline(() => ctx.probes.database.ipPools(settings, { timeoutMs: ctx.options.timeoutMs }));
+    const result = await unlessOffline(() => ctx.probes.database.ipPools(mainDbSettings(ctx), { timeoutMs: ctx.options.timeoutMs }));
     return result ? { state: 'read', result } : { state: 'not-read', reason: 'offline' };
   },
 });

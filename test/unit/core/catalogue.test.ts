@@ -18,6 +18,7 @@ const PERMANENT_IDS = [
   'web.https',
   'postal.version', 'postal.containers', 'postal.helo-hostname', 'postal.restart-needed', 'postal.ip-pools',
   'postal.databases', 'postal.queue', 'postal.health', 'postal.scheduler',
+  'domains.spf', 'domains.dkim', 'domains.mx', 'domains.return-path', 'domains.dmarc', 'domains.track-domains',
 ];
 
 const docs = new URL('../../../docs/checks/', import.meta.url);

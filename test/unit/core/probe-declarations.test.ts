@@ -5,17 +5,27 @@ import { CATALOGUE } from '../../../src/core/catalogue.js';
 import { runChecks } from '../../../src/core/runner.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
 import type { ProbeName } from '../../../src/core/probe-access.js';
-import type { Probes } from '../../../src/probes/types.js';
+import type { DomainRow, Probes, TrackDomainRow } from '../../../src/probes/types.js';
 import { createFileProbe } from '../../../src/probes/files.js';
 import { testConfig } from '../../support/check-tester.js';
 
 const SAMPLE_ROOT = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
+const SAMPLE_DOMAIN: DomainRow = {
+  id: 1, name: 'customer.example.com', dkimPrivateKey: null, dkimIdentifierString: 'ABCDEF', dnsCheckedAt: null,
+  spfStatus: null, spfError: null, dkimStatus: null, dkimError: null, mxStatus: null, mxError: null, returnPathStatus: null, returnPathError: null,
+  outgoing: true,
+};
+const SAMPLE_TRACK_DOMAIN: TrackDomainRow = { id: 1, domainId: 1, name: 'click', dnsCheckedAt: null, dnsStatus: null, dnsError: null, sslEnabled: true };
+
 /** Probes that answer everything plausibly and record which of them were used. */
 function recordingProbes(used: Set<ProbeName>): Probes {
   const note = <T>(name: ProbeName, value: T): T => (used.add(name), value);
   return {
-    dns: { query: async (name, type) => note('dns', { query: `${type} ${name}`, status: 'nxdomain' }) },
+    dns: {
+      query: async (name, type) => note('dns', { query: `${type} ${name}`, status: 'nxdomain' }),
+      queryServer: async (_server, name, type) => note('dns', { query: `${type} ${name}`, status: 'nxdomain' }),
+    },
     tcp: { connect: async () => note('tcp', { outcome: 'refused', code: 'ECONNREFUSED', ms: 1 }) },
     smtp: {
       session: async (target) =>
@@ -36,6 +46,7 @@ function recordingProbes(used: Set<ProbeName>): Probes {
     })(),
     commands: { run: async () => note('commands', { outcome: 'not-found', exitCode: null, stdout: '', stderr: '' }) },
     database: {
+      domains: async () => note('database', { ok: true, domains: [SAMPLE_DOMAIN], trackDomains: [SAMPLE_TRACK_DOMAIN] }),
       ipPools: async () => note('database', { ok: true, addresses: [{ pool: 'main', ipv4: '203.0.113.10', ipv6: null, hostname: 'mta1.example.com', priority: 100 }] }),
       select: async (_settings, request) => note('database', { ok: true, results: request.statements.map(() => []) }),
     },
@@ -79,7 +90,7 @@ describe('probe declarations', () => {
         }
         assert.deepEqual(undeclared, []);
         if (offline) {
-          const network: ProbeName[] = ['dns', 'tcp', 'smtp', 'database'];
+          const network: ProbeName[] = ['dns', 'tcp', 'smtp', 'database', 'http'];
           for (const [id, probes] of used) assert.deepEqual([...probes].filter((name) => network.includes(name)), [], `${id} reached the network under --offline`);
         }
       });
