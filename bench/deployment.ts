@@ -1,5 +1,6 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { zone } from '../test/support/knot.js';
+import { POSTAL_TASKS } from '../test/support/postal-schema.js';
 
 /**
  * A generated Postal deployment of up to `maxIps` sending IPs (and `domains` customer domains), as DNS zones,
@@ -41,8 +42,9 @@ function txt(value: string): string {
   return `( ${chunks.map((chunk) => `"${chunk}"`).join(' ')} )`;
 }
 
+/** An RSA key as Postal writes a domain's (app/models/domain.rb:85, Ruby's OpenSSL::PKey::RSA#to_s: PKCS#1 PEM). */
 export function generateKey(): string {
-  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  return generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs1' }).toString();
 }
 
 export interface Deployment {
@@ -102,23 +104,22 @@ function chunked<T>(items: T[], size: number): T[][] {
   return parts;
 }
 
+/** The resolver the doctor is pointed at: the delaying forwarder in front of knotd. */
+export const RESOLVER = '127.0.0.53';
+
+/** A Postal that works: its mail server, and every scheduled task due in the future (an empty queue). */
+export function healthyPostalRowsSql(): string {
+  const tasks = POSTAL_TASKS.map((task) => `(${sqlString(task)}, UTC_TIMESTAMP() + INTERVAL 1 MINUTE)`);
+  return [
+    "INSERT INTO servers (id, organization_id, uuid, name, mode, permalink, message_retention_days, raw_message_retention_days, raw_message_retention_size, created_at, updated_at) " +
+      "VALUES (1, 1, 'bench-server', 'Bench', 'Live', 'bench', 60, 30, 2048, NOW(), NOW());",
+    `INSERT INTO scheduled_tasks (name, next_run_after) VALUES ${tasks.join(', ')};`,
+  ].join('\n');
+}
+
 // ---- customer sending domains (Postal's `domains` table), for the D = 5,000 case ----
 
 export const CUSTOMER_ZONE = 'customers.example';
-
-/** Postal's domains table (db/schema.rb at 3.3.6, create_table "domains"). */
-export const POSTAL_DOMAINS_TABLE = `
-CREATE TABLE IF NOT EXISTS domains (
-  id INT AUTO_INCREMENT PRIMARY KEY, server_id INT, uuid VARCHAR(255), name VARCHAR(255),
-  verification_token VARCHAR(255), verification_method VARCHAR(255), verified_at DATETIME,
-  dkim_private_key TEXT, created_at DATETIME, updated_at DATETIME, dns_checked_at DATETIME,
-  spf_status VARCHAR(255), spf_error VARCHAR(255), dkim_status VARCHAR(255), dkim_error VARCHAR(255),
-  mx_status VARCHAR(255), mx_error VARCHAR(255), return_path_status VARCHAR(255), return_path_error VARCHAR(255),
-  outgoing TINYINT(1) DEFAULT 1, incoming TINYINT(1) DEFAULT 1, owner_type VARCHAR(255), owner_id INT,
-  dkim_identifier_string VARCHAR(255), use_for_any TINYINT(1),
-  KEY index_domains_on_server_id (server_id), KEY index_domains_on_uuid (uuid(8))
-) CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
-`;
 
 export interface CustomerDomain {
   name: string;
@@ -143,12 +144,14 @@ function customerZone(domains: CustomerDomain[], dkimKey: string): string {
     return [
       `${label} TXT "v=spf1 ${domain.spfOk ? `include:spf.${ZONE} ` : ''}~all"`,
       `${label} MX 10 mx1.${ZONE}.`,
+      `${label} MX 10 mx2.${ZONE}.`,
       `postal-${domain.dkimIdentifier}._domainkey.${label} TXT ${dkim}`,
       `psrp.${label} CNAME rp.${ZONE}.`,
       `_dmarc.${label} TXT "v=DMARC1; p=none"`,
     ];
   });
-  return zone(CUSTOMER_ZONE, records);
+  // Postal asks a domain's own nameservers (postal-view.ts): here the delaying resolver, so they cost the same RTT.
+  return zone(CUSTOMER_ZONE, [...records, `ns A ${RESOLVER}`], `ns.${CUSTOMER_ZONE}.`);
 }
 
 /** The `domains` rows for these domains, verified and checked by Postal, all with the same DKIM key. */

@@ -120,10 +120,12 @@ function tcpMessages(onMessage: (message: Buffer) => void): (chunk: Buffer) => v
  * each answer comes back one round trip late, and every question is logged where it arrives.
  */
 export async function startDnsDelay(listen: { host: string; port: number }, upstreamPort: number, delay: Delay, log: QuestionLog): Promise<Forwarder> {
-  const udp = createSocket('udp4');
+  // A receive buffer the size a resolver gives itself (unbound's so-rcvbuf: 4m): a whole run's questions arrive in
+  // bursts of hundreds, and this forwarder, not the doctor, should not be what drops them (capped by net.core.rmem_max).
+  const udp = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
   // One socket towards the server, answers matched to clients by message ID (the client makes IDs unique while
   // its questions are open); a question whose ID is already open gets a socket of its own.
-  const upstream = createSocket('udp4');
+  const upstream = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
   const open = new Map<number, { port: number; address: string }>();
   const extra = new Set<UdpSocket>();
   const timers = new Set<NodeJS.Timeout>();

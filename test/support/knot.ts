@@ -111,12 +111,12 @@ export async function startKnot(given: Record<string, string>, listen?: { addres
 }
 
 /** A zone's SOA and NS lines, so tests only write the records that matter. */
-export function zone(origin: string, records: string[]): string {
+export function zone(origin: string, records: string[], nameserver = 'ns1.invalid.'): string {
   return [
     `$ORIGIN ${origin}.`,
     '$TTL 60',
-    '@ SOA ns1.invalid. hostmaster.invalid. 1 3600 600 86400 60',
-    '@ NS ns1.invalid.',
+    `@ SOA ${nameserver} hostmaster.invalid. 1 3600 600 86400 60`,
+    `@ NS ${nameserver}`,
     ...records,
     '',
   ].join('\n');

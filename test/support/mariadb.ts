@@ -7,6 +7,20 @@ import { freePort } from './knot.js';
 
 const run = promisify(execFile);
 
+/** Runs a command with `input` on its stdin; its stdout, or an error with its stderr. */
+function runWithInput(command: string, args: string[], input: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} exited ${code}: ${stderr.trim()}`))));
+    child.stdin.end(input);
+  });
+}
+
 export interface MariaDb {
   host: '127.0.0.1';
   port: number;
@@ -114,9 +128,10 @@ export async function startMariaDb(): Promise<MariaDb> {
     port,
     readyMs: Math.round(performance.now() - started),
     async sql(statements, database) {
-      const args = ['--no-defaults', `--socket=${socket}`, '-uroot', '--batch', '-e', statements];
+      // On stdin: a generated deployment's SQL is larger than the kernel allows for one argument.
+      const args = ['--no-defaults', `--socket=${socket}`, '-uroot', '--batch'];
       if (database) args.push(database);
-      return (await run('mariadb', args)).stdout;
+      return runWithInput('mariadb', args, statements);
     },
     stop,
   };
