@@ -46,17 +46,78 @@ export function checkDkimRecord(text: string): DkimKeyCheck {
   return { ok: false, problem: 'p= does not decode to an RSA public key' };
 }
 
+/** A DER element: its tag, where it begins, where its content starts and where it ends. */
+interface DerElement {
+  tag: number;
+  offset: number;
+  start: number;
+  end: number;
+}
+
+function derElement(der: Buffer, offset: number): DerElement | null {
+  if (offset + 2 > der.length) return null;
+  let length = der[offset + 1];
+  let start = offset + 2;
+  if (length & 0x80) {
+    const bytes = length & 0x7f;
+    if (bytes === 0 || bytes > 4 || start + bytes > der.length) return null;
+    length = 0;
+    for (let index = 0; index < bytes; index++) length = length * 256 + der[start + index];
+    start += bytes;
+  }
+  return start + length <= der.length ? { tag: der[offset], offset, start, end: start + length } : null;
+}
+
+function derOf(tag: number, content: Buffer): Buffer {
+  const length: number[] = [];
+  for (let rest = content.length; rest > 0; rest = Math.floor(rest / 256)) length.unshift(rest % 256);
+  const header = content.length < 0x80 ? [tag, content.length] : [tag, 0x80 | length.length, ...length];
+  return Buffer.concat([Buffer.from(header), content]);
+}
+
+/** AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL }. */
+const RSA_ALGORITHM = Buffer.from('300d06092a864886f70d0101010500', 'hex');
+const PKCS1_PEM = /^-----BEGIN RSA PRIVATE KEY-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END RSA PRIVATE KEY-----\s*$/;
+
 /**
- * The record Postal's `postal default-dkim-record` prints for a signing key (lib/postal/config.rb
- * rp_dkim_dns_record): the public half as base64 DER SubjectPublicKeyInfo. Null when the PEM is not a private key.
+ * The DER SubjectPublicKeyInfo of a PKCS#1 RSA private key (RFC 8017 A.1.2: a SEQUENCE of version 0 and eight
+ * INTEGERs, modulus and public exponent first), read without OpenSSL: OpenSSL 3 takes about a millisecond to
+ * decode each key, and Postal keeps one per domain (app/models/domain.rb:85 `OpenSSL::PKey::RSA.new(1024).to_s`,
+ * PKCS#1 PEM), so thousands of domains would spend seconds on it. Null for any other form.
+ */
+function pkcs1PublicKeyInfo(pem: string): Buffer | null {
+  const body = PKCS1_PEM.exec(pem.trim())?.[1];
+  if (!body) return null;
+  const der = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+  const sequence = derElement(der, 0);
+  if (!sequence || sequence.tag !== 0x30 || sequence.end !== der.length) return null;
+  const integers: DerElement[] = [];
+  for (let offset = sequence.start; offset < sequence.end; offset = integers[integers.length - 1].end) {
+    const element = derElement(der, offset);
+    if (!element || element.tag !== 0x02 || element.end === element.start) return null;
+    integers.push(element);
+  }
+  const [version, modulus, exponent] = integers;
+  if (integers.length !== 9 || version.end - version.start !== 1 || der[version.start] !== 0) return null;
+  const publicKey = derOf(0x30, der.subarray(modulus.offset, exponent.end));
+  return derOf(0x30, Buffer.concat([RSA_ALGORITHM, derOf(0x03, Buffer.concat([Buffer.from([0]), publicKey]))]));
+}
+
+/**
+ * The record Postal publishes for a private key (lib/postal/config.rb:116 rp_dkim_dns_record for the signing key,
+ * app/models/domain.rb:110-114 dkim_record for a domain's): the public half as base64 DER SubjectPublicKeyInfo. Null when
+ * the PEM is not a private key.
  */
 export function dkimRecordFor(privateKeyPem: Buffer | string): string | null {
-  try {
-    const publicKey = createPublicKey(createPrivateKey(privateKeyPem));
-    return `v=DKIM1; t=s; h=sha256; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')};`;
-  } catch {
-    return null;
+  let publicKeyInfo = pkcs1PublicKeyInfo(privateKeyPem.toString());
+  if (!publicKeyInfo) {
+    try {
+      publicKeyInfo = createPublicKey(createPrivateKey(privateKeyPem)).export({ type: 'spki', format: 'der' });
+    } catch {
+      return null;
+    }
   }
+  return `v=DKIM1; t=s; h=sha256; p=${publicKeyInfo.toString('base64')};`;
 }
 
 /** The base64 public key of a DKIM record, whitespace removed; null when it has no p= tag. */
