@@ -102,7 +102,7 @@ export const webHttpsCheck: CheckDefinition = {
   order: 10,
   title: 'The web interface answers over HTTPS at this host with a valid certificate, and HTTP redirects to it',
   targets: 'URL at address',
-  probes: ['http', 'host', 'trust', 'clock'],
+  probes: ['http', 'dns', 'host', 'trust', 'clock'],
   network: true,
   messages: {
     ok: { title: '{url} answers with a valid certificate', message: 'At {address}, {url} answered {code} with a certificate that covers {name}, chains to a trusted root and is valid until {notAfter} ({days} days).' },

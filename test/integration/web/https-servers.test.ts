@@ -5,6 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createHttpProbe } from '../../../src/probes/http.js';
 import { webHttpsCheck } from '../../../src/checks/web/https.js';
 import { brief, runCheck } from '../../support/check-tester.js';
+import { fakeDns } from '../../support/fakes.js';
 import { makePki, type PkiFile, type TestPki } from '../../support/pki.js';
 import { hostWith } from '../../support/sending.js';
 import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
@@ -78,7 +79,7 @@ describe('web.https against real HTTPS servers', { skip: missing ?? false }, () 
   const run = (site: Site, timeoutMs = 3000) =>
     runCheck(webHttpsCheck, {
       yaml: `version: 2\npostal:\n  web_hostname: ${pki.names[site.name]}\n`,
-      probes: { http: createHttpProbe(), host: hostWith(site.address), trust: { roots: async () => [pki.rootPem] }, clock: { now: () => pki.now } },
+      probes: { http: createHttpProbe(), dns: fakeDns({}), host: hostWith(site.address), trust: { roots: async () => [pki.rootPem] }, clock: { now: () => pki.now } },
       options: { timeoutMs },
     });
 
