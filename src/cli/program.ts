@@ -118,7 +118,7 @@ function addRunOptions(command: Command, format: Format | null): Command {
     .option('--offline', 'no network: config, files and local checks only', false)
     .option('--timeout <ms>', 'time limit of each network operation', milliseconds('--timeout'), 5000)
     .option('--deadline <ms>', 'time limit of the whole run', milliseconds('--deadline'), 60000)
-    .option('--concurrency <n>', 'DNS questions, and connections, in flight at once', count('--concurrency'), DEFAULT_IN_FLIGHT);
+    .option('--concurrency <n>', 'DNS questions in flight at each server asked, and connections in flight', count('--concurrency'), DEFAULT_IN_FLIGHT);
   if (format) command.addOption(new Option('--format <fmt>', 'report format').choices(FORMATS).default(format));
   return command
     .option('-o, --output <file>', format ? 'write the report to a file' : 'write the script to a file')

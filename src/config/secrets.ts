@@ -171,14 +171,17 @@ export function redactDeep<T>(value: T, secrets: readonly string[]): T {
     }
     if (item instanceof Error) return new Error(redactText(item.message, usable));
     if (item && typeof item === 'object' && (Object.getPrototypeOf(item) === Object.prototype || Object.getPrototypeOf(item) === null)) {
-      let changed = false;
-      const entries = Object.entries(item).map(([key, child]): [string, unknown] => {
+      const record = item as Record<string, unknown>;
+      const keys = Object.keys(record);
+      let copy: Record<string, unknown> | null = null;
+      keys.forEach((key, index) => {
+        const child = record[key];
         const redactedKey = redactText(key, usable);
         const redacted = IDENTIFIER_FIELDS.has(key) && typeof child === 'string' ? child : walk(child);
-        if (redactedKey !== key || redacted !== child) changed = true;
-        return [redactedKey, redacted];
+        if (!copy && (redactedKey !== key || redacted !== child)) copy = Object.fromEntries(keys.slice(0, index).map((earlier) => [earlier, record[earlier]]));
+        if (copy) copy[redactedKey] = redacted;
       });
-      return changed ? Object.fromEntries(entries) : item;
+      return copy ?? item;
     }
     return item;
   };

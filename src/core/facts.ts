@@ -20,10 +20,23 @@ export interface FactStore {
   /** Aborted at the run's deadline: a fact outlives the check that first asked for it. */
   signal: AbortSignal;
   values: Map<FactSpec<never, unknown>, Map<string, Promise<unknown>>>;
+  /** Each fact's own context, made once: a family of thousands of DNS questions shares it. */
+  contexts: Map<FactSpec<never, unknown>, Context>;
 }
 
 export function createFactStore(probes: Context['probes'], offline: boolean, signal: AbortSignal): FactStore {
-  return { probes, offline, signal, values: new Map() };
+  return { probes, offline, signal, values: new Map(), contexts: new Map() };
+}
+
+function factContext(spec: FactSpec<never, unknown>, ctx: Context): Context {
+  const store = ctx.facts;
+  let context = store.contexts.get(spec);
+  if (!context) {
+    const user = `the fact "${spec.name}"`;
+    context = { config: ctx.config, options: ctx.options, probes: probesFor(store.probes, user, spec.probes, store.offline, store.signal), signal: store.signal, facts: store, user, declared: spec.probes };
+    store.contexts.set(spec, context);
+  }
+  return context;
 }
 
 function obtain<Args extends unknown[], T>(spec: FactSpec<Args, T>, ctx: Context, key: string, args: Args): Promise<T> {
@@ -33,16 +46,7 @@ function obtain<Args extends unknown[], T>(spec: FactSpec<Args, T>, ctx: Context
   if (!byKey) store.values.set(spec as FactSpec<never, unknown>, (byKey = new Map()));
   let pending = byKey.get(key) as Promise<T> | undefined;
   if (!pending) {
-    const factContext: Context = {
-      config: ctx.config,
-      options: ctx.options,
-      probes: probesFor(store.probes, `the fact "${spec.name}"`, spec.probes, store.offline, store.signal),
-      signal: store.signal,
-      facts: store,
-      user: `the fact "${spec.name}"`,
-      declared: spec.probes,
-    };
-    pending = spec.compute(factContext, ...args);
+    pending = spec.compute(factContext(spec as FactSpec<never, unknown>, ctx), ...args);
     byKey.set(key, pending);
   }
   return pending;

@@ -3,10 +3,10 @@ import type { RunOptions } from './types.js';
 export const DEFAULT_CONFIG_PATH = '/opt/postal/config/postal.yml';
 
 /**
- * DNS questions (and, separately, connections) in flight at once by default: enough for a thousand sending IPs
- * behind a 50 ms resolver in a few seconds, never a burst of thousands at a resolver or blocklist operator.
+ * DNS questions in flight at each server (and, separately, connections) by default: enough for a thousand sending
+ * IPs or five thousand domains behind a 50 ms resolver in seconds, never a burst of thousands at any one server.
  */
-export const DEFAULT_IN_FLIGHT = 128;
+export const DEFAULT_IN_FLIGHT = 256;
 
 export function defaultRunOptions(): RunOptions {
   return {

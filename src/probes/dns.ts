@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { RunOptions } from '../core/types.js';
 import { canonicalIp, normaliseHostname as normaliseName } from '../util/ip.js';
 import type { DnsAnswer, DnsErrorCode, DnsProbe, DnsType } from './types.js';
-import { limiter } from '../util/limiter.js';
+import { limiter, type Limiter } from '../util/limiter.js';
 
 /** node:dns error codes that mean "ask again once": a lost packet or a resolver having a bad moment. */
 const RETRIED: ReadonlySet<DnsErrorCode> = new Set(['timeout', 'servfail']);
@@ -30,16 +30,35 @@ function resolverServer(text: string, flag = '--resolver'): string {
 }
 
 interface Upstream {
-  resolver: Resolver;
+  /** Several channels, each with its own socket, taken in turn. */
+  resolver: () => Resolver;
   /** For messages: which servers were asked. */
   label: string;
+  /** Its own bound on questions in flight. */
+  limited: Limiter;
 }
 
-function upstream(addresses: string[], timeoutMs: number, flag: string): Upstream {
-  // One try per server: the retry is ours, so the total wait stays at two timeouts.
-  const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
-  if (addresses.length > 0) resolver.setServers(addresses.map((address) => resolverServer(address, flag)));
-  return { resolver, label: resolver.getServers().join(', ') || 'the system resolver' };
+/**
+ * Questions in flight per c-ares channel. Each channel reads its answers from one UDP socket; answers that come
+ * back together while the event loop is busy overflow a single socket's receive buffer (about 150 answers at
+ * Linux's default 208 KiB) and would each cost a timeout.
+ */
+const QUESTIONS_PER_CHANNEL = 32;
+
+function upstream(addresses: string[], timeoutMs: number, maxInFlight: number, flag: string): Upstream {
+  const servers = addresses.map((address) => resolverServer(address, flag));
+  const channels = Array.from({ length: Math.ceil(maxInFlight / QUESTIONS_PER_CHANNEL) }, () => {
+    // One try per server: the retry is ours, so the total wait stays at two timeouts.
+    const channel = new Resolver({ timeout: timeoutMs, tries: 1 });
+    if (servers.length > 0) channel.setServers(servers);
+    return channel;
+  });
+  let turn = 0;
+  return {
+    resolver: () => channels[turn++ % channels.length],
+    label: channels[0].getServers().join(', ') || 'the system resolver',
+    limited: limiter(maxInFlight),
+  };
 }
 
 async function records(resolver: Resolver, fqdn: string, type: DnsType): Promise<string[]> {
@@ -68,14 +87,14 @@ async function records(resolver: Resolver, fqdn: string, type: DnsType): Promise
  * The real DNS probe (node:dns/promises over c-ares): ordinary questions go to `--resolver` (or the
  * system's), blocklist questions to `--dnsbl-resolver`. Every question waits at most `--timeout`,
  * is retried once after a timeout or SERVFAIL, and is asked once per run however many checks need it.
- * At most `--concurrency` questions are in flight at once (ordinary and blocklist together), so a thousand IPs
- * are checked quickly without a burst of thousands at a resolver or a blocklist operator.
+ * At most `--concurrency` questions are in flight at once at each server asked (the resolver, the blocklist
+ * resolver, each nameserver asked directly), so a thousand IPs or domains are checked quickly without a burst of
+ * thousands at any one of them.
  */
 export function createDnsProbe(options: Pick<RunOptions, 'resolvers' | 'dnsblResolvers' | 'timeoutMs' | 'maxInFlight'>): DnsProbe {
   const timeoutMs = options.timeoutMs;
-  const ordinary = upstream(options.resolvers, timeoutMs, '--resolver');
-  const blocklists = options.dnsblResolvers.length > 0 ? upstream(options.dnsblResolvers, timeoutMs, '--dnsbl-resolver') : ordinary;
-  const limited = limiter(options.maxInFlight);
+  const ordinary = upstream(options.resolvers, timeoutMs, options.maxInFlight, '--resolver');
+  const blocklists = options.dnsblResolvers.length > 0 ? upstream(options.dnsblResolvers, timeoutMs, options.maxInFlight, '--dnsbl-resolver') : ordinary;
   const asked = new Map<string, Promise<DnsAnswer>>();
 
   async function attempt(via: Upstream, name: string, type: DnsType, query: string): Promise<DnsAnswer> {
@@ -84,7 +103,7 @@ export function createDnsProbe(options: Pick<RunOptions, 'resolvers' | 'dnsblRes
       timer = setTimeout(() => resolve('expired'), timeoutMs);
     });
     try {
-      const found = await Promise.race([records(via.resolver, name === '' ? '.' : `${name}.`, type), expired]);
+      const found = await Promise.race([records(via.resolver(), name === '' ? '.' : `${name}.`, type), expired]);
       if (found === 'expired') return { query, status: 'error', code: 'timeout', detail: `no answer from ${via.label} within ${timeoutMs} ms` };
       return found.length > 0 ? { query, status: 'answer', records: found } : { query, status: 'nodata' };
     } catch (error) {
@@ -104,16 +123,16 @@ export function createDnsProbe(options: Pick<RunOptions, 'resolvers' | 'dnsblRes
 
   async function ask(via: Upstream, name: string, type: DnsType): Promise<DnsAnswer> {
     const query = `${type} ${name}`;
-    const first = await limited(() => attempt(via, name, type, query));
+    const first = await via.limited(() => attempt(via, name, type, query));
     if (first.status !== 'error' || !RETRIED.has(first.code)) return first;
-    return limited(() => attempt(via, name, type, query));
+    return via.limited(() => attempt(via, name, type, query));
   }
 
   // One resolver per nameserver asked directly; c-ares sends RD but an authoritative server ignores it.
   const direct = new Map<string, Upstream>();
   const serverUpstream = (server: string): Upstream => {
     let found = direct.get(server);
-    if (!found) direct.set(server, (found = upstream([server], timeoutMs, 'nameserver')));
+    if (!found) direct.set(server, (found = upstream([server], timeoutMs, options.maxInFlight, 'nameserver')));
     return found;
   };
 

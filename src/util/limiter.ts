@@ -2,7 +2,9 @@
 export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
 
 export function limiter(slots: number): Limiter {
-  const waiting: Array<() => void> = [];
+  // A queue read from `head` rather than shifted: tens of thousands may wait, and shift() copies the rest each time.
+  let waiting: Array<() => void> = [];
+  let head = 0;
   let free = Math.max(1, slots);
   return async (task) => {
     if (free > 0) free--;
@@ -10,9 +12,14 @@ export function limiter(slots: number): Limiter {
     try {
       return await task();
     } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
+      if (head < waiting.length) {
+        const next = waiting[head++];
+        if (head === waiting.length) {
+          waiting = [];
+          head = 0;
+        }
+        next();
+      } else free++;
     }
   };
 }

@@ -103,6 +103,6 @@ export const domainsDmarcCheck: CheckDefinition = {
   async run(ctx): Promise<Finding[]> {
     const { domains, finding } = await domainsOrFinding(ctx, 'domains.dmarc');
     if (!domains) return [finding];
-    return mapBounded(domains, (domain) => judgeDmarc(ctx, domain));
+    return mapBounded(ctx, domains, (domain) => judgeDmarc(ctx, domain));
   },
 };

@@ -104,6 +104,6 @@ export const domainsTrackDomainsCheck: CheckDefinition = {
     const tracks = state.state === 'read' ? state.trackDomains : [];
     if (tracks.length === 0) return [{ target: null, status: 'skip', messageId: 'no-track-domains', data: {} }];
     const byId = new Map(domains.map((domain) => [domain.id, domain]));
-    return mapBounded(tracks, (track) => judgeTrackDomain(ctx, track, byId.get(track.domainId) as DomainRow));
+    return mapBounded(ctx, tracks, (track) => judgeTrackDomain(ctx, track, byId.get(track.domainId) as DomainRow));
   },
 };

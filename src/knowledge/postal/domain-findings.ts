@@ -7,11 +7,11 @@ import { nextPostalLook, postalDomains, utcMinute, type PostalVerdict } from './
 /** A per-domain check's own time limit: thousands of domains take minutes; the run's --deadline still bounds it. */
 export const DOMAIN_CHECK_TIMEOUT_MS = 30 * 60_000;
 
-/** Domains checked at once: each asks a handful of questions, and the DNS probe bounds those too. */
-const DOMAINS_AT_ONCE = 32;
-
-/** `judge` for every item, at most DOMAINS_AT_ONCE at a time, results in input order. */
-export async function mapBounded<T, R>(items: readonly T[], judge: (item: T) => Promise<R>): Promise<R[]> {
+/**
+ * `judge` for every item, results in input order. As many at once as questions may be in flight (--concurrency):
+ * the probes bound the questions and connections themselves; this bounds the work waiting on them.
+ */
+export async function mapBounded<T, R>(ctx: CheckContext, items: readonly T[], judge: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
@@ -20,7 +20,7 @@ export async function mapBounded<T, R>(items: readonly T[], judge: (item: T) => 
       results[index] = await judge(items[index]);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(DOMAINS_AT_ONCE, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(ctx.options.maxInFlight, items.length) }, worker));
   return results;
 }
 
@@ -170,7 +170,7 @@ export function postalRuleCheck(spec: {
     async run(ctx): Promise<Finding[]> {
       const { domains, finding } = await domainsOrFinding(ctx, spec.id);
       if (!domains) return [finding];
-      return mapBounded(domains, async (domain) => {
+      return mapBounded(ctx, domains, async (domain) => {
         const rule = spec.rule(ctx, domain);
         return 'status' in rule ? rule : judgeRule(ctx, domain.name, rule);
       });

@@ -43,6 +43,25 @@ describe('--concurrency: what is in flight at once', () => {
     }
   });
 
+  it('bounds each server on its own: a nameserver asked directly does not wait behind the resolver', async () => {
+    const [resolver, nameserver] = await Promise.all([startCountingDns(100), startCountingDns(100)]);
+    try {
+      const probe = createDnsProbe({ resolvers: [resolver.server], dnsblResolvers: [], timeoutMs: 5000, maxInFlight: 3 });
+      const started = performance.now();
+      await Promise.all([
+        ...Array.from({ length: 9 }, (_, index) => probe.query(`r${index}.example.com`, 'A')),
+        ...Array.from({ length: 9 }, (_, index) => probe.queryServer(nameserver.server, `n${index}.example.com`, 'A')),
+      ]);
+      assert.deepEqual([resolver.seen.received, nameserver.seen.received], [9, 9]);
+      assert.ok(resolver.seen.most <= 3 && nameserver.seen.most <= 3, `${resolver.seen.most} and ${nameserver.seen.most} questions at once`);
+      // Both servers work at the same time: three rounds, not six.
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed >= 3 * 100 - 10 && elapsed < 5 * 100, `${Math.round(elapsed)} ms`);
+    } finally {
+      await Promise.all([resolver.stop(), nameserver.stop()]);
+    }
+  });
+
   it('keeps at most that many TCP connections and SMTP sessions open together', async () => {
     let accepted = 0;
     const silent = await startRawServer(() => void accepted++);
