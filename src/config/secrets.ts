@@ -159,28 +159,34 @@ export function redactText(text: string, secrets: readonly string[]): string {
 export function redactDeep<T>(value: T, secrets: readonly string[]): T {
   const usable = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH && !PUBLIC_DEFAULT_PASSWORDS.has(secret));
   if (usable.length === 0) return value;
+  // Plain loops: a report of thousands of results is walked string by string, and copies are made only on a hit.
   const walk = (item: unknown): unknown => {
     if (typeof item === 'string') return redactText(item, usable);
     if (Array.isArray(item)) {
       let copy: unknown[] | null = null;
-      item.forEach((child, index) => {
-        const redacted = walk(child);
-        if (redacted !== child) (copy ??= item.slice())[index] = redacted;
-      });
+      for (let index = 0; index < item.length; index++) {
+        const redacted = walk(item[index]);
+        if (redacted !== item[index]) (copy ??= item.slice())[index] = redacted;
+      }
       return copy ?? item;
     }
     if (item instanceof Error) return new Error(redactText(item.message, usable));
     if (item && typeof item === 'object' && (Object.getPrototypeOf(item) === Object.prototype || Object.getPrototypeOf(item) === null)) {
       const record = item as Record<string, unknown>;
-      const keys = Object.keys(record);
       let copy: Record<string, unknown> | null = null;
-      keys.forEach((key, index) => {
+      for (const key in record) {
         const child = record[key];
         const redactedKey = redactText(key, usable);
         const redacted = IDENTIFIER_FIELDS.has(key) && typeof child === 'string' ? child : walk(child);
-        if (!copy && (redactedKey !== key || redacted !== child)) copy = Object.fromEntries(keys.slice(0, index).map((earlier) => [earlier, record[earlier]]));
+        if (!copy && (redactedKey !== key || redacted !== child)) {
+          copy = {};
+          for (const earlier in record) {
+            if (earlier === key) break;
+            copy[earlier] = record[earlier];
+          }
+        }
         if (copy) copy[redactedKey] = redacted;
-      });
+      }
       return copy ?? item;
     }
     return item;
