@@ -14,8 +14,9 @@ import { outbound25 } from '../../src/checks/network/outbound-25.js';
 import { smtpListen } from '../../src/checks/network/smtp-listen.js';
 import { altPorts } from '../../src/checks/network/alt-ports.js';
 import { appSmtp } from '../../src/checks/config/app-smtp.js';
+import { internalPortsCheck } from '../../src/checks/network/internal-ports.js';
 
-const CHECKS: CheckDefinition[] = [appSmtp, outbound25, smtpListen, altPorts];
+const CHECKS: CheckDefinition[] = [appSmtp, outbound25, smtpListen, altPorts, internalPortsCheck];
 
 const input = JSON.parse(process.argv[2] ?? '{}') as { checks: string[]; yaml: string; options: Partial<RunOptions> };
 const { config } = loadConfigText(input.yaml, { path: '/opt/postal/config/postal.yml', env: {} });

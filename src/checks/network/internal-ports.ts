@@ -3,6 +3,7 @@ import { sh } from '../../util/shell.js';
 import { ipFamily, isGlobalAddress } from '../../util/ip.js';
 import { reachableHostAddresses } from '../../knowledge/postal/outbound-ips.js';
 import { hostPort, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
+import { inputRules, remoteConnectionVerdict } from '../../knowledge/firewall/input-rules.js';
 
 interface InternalPort {
   port: number;
@@ -32,13 +33,17 @@ export const internalPortsCheck: CheckDefinition = {
   order: 50,
   title: 'The database, web server and health ports do not listen on a public address',
   targets: 'address:port',
-  probes: ['tcp', 'host'],
+  probes: ['tcp', 'host', 'commands'],
   network: true,
   messages: {
     closed: { title: 'Internal ports are not open on {addresses}', message: 'Nothing answers on {ports} at {addresses}: {services} are reachable from this host only.' },
     open: {
       title: '{service} answers on {endpoint}',
       message: '{service} accepts connections on port {port} of {address}, an address other machines reach: unless a firewall in front of this host drops them, anyone can connect to it.',
+    },
+    firewalled: {
+      title: '{service} answers on {endpoint} for this host only',
+      message: '{service} accepts connections on port {port} of {address} from this host, and this host\'s firewall drops them from other machines: "{rule}" ({via}).',
     },
     'no-address': { title: 'Internal ports: no address to try', message: 'This host has no address other than loopback.' },
   },
@@ -64,21 +69,33 @@ export const internalPortsCheck: CheckDefinition = {
         },
       ];
     }
-    return open.map(({ address, entry, attempt }): Finding => {
-      const endpoint = hostPort(address, entry.port);
-      const firewall = ipFamily(address) === 6 ? 'ip6tables' : 'iptables';
-      return {
-        target: endpoint,
-        status: 'warn',
-        messageId: 'open',
-        data: { service: entry.service, endpoint, port: entry.port, address },
-        evidence: [{ query: `TCP ${endpoint}`, answer: tcpAnswer(attempt) }],
-        fix: {
-          kind: 'firewall',
-          summary: `Drop outside connections to ${endpoint}${isGlobalAddress(address) ? '' : ' (a private address: other machines of its network reach it)'} (a port Docker publishes needs the same rule in the DOCKER-USER chain), and ${entry.bind}`,
-          commands: [sh`${firewall} -I INPUT -d ${address} -p tcp --dport ${entry.port} ! -i lo -j DROP`],
-        },
-      };
-    });
+    return Promise.all(
+      open.map(async ({ address, entry, attempt }): Promise<Finding> => {
+        const endpoint = hostPort(address, entry.port);
+        const data = { service: entry.service, endpoint, port: entry.port, address };
+        const verdict = await remoteConnectionVerdict(ctx, address, entry.port);
+        const rules = (await inputRules(ctx)).evidence;
+        const tcp = { query: `TCP ${endpoint}`, answer: tcpAnswer(attempt) };
+        if (verdict.kind === 'dropped') {
+          return { target: endpoint, status: 'pass', messageId: 'firewalled', data: { ...data, rule: verdict.rule, via: verdict.via }, evidence: [tcp, ...rules] };
+        }
+        const firewall = ipFamily(address) === 6 ? 'ip6tables' : 'iptables';
+        const rule = sh`-d ${address} -p tcp --dport ${entry.port} ! -i lo -j DROP`;
+        const judged = { query: `new TCP connection from another machine to ${endpoint}`, answer: verdict.acceptedBy ? `accepted by "${verdict.acceptedBy}"` : 'no rule of this host drops it' };
+        return {
+          target: endpoint,
+          status: 'warn',
+          messageId: 'open',
+          data,
+          evidence: [tcp, judged, ...rules],
+          fix: {
+            kind: 'firewall',
+            summary: `Drop outside connections to ${endpoint}${isGlobalAddress(address) ? '' : ' (a private address: other machines of its network reach it)'} (a port Docker publishes needs the same rule in the DOCKER-USER chain), and ${entry.bind}`,
+            // Added at the top of INPUT only when `-C` does not find it already: run twice, the fix leaves one copy.
+            commands: [`${firewall} -C INPUT ${rule} 2>/dev/null || ${firewall} -I INPUT ${rule}`],
+          },
+        };
+      }),
+    );
   },
 };

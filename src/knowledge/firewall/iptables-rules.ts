@@ -119,7 +119,8 @@ const OPTION_ALIASES: Record<string, string> = {
 const IGNORED_OPTIONS = new Set(['--comment', '--syn', '--random', '--random-fully', '--persistent', '--limit-iface-in', '--limit-iface-out']);
 const FLAG_OPTIONS = new Set(['--random', '--random-fully', '--persistent', '--limit-iface-in', '--limit-iface-out', '--syn']);
 
-const BUILT_IN_VERDICTS: Record<string, Target['kind']> = { ACCEPT: 'accept', RETURN: 'return', DROP: 'drop' };
+/** REJECT refuses the connection as DROP does (filter chains only; nft's `reject` is read the same way). */
+const BUILT_IN_VERDICTS: Record<string, Target['kind']> = { ACCEPT: 'accept', RETURN: 'return', DROP: 'drop', REJECT: 'drop' };
 
 /** Targets that change nothing about where a connection goes. */
 const PASSIVE_TARGETS = new Set(['LOG', 'NFLOG', 'ULOG', 'MARK', 'CONNMARK', 'TRACE', 'AUDIT', 'CT', 'NOTRACK', 'TTL', 'TOS', 'DSCP', 'CLASSIFY']);

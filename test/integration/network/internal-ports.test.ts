@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createTcpProbe } from '../../../src/probes/tcp.js';
+import type { CommandProbe } from '../../../src/probes/types.js';
 import { internalPortsCheck } from '../../../src/checks/network/internal-ports.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { freePort } from '../../support/knot.js';
@@ -9,6 +10,16 @@ import { hostWith } from '../../support/sending.js';
 
 /** This host's "public" address in the test: a loopback address nothing else uses. */
 const ADDRESS = '127.77.12.1';
+
+/** A host whose filter table is `filter` (iptables-save text); ip6tables and nft are not installed. */
+function firewall(filter: string | null): CommandProbe {
+  return {
+    async run(command) {
+      if (command === 'iptables-save' && filter !== null) return { outcome: 'ok', exitCode: 0, stdout: `*filter\n:INPUT ACCEPT [0:0]\n${filter}COMMIT\n`, stderr: '' };
+      return { outcome: 'not-found', exitCode: null, stdout: '', stderr: '' };
+    },
+  };
+}
 
 describe('network.internal-ports against real listeners', () => {
   let database: Server;
@@ -38,13 +49,36 @@ describe('network.internal-ports against real listeners', () => {
       `  default_health_server_port: ${ports.smtp}`,
       '',
     ].join('\n');
-  const run = (dbPort: number) => runCheck(internalPortsCheck, { yaml: yaml(dbPort), probes: { tcp: createTcpProbe(), host: hostWith(ADDRESS) }, options: { timeoutMs: 1000 } });
+  const run = (dbPort: number, filter: string | null = null) =>
+    runCheck(internalPortsCheck, { yaml: yaml(dbPort), probes: { tcp: createTcpProbe(), host: hostWith(ADDRESS), commands: firewall(filter) }, options: { timeoutMs: 1000 } });
 
   it('warns about a database listening on the host address, with the rule that closes it', async () => {
     const results = await run(ports.db);
     assert.deepEqual(brief(results), [{ target: `${ADDRESS}:${ports.db}`, status: 'warn', messageId: 'open' }]);
     assert.match(results[0].message, /the database \(main_db\) accepts connections on port \d+ of 127\.77\.12\.1/);
-    assert.deepEqual(results[0].fix?.commands, [`iptables -I INPUT -d ${ADDRESS} -p tcp --dport ${ports.db} ! -i lo -j DROP`]);
+    const rule = `-d ${ADDRESS} -p tcp --dport ${ports.db} ! -i lo -j DROP`;
+    assert.deepEqual(results[0].fix?.commands, [`iptables -C INPUT ${rule} 2>/dev/null || iptables -I INPUT ${rule}`]);
+  });
+
+  it('passes the port when the firewall drops it for other machines, naming the rule', async () => {
+    const saved = `-A INPUT -d ${ADDRESS}/32 ! -i lo -p tcp -m tcp --dport ${ports.db} -j DROP\n`;
+    const results = await run(ports.db, saved);
+    assert.deepEqual(brief(results), [{ target: `${ADDRESS}:${ports.db}`, status: 'pass', messageId: 'firewalled' }]);
+    assert.match(results[0].message, /from this host, and this host's firewall drops them from other machines: "-A INPUT -d 127\.77\.12\.1\/32 ! -i lo .* -j DROP" \(iptables filter INPUT\)/);
+  });
+
+  it('follows jumps to user chains and counts REJECT as closed', async () => {
+    const saved = `:ufw-user-input - [0:0]\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -j ufw-user-input\n-A ufw-user-input -p tcp -m tcp --dport ${ports.db} -j REJECT --reject-with tcp-reset\n`;
+    const results = await run(ports.db, saved);
+    assert.deepEqual(brief(results), [{ target: `${ADDRESS}:${ports.db}`, status: 'pass', messageId: 'firewalled' }]);
+    assert.match(results[0].message, /\(iptables filter INPUT -> ufw-user-input\)\.$/);
+  });
+
+  it('still warns when an earlier rule accepts the connection, and says which', async () => {
+    const saved = `-A INPUT -p tcp -m tcp --dport ${ports.db} -j ACCEPT\n-A INPUT -d ${ADDRESS}/32 ! -i lo -p tcp -m tcp --dport ${ports.db} -j DROP\n`;
+    const results = await run(ports.db, saved);
+    assert.deepEqual(brief(results), [{ target: `${ADDRESS}:${ports.db}`, status: 'warn', messageId: 'open' }]);
+    assert.deepEqual(results[0].evidence[1], { query: `new TCP connection from another machine to ${ADDRESS}:${ports.db}`, answer: `accepted by "-A INPUT -p tcp -m tcp --dport ${ports.db} -j ACCEPT"` });
   });
 
   it('passes when none of the internal ports answers', async () => {
