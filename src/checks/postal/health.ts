@@ -1,28 +1,21 @@
-import type { CheckContext, CheckDefinition, Finding } from '../../core/types.js';
+import type { CheckDefinition, Finding } from '../../core/types.js';
 import { unlessOffline } from '../../core/probe-access.js';
 import { isWildcard } from '../../knowledge/firewall/nat-rules.js';
-
-interface HealthServer {
-  process: 'worker' | 'smtp';
-  name: string;
-  bind: string;
-  port: number;
-}
+import { environmentNote, listenerOrigin, postalListener, type PostalListener } from '../../knowledge/postal/listeners.js';
 
 /**
  * The health servers of script/worker.rb and script/smtp_server.rb (app/util/health_server.rb, postalserver/postal
- * 3.3.6): `/health` answers 200 "OK" while the process runs, `/metrics` gives its Prometheus metrics.
+ * 3.3.6): `/health` answers 200 "OK" while the process runs, `/metrics` gives its Prometheus metrics. Each listens
+ * where HEALTH_SERVER_BIND_ADDRESS / HEALTH_SERVER_PORT in its container say, else where postal.yml says (listeners.ts).
  */
-function healthServers(ctx: CheckContext): HealthServer[] {
-  return [
-    { process: 'worker', name: 'the worker', bind: ctx.config.get('worker.default_health_server_bind_address'), port: ctx.config.get('worker.default_health_server_port') },
-    { process: 'smtp', name: 'the SMTP server', bind: ctx.config.get('smtp_server.default_health_server_bind_address'), port: ctx.config.get('smtp_server.default_health_server_port') },
-  ];
-}
+const HEALTH_SERVERS = [
+  { listener: 'worker-health', name: 'the worker' },
+  { listener: 'smtp-health', name: 'the SMTP server' },
+] as const;
 
-function baseUrl(server: HealthServer): string {
-  const host = isWildcard(server.bind) ? (server.bind.includes(':') ? '::1' : '127.0.0.1') : server.bind;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
+function baseUrl(listener: PostalListener): string {
+  const host = isWildcard(listener.bind) ? (listener.bind.includes(':') ? '::1' : '127.0.0.1') : listener.bind;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${listener.port}`;
 }
 
 /** The metric families a Prometheus text page defines (`# TYPE name kind` lines). */
@@ -39,10 +32,11 @@ export const healthCheck: CheckDefinition = {
   probes: ['http'],
   network: false,
   messages: {
-    healthy: { title: '{name}: {url} answers OK', message: "{name}'s health server answers OK; /metrics gives {families} metric families." },
+    healthy: { title: '{name}: {url} answers OK', message: "{name}'s health server answers OK at {url} ({origin}); /metrics gives {families} metric families." },
     refused: {
       title: '{name}: no health server at {url}',
-      message: "Nothing listens at {url}: {name} does not run on this host (postal.containers says whether its container runs), or HEALTH_SERVER_PORT / HEALTH_SERVER_BIND_ADDRESS in its environment moved the health server.",
+      message:
+        'Nothing listens at {url} ({origin}): {name} does not run on this host, or it did not start its health server (its log says why: "health server port … is already in use" when another process holds the port).{note}',
     },
     unhealthy: { title: '{name}: {url} answers {code}', message: '{name}\'s health server answered {code} instead of 200 "OK".' },
     timeout: { title: '{name}: {url} does not answer', message: 'No answer from {url} within {ms} ms: the process is stuck or the port is filtered.' },
@@ -51,12 +45,13 @@ export const healthCheck: CheckDefinition = {
   },
   async run(ctx): Promise<Finding[]> {
     const findings: Finding[] = [];
-    for (const server of healthServers(ctx)) {
-      const url = `${baseUrl(server)}/health`;
+    for (const server of HEALTH_SERVERS) {
+      const listener = postalListener(ctx, server.listener);
+      const url = `${baseUrl(listener)}/health`;
       const response = await unlessOffline(() => ctx.probes.http.get({ url, timeoutMs: ctx.options.timeoutMs }));
       if (response === null) return [{ target: null, status: 'skip', messageId: 'offline', data: {} }];
       const evidence = [{ query: `GET ${url}`, answer: { status: response.status, body: response.body.slice(0, 200), failure: response.failure, ms: response.ms } }];
-      const data = { name: server.name, url };
+      const data = { name: server.name, url, origin: listenerOrigin(listener), note: environmentNote(listener) ? ` ${environmentNote(listener)}` : '' };
       if (response.failure) {
         const { code, message } = response.failure;
         if (code === 'ECONNREFUSED') findings.push({ target: url, status: 'warn', messageId: 'refused', data, evidence });
@@ -65,10 +60,10 @@ export const healthCheck: CheckDefinition = {
         continue;
       }
       if (response.status !== 200) {
-        findings.push({ target: url, status: 'warn', messageId: 'unhealthy', data: { ...data, code: response.status ?? 0 }, evidence, fix: { kind: 'manual', summary: `Read ${server.name}'s log`, commands: [`postal logs --tail 100 ${server.process}`] } });
+        findings.push({ target: url, status: 'warn', messageId: 'unhealthy', data: { ...data, code: response.status ?? 0 }, evidence, fix: { kind: 'manual', summary: `Read ${server.name}'s log`, commands: [`postal logs --tail 100 ${listener.process}`] } });
         continue;
       }
-      const metricsUrl = `${baseUrl(server)}/metrics`;
+      const metricsUrl = `${baseUrl(listener)}/metrics`;
       const metrics = await ctx.probes.http.get({ url: metricsUrl, timeoutMs: ctx.options.timeoutMs });
       evidence.push({ query: `GET ${metricsUrl}`, answer: { status: metrics.status, body: `${metricFamilies(metrics.body)} metric families`, failure: metrics.failure, ms: metrics.ms } });
       findings.push({ target: url, status: 'pass', messageId: 'healthy', data: { ...data, families: metrics.status === 200 ? metricFamilies(metrics.body) : 0 }, evidence });

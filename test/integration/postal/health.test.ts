@@ -6,6 +6,8 @@ import { healthCheck } from '../../../src/checks/postal/health.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { freePort } from '../../support/knot.js';
 import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
+import { deploymentConfig } from '../../support/deployment.js';
+import { restorePath } from '../../support/docker.js';
 
 /** What Postal's HealthServer answers (app/util/health_server.rb). */
 const METRICS = '# TYPE postal_worker_job_runtime histogram\npostal_worker_job_runtime_bucket{le="1"} 3\n# TYPE postal_worker_errors counter\npostal_worker_errors 0\n';
@@ -48,6 +50,26 @@ describe('postal.health against real health servers', () => {
     ]);
     assert.match(results[0].message, /\/metrics gives 2 metric families/);
     assert.deepEqual(methods, ['GET /health', 'GET /metrics']);
+    // Without the containers, a variable there that moved the health server cannot be ruled out.
+    assert.match(results[1].message, /could not be read \(see postal\.containers\), so HEALTH_SERVER_BIND_ADDRESS \/ HEALTH_SERVER_PORT in their environment/);
+  });
+
+  it("asks where HEALTH_SERVER_PORT in the worker's container puts its health server, not postal.yml, and says so", async (t) => {
+    t.after(restorePath);
+    const [closed, alsoClosed] = [await freePort(), await freePort()];
+    const yaml = `version: 2\nworker:\n  default_health_server_port: ${closed}\nsmtp_server:\n  default_health_server_port: ${alsoClosed}\n`;
+    const config = await deploymentConfig(yaml, { worker: [`HEALTH_SERVER_PORT=${ports.worker}`] });
+    methods.length = 0;
+    const results = await runCheck(healthCheck, { config, probes: { http: createHttpProbe() }, options: { timeoutMs: 2000 } });
+    assert.deepEqual(brief(results), [
+      { target: `http://127.0.0.1:${ports.worker}/health`, status: 'pass', messageId: 'healthy' },
+      { target: `http://127.0.0.1:${alsoClosed}/health`, status: 'warn', messageId: 'refused' },
+    ]);
+    assert.match(results[0].message, new RegExp(`\\(HEALTH_SERVER_PORT=${ports.worker} in postal-worker-1, worker\\.default_health_server_bind_address from postal\\.yml\\)`));
+    assert.deepEqual(methods, ['GET /health', 'GET /metrics']);
+    // The smtp container was read and sets no variable: no hint that one might have moved it.
+    assert.match(results[1].message, /\(smtp_server\.default_health_server_bind_address and smtp_server\.default_health_server_port in postal\.yml\)/);
+    assert.doesNotMatch(results[1].message, /HEALTH_SERVER_PORT|could not be read/);
   });
 
   it('a health server that never answers is unknown within --timeout', async () => {
