@@ -36,6 +36,7 @@ import { databasesCheck } from './postal/databases.js';
 import { healthCheck } from './postal/health.js';
 import { postalHeloHostnameCheck } from './postal/helo-hostname.js';
 import { ipPoolsCheck } from './postal/ip-pools.js';
+import { messageDatabasesCheck } from './postal/message-databases.js';
 import { queueCheck } from './postal/queue.js';
 import { postalRestartNeededCheck } from './postal/restart-needed.js';
 import { schedulerCheck } from './postal/scheduler.js';
@@ -88,6 +89,7 @@ export const CHECK_MODULES = [
   healthCheck,
   postalHeloHostnameCheck,
   ipPoolsCheck,
+  messageDatabasesCheck,
   queueCheck,
   postalRestartNeededCheck,
   schedulerCheck,

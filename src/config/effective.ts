@@ -101,9 +101,11 @@ export interface EffectiveConfig {
   env: Record<string, string>;
   /**
    * The config as each Postal process sees it, with its own container's environment on top of the file (each
-   * process reads its own environment once at start); absent for a process whose container was not read.
+   * process reads its own environment once at start), and that container's whole environment for the variables a
+   * process reads outside its config (PORT, BIND_ADDRESS, HEALTH_SERVER_PORT …); absent when the containers were not
+   * read, and a process is absent when no container of it runs.
    */
-  processes?: Partial<Record<PostalProcess, { config: EffectiveConfig; container: string }>>;
+  processes?: Partial<Record<PostalProcess, { config: EffectiveConfig; container: string; env: Record<string, string> }>>;
   /**
    * The host path behind a container path: `/config/x` → `<directory>/x`.
    * Null for a path outside the mounted config directory, which the containers cannot see.

@@ -21,7 +21,7 @@ export async function loadDeployment(options: RunOptions, probes: Probes, signal
     const processes: NonNullable<EffectiveConfig['processes']> = {};
     for (const service of ['web', 'smtp', 'worker'] as const) {
       const container = containersOf(containers.containers, service).find((candidate) => candidate.running);
-      if (container) processes[service] = { config: configFromSource(source, { env: container.env }).config, container: container.name };
+      if (container) processes[service] = { config: configFromSource(source, { env: container.env }).config, container: container.name, env: container.env };
     }
     config.processes = processes;
   }

@@ -9,6 +9,8 @@ export const THRESHOLDS = {
   'queue.lock-minutes': { default: 60, unit: 'minutes', description: 'a queue lock held this long belongs to a worker that died while sending' },
   'queue.retry-hours': { default: 12, unit: 'hours', description: 'a retry scheduled this far ahead is longer than any back-off Postal computes' },
   'scheduler.overdue-minutes': { default: 60, unit: 'minutes', description: 'a scheduled task this far past its next_run_after means no worker runs scheduled tasks' },
+  'health.queue-latency-seconds': { default: 600, unit: 'seconds', description: "the worker's mean queue latency (seconds from queueing to each dequeue, retries included) above this since it started is a warning" },
+  'health.worker-error-percent': { default: 5, unit: '%', description: "worker errors above this share of its completed jobs since it started (and at least 10) is a warning" },
   'disk.warn-percent': { default: 30, unit: '%', description: 'free space or free inodes below this share of the filesystem is a warning' },
   'disk.fail-percent': { default: 15, unit: '%', description: 'free space or free inodes below this share of the filesystem is a failure' },
   'disk.fail-mib': { default: 1024, unit: 'MiB', description: 'free space below this size is a failure, whatever the share' },

@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import type { HttpProbe, HttpResponse } from './types.js';
 import { peerChain } from './peer-chain.js';
 
-/** The most of a body kept: enough for a health answer or an error page. */
+/** The most of a body kept unless a request asks for more: enough for a health answer or an error page. */
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** Control characters (terminal escapes included) become '?': the body is shown in reports. */
@@ -19,7 +19,7 @@ function cleanText(bytes: Buffer): string {
  */
 export function createHttpProbe(): HttpProbe {
   return {
-    get({ url, address, ca, timeoutMs, signal }): Promise<HttpResponse> {
+    get({ url, address, ca, timeoutMs, signal, maxBytes = MAX_BODY_BYTES }): Promise<HttpResponse> {
       return new Promise((resolve) => {
         const started = performance.now();
         const parsed = new URL(url);
@@ -50,15 +50,21 @@ export function createHttpProbe(): HttpProbe {
         const req = (secure ? httpsRequest : httpRequest)(options, (response: IncomingMessage) => {
           const chunks: Buffer[] = [];
           let size = 0;
-          const done = () =>
-            finish({ status: response.statusCode ?? null, location: (response.headers.location as string | undefined) ?? null, body: cleanText(Buffer.concat(chunks)), failure: null });
+          const done = (truncated: boolean) =>
+            finish({
+              status: response.statusCode ?? null,
+              location: (response.headers.location as string | undefined) ?? null,
+              body: cleanText(Buffer.concat(chunks).subarray(0, maxBytes)),
+              failure: null,
+              ...(truncated ? { truncated } : {}),
+            });
           response.on('data', (chunk: Buffer) => {
             chunks.push(chunk);
             size += chunk.length;
-            if (size >= MAX_BODY_BYTES) done();
+            if (size > maxBytes) done(true);
           });
-          response.on('end', done);
-          response.on('error', done);
+          response.on('end', () => done(false));
+          response.on('error', () => done(false));
         });
         req.on('socket', (socket) => {
           if (!secure) return;

@@ -99,6 +99,8 @@ export interface HttpResponse {
   location: string | null;
   /** The start of the body (up to the probe's limit), as text. */
   body: string;
+  /** Set when the body was longer than the limit and `body` is only its start. */
+  truncated?: boolean;
   tls: null | {
     protocol: string | null;
     /** The chain verifies against the roots given (or Node's store); names are not judged here. */
@@ -116,8 +118,9 @@ export interface HttpProbe {
   /**
    * One GET (never another method), redirects not followed. `address`: connect there instead of resolving the
    * host (the Host header and SNI still name the host). `ca`: the roots `authorized` is judged against.
+   * `maxBytes`: the most of the body kept (64 KiB unless given); a longer body comes back cut, with `truncated`.
    */
-  get(target: { url: string; address?: string; ca?: string[]; timeoutMs: number; signal?: AbortSignal }): Promise<HttpResponse>;
+  get(target: { url: string; address?: string; ca?: string[]; timeoutMs: number; signal?: AbortSignal; maxBytes?: number }): Promise<HttpResponse>;
 }
 
 export interface TrustProbe {

@@ -9,6 +9,8 @@ import { brief, runCheck, testConfig } from '../support/check-tester.js';
 import { fakeDns, fakeProbes } from '../support/fakes.js';
 import { fakeHost, fakeTcp, type TcpCall } from '../support/network-fakes.js';
 import { poolRow, poolsDb } from '../support/sending.js';
+import { deploymentConfig } from '../support/deployment.js';
+import { restorePath } from '../support/docker.js';
 
 const yaml = (smtpServer = '') => `version: 2\npostal:\n  smtp_hostname: Postal.Example.org\n${smtpServer ? `smtp_server:\n${smtpServer}` : ''}`;
 const HOST = fakeHost([
@@ -61,6 +63,17 @@ describe('network.smtp-listen', () => {
     const results = await runCheck(smtpListen, { yaml: yaml('  default_bind_address: 127.0.0.1\n'), probes: { host: HOST } });
     assert.deepEqual(brief(results), [{ target: '127.0.0.1:25', status: 'fail', messageId: 'loopback-only' }]);
     assert.deepEqual(results[0].fix!.configChanges, [{ path: 'smtp_server.default_bind_address', from: '127.0.0.1', to: '::' }]);
+  });
+
+  it("listens where BIND_ADDRESS and PORT in the smtp container say, and fixes the variable, not postal.yml", async (t) => {
+    t.after(restorePath);
+    const config = await deploymentConfig(yaml('  default_port: 25\n'), { smtp: ['BIND_ADDRESS=127.0.0.1', 'PORT=2525'] });
+    const results = await runCheck(smtpListen, { config, probes: { host: HOST } });
+    assert.deepEqual(brief(results), [{ target: '127.0.0.1:2525', status: 'fail', messageId: 'loopback-only' }]);
+    assert.equal(results[0].message, 'BIND_ADDRESS=127.0.0.1 in postal-smtp-1 is 127.0.0.1: no other server can deliver mail to this host.');
+    assert.equal(results[0].fix!.kind, 'manual');
+    assert.equal(results[0].fix!.configChanges, undefined);
+    assert.match(results[0].fix!.summary, /set BIND_ADDRESS=:: where the environment of postal-smtp-1 is defined/);
   });
 
   it('tests only the bind address when one is given', async () => {

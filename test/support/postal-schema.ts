@@ -1,5 +1,5 @@
 /**
- * The tables of Postal's main_db that the queue, scheduler and database checks read, translated from
+ * The tables of Postal's main_db that the queue, scheduler, database and message database checks read, translated from
  * postalserver/postal db/schema.rb at 3.3.6 (commit 8ef89606bc34146fffba77a604dd824e6b1cdcc2, schema version
  * 2024_03_11_205229) as Rails 7.0 creates them on MariaDB: `string` → VARCHAR(255), `datetime` → DATETIME(6)
  * (DATETIME with `precision: nil`), `integer` → INT, `boolean` → TINYINT(1), `id: :integer` → INT AUTO_INCREMENT,
@@ -44,8 +44,25 @@ CREATE TABLE scheduled_tasks (
 ) ${TABLE_OPTIONS};
 `;
 
+export const POSTAL_ORGANIZATION_TABLES = `
+CREATE TABLE organizations (
+  id INT AUTO_INCREMENT PRIMARY KEY, uuid VARCHAR(255), name VARCHAR(255), permalink VARCHAR(255), time_zone VARCHAR(255),
+  created_at DATETIME(6), updated_at DATETIME(6), ip_pool_id INT, owner_id INT, deleted_at DATETIME(6), suspended_at DATETIME(6),
+  suspension_reason VARCHAR(255),
+  KEY index_organizations_on_permalink (permalink(8)), KEY index_organizations_on_uuid (uuid(8))
+) ${TABLE_OPTIONS};
+`;
+
 /** Every main_db table the doctor reads. */
-export const POSTAL_MAIN_TABLES = `${POSTAL_POOL_TABLES}${POSTAL_QUEUE_TABLES}`;
+export const POSTAL_MAIN_TABLES = `${POSTAL_POOL_TABLES}${POSTAL_QUEUE_TABLES}${POSTAL_ORGANIZATION_TABLES}`;
+
+/**
+ * A message database's raw message table for one UTC day, as Postal's provisioner creates it
+ * (lib/postal/message_db/provisioner.rb create_raw_table and create_table_query at 3.3.6).
+ */
+export function rawTableSql(database: string, table: string): string {
+  return `CREATE TABLE \`${database}\`.\`${table}\` (\`id\` int(11) NOT NULL AUTO_INCREMENT, \`data\` longblob DEFAULT NULL, \`next\` int(11) DEFAULT NULL, PRIMARY KEY (\`id\`)) ENGINE=InnoDB AUTO_INCREMENT=1 DEFAULT CHARSET=utf8mb4;`;
+}
 
 /** The task classes Postal 3.3.6 schedules (app/lib/worker/process.rb TASKS). */
 export const POSTAL_TASKS = [

@@ -61,7 +61,7 @@ export const appSmtp: CheckDefinition = {
     },
     direct: {
       title: "Postal's own mail goes straight to the SMTP server",
-      message: 'smtp.host {host} is this host and smtp.port {port} is smtp_server.default_port (not connected to: --offline).',
+      message: "smtp.host {host} is this host and smtp.port {port} is the port Postal's SMTP server listens on (not connected to: --offline).",
     },
     redirected: {
       title: "Postal's own mail reaches the SMTP server through a redirect",

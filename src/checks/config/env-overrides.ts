@@ -9,18 +9,12 @@ import { LEGACY_SOURCES } from '../../config/legacy.js';
 import { writtenPathFor } from '../../config/keys.js';
 import { CONTAINER_CONFIG_DIR } from '../../config/load.js';
 import { isSecretPath, shownValue } from '../../knowledge/postal/config-values.js';
+import { LISTENER_VARIABLES } from '../../knowledge/postal/listeners.js';
+import type { PostalProcess } from '../../config/effective.js';
 
 const CONFIG_PATH_VARIABLE = 'POSTAL_CONFIG_FILE_PATH';
 
 const KEY_BY_VARIABLE = new Map<string, ConfigKey>(CONFIG_KEYS.map((key) => [envVarName(key), key]));
-
-/** Variables that each process reads for its own listener (Puma, the SMTP server, the health servers), by service. */
-const SERVICE_VARIABLES: Record<string, Partial<Record<string, ConfigKey>>> = {
-  PORT: { web: 'web_server.default_port', smtp: 'smtp_server.default_port' },
-  BIND_ADDRESS: { web: 'web_server.default_bind_address', smtp: 'smtp_server.default_bind_address' },
-  HEALTH_SERVER_PORT: { worker: 'worker.default_health_server_port', smtp: 'smtp_server.default_health_server_port' },
-  HEALTH_SERVER_BIND_ADDRESS: { worker: 'worker.default_health_server_bind_address', smtp: 'smtp_server.default_health_server_bind_address' },
-};
 
 /**
  * Variables named after Postal 2 settings (the legacy key paths, e.g. dns.smtp_server_hostname → DNS_SMTP_SERVER_HOSTNAME,
@@ -30,7 +24,7 @@ const SERVICE_VARIABLES: Record<string, Partial<Record<string, ConfigKey>>> = {
 const POSTAL2_VARIABLES = new Map<string, ConfigKey>([
   ...Object.entries(LEGACY_SOURCES)
     .map(([key, path]) => [path!.toUpperCase().replace(/\./g, '_'), key as ConfigKey] as const)
-    .filter(([variable]) => !KEY_BY_VARIABLE.has(variable) && !(variable in SERVICE_VARIABLES)),
+    .filter(([variable]) => !KEY_BY_VARIABLE.has(variable) && !(variable in LISTENER_VARIABLES)),
   ['POSTAL_HOST', 'postal.web_hostname'],
 ]);
 
@@ -40,9 +34,9 @@ interface Setting {
   value: string;
 }
 
-/** The config key a container's variable sets, if any. */
+/** The config key a container's variable sets, if any: its own, or the one a process's listener variable beats (LISTENER_VARIABLES). */
 function keyOf(variable: string, service: string): ConfigKey | undefined {
-  return KEY_BY_VARIABLE.get(variable) ?? SERVICE_VARIABLES[variable]?.[service];
+  return KEY_BY_VARIABLE.get(variable) ?? LISTENER_VARIABLES[variable]?.[service as PostalProcess];
 }
 
 /** Env values and file values compared as Postal casts them: list items trimmed, booleans and numbers as written. */

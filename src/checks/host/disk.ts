@@ -2,14 +2,9 @@ import type { CheckDefinition, Finding } from '../../core/types.js';
 import { threshold } from '../../core/thresholds.js';
 import type { FilesystemUsage } from '../../probes/types.js';
 import { storagePlaces, type StoragePlace } from '../../knowledge/host/storage.js';
+import { sizeText } from '../../util/size.js';
 
 const MIB = 1024 * 1024;
-
-function sizeText(bytes: number): string {
-  if (bytes >= 1024 * 1024 * MIB) return `${(bytes / (1024 * 1024 * MIB)).toFixed(1)} TiB`;
-  if (bytes >= 1024 * MIB) return `${(bytes / (1024 * MIB)).toFixed(1)} GiB`;
-  return `${(bytes / MIB).toFixed(1)} MiB`;
-}
 
 const percent = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 100);
 

@@ -15,6 +15,7 @@ import {
   type NatView,
 } from '../../knowledge/firewall/nat-rules.js';
 import type { Family, Hook, HookOutcome, Listener } from '../../knowledge/firewall/nat-model.js';
+import { postalListener, settingText } from '../../knowledge/postal/listeners.js';
 
 /** The ports mail clients and apps try when 25 is filtered; Postal listens on one port only. */
 export const ALTERNATIVE_PORTS = [587, 2525];
@@ -82,7 +83,7 @@ function tracedEvidence(port: number, traced: Traced[]): Evidence[] {
 async function checkPort(ctx: CheckContext, view: NatView, host: HostView, listener: Listener, families: Family[], port: number): Promise<Finding> {
   const target = String(port);
   const smtpPort = listener.port;
-  if (port === smtpPort) return { target, status: 'pass', messageId: 'listen-port', data: { port } };
+  if (port === smtpPort) return { target, status: 'pass', messageId: 'listen-port', data: { port, setting: settingText(postalListener(ctx, 'smtp').portSetting) } };
 
   const traced = await traceAll(ctx, view, host, listener, port, families);
   const verdict = judgeRules(view, traced, families);
@@ -153,7 +154,7 @@ export const altPorts: CheckDefinition = {
     },
     'listen-port': {
       title: "Port {port} is Postal's own SMTP port",
-      message: 'smtp_server.default_port is {port}, so no redirect is needed.',
+      message: "Postal's SMTP server listens on port {port} itself ({setting}), so no redirect is needed.",
     },
     'half-done': {
       title: 'Port {port} is redirected for remote clients only',

@@ -4,25 +4,31 @@ import { ipFamily, isGlobalAddress } from '../../util/ip.js';
 import { reachableHostAddresses } from '../../knowledge/postal/outbound-ips.js';
 import { hostPort, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
 import { inputRules, remoteConnectionVerdict } from '../../knowledge/firewall/input-rules.js';
+import { postalListener, rebindText, settingText } from '../../knowledge/postal/listeners.js';
 
 interface InternalPort {
   port: number;
   service: string;
+  /** ` (HEALTH_SERVER_PORT=9190 in postal-worker-1)` when a container variable places it; empty otherwise. */
+  origin: string;
   /** How to make the service listen on loopback only. */
   bind: string;
 }
 
 /**
- * Ports only Postal itself should reach: the database, the web server behind the proxy (web_server.default_port,
- * 127.0.0.1 by default) and the health servers of the worker and the SMTP server (9090 and 9091 on 127.0.0.1 by
- * default, app/util/health_server.rb; HEALTH_SERVER_PORT/HEALTH_SERVER_BIND_ADDRESS override them).
+ * Ports only Postal itself should reach: the database, the web server behind the proxy and the health servers of
+ * the worker and the SMTP server, each where its container's environment or postal.yml puts it (listeners.ts:
+ * 5000, 9090 and 9091 on 127.0.0.1 by default).
  */
 function internalPorts(ctx: CheckContext): InternalPort[] {
+  const listened = (['web', 'worker-health', 'smtp-health'] as const).map((id): InternalPort => {
+    const listener = postalListener(ctx, id);
+    const origin = [listener.bindSetting, listener.portSetting].filter((setting) => setting.variable !== null).map(settingText);
+    return { port: listener.port, service: listener.name, origin: origin.length > 0 ? ` (${origin.join(', ')})` : '', bind: rebindText(listener, '127.0.0.1') };
+  });
   const ports: InternalPort[] = [
-    { port: ctx.config.get('main_db.port'), service: 'the database (main_db)', bind: "bind MariaDB to 127.0.0.1 (the installer's container: -p 127.0.0.1:3306:3306)" },
-    { port: ctx.config.get('web_server.default_port'), service: "Postal's web server", bind: 'set web_server.default_bind_address: 127.0.0.1' },
-    { port: ctx.config.get('worker.default_health_server_port'), service: "the worker's health server", bind: 'set worker.default_health_server_bind_address: 127.0.0.1' },
-    { port: ctx.config.get('smtp_server.default_health_server_port'), service: "the SMTP server's health server", bind: 'set smtp_server.default_health_server_bind_address: 127.0.0.1' },
+    { port: ctx.config.get('main_db.port'), service: 'the database (main_db)', origin: '', bind: "bind MariaDB to 127.0.0.1 (the installer's container: -p 127.0.0.1:3306:3306)" },
+    ...listened,
   ];
   return ports.filter((entry, index) => ports.findIndex((other) => other.port === entry.port) === index);
 }
@@ -39,7 +45,7 @@ export const internalPortsCheck: CheckDefinition = {
     closed: { title: 'Internal ports are not open on {addresses}', message: 'Nothing answers on {ports} at {addresses}: {services} are reachable from this host only.' },
     open: {
       title: '{service} answers on {endpoint}',
-      message: '{service} accepts connections on port {port} of {address}, an address other machines reach: unless a firewall in front of this host drops them, anyone can connect to it.',
+      message: '{service}{origin} accepts connections on port {port} of {address}, an address other machines reach: unless a firewall in front of this host drops them, anyone can connect to it.',
     },
     firewalled: {
       title: '{service} answers on {endpoint} for this host only',
@@ -72,7 +78,7 @@ export const internalPortsCheck: CheckDefinition = {
     return Promise.all(
       open.map(async ({ address, entry, attempt }): Promise<Finding> => {
         const endpoint = hostPort(address, entry.port);
-        const data = { service: entry.service, endpoint, port: entry.port, address };
+        const data = { service: entry.service, origin: entry.origin, endpoint, port: entry.port, address };
         const verdict = await remoteConnectionVerdict(ctx, address, entry.port);
         const rules = (await inputRules(ctx)).evidence;
         const tcp = { query: `TCP ${endpoint}`, answer: tcpAnswer(attempt) };

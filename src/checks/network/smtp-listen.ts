@@ -8,6 +8,7 @@ import { isFqdn } from '../../knowledge/hostnames.js';
 import { hostPort, readGreeting, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
 import { isLoopbackAddress, isWildcard, smtpListener } from '../../knowledge/firewall/nat-rules.js';
 import { processConfig, whereSet } from '../../knowledge/postal/process-config.js';
+import { listenerOrigin, postalListener, rebindText, settingText } from '../../knowledge/postal/listeners.js';
 
 /** The addresses remote servers deliver to: the bound address, or this host's reachable ones when Postal binds every address. */
 async function listenAddresses(ctx: CheckContext, bind: string): Promise<string[]> {
@@ -58,7 +59,7 @@ async function checkPtr(ctx: CheckContext, address: string, port: number, hostna
   return { target, status: 'warn', messageId: 'ptr-mismatch', data: { ...data, ptr: names.join(', ') }, evidence, fix };
 }
 
-async function checkAddress(ctx: CheckContext, address: string, port: number, hostname: string): Promise<Finding> {
+async function checkAddress(ctx: CheckContext, address: string, port: number, hostname: string, origin: string): Promise<Finding> {
   const target = hostPort(address, port);
   const data = { address, endpoint: target, hostname };
   const attempt = await ctx.probes.tcp.connect({ host: address, port, readBanner: true, timeoutMs: ctx.options.timeoutMs });
@@ -69,7 +70,7 @@ async function checkAddress(ctx: CheckContext, address: string, port: number, ho
         target,
         status: 'fail',
         messageId: 'refused',
-        data,
+        data: { ...data, origin },
         evidence,
         fix: {
           kind: 'manual',
@@ -158,7 +159,7 @@ export const smtpListen: CheckDefinition = {
     },
     refused: {
       title: 'Nothing accepts SMTP on {endpoint}',
-      message: "Connections to {endpoint} are refused: Postal's SMTP server is not running or does not listen on this address (smtp_server.default_port, default_bind_address).",
+      message: "Connections to {endpoint} are refused: Postal's SMTP server is not running or does not listen on this address (it listens where {origin} says).",
     },
     timeout: {
       title: 'No answer on {endpoint}',
@@ -182,11 +183,11 @@ export const smtpListen: CheckDefinition = {
     },
     'ipv4-only': {
       title: 'Postal does not listen on {address}',
-      message: 'smtp_server.default_bind_address is 0.0.0.0, so Postal accepts on IPv4 only and {address} was not tested. Publish no AAAA record pointing here for the MX names, or set it to "::" to listen on both.',
+      message: '{setting} is 0.0.0.0, so Postal accepts on IPv4 only and {address} was not tested. Publish no AAAA record pointing here for the MX names, or set it to "::" to listen on both.',
     },
     'loopback-only': {
       title: "Postal's SMTP server listens on loopback only",
-      message: 'smtp_server.default_bind_address is {bind}: no other server can deliver mail to this host.',
+      message: '{setting} is {bind}: no other server can deliver mail to this host.',
     },
     'no-addresses': {
       title: "Postal's SMTP server could not be tested",
@@ -195,22 +196,28 @@ export const smtpListen: CheckDefinition = {
   },
   async run(ctx) {
     const listener = smtpListener(ctx);
+    const where = postalListener(ctx, 'smtp');
+    const setting = settingText(where.bindSetting);
     // The banner is the smtp container's own postal.smtp_hostname, its environment included.
     const hostname = normaliseHostname(processConfig(ctx, 'smtp').config.get('postal.smtp_hostname'));
     const bind = listener.bindAddress;
     if (isLoopbackAddress(bind)) {
+      // BIND_ADDRESS in the smtp container beats postal.yml (app/lib/smtp_server/server.rb:73): the fix goes where the value is set.
+      const inFile = where.bindSetting.variable === null;
       return [
         {
           target: hostPort(canonicalIp(bind), listener.port),
           status: 'fail',
           messageId: 'loopback-only',
-          data: { bind },
-          fix: {
-            kind: 'config',
-            summary: 'Listen on every address: set smtp_server.default_bind_address to "::", then postal restart',
-            commands: ['postal restart'],
-            configChanges: [configEdit(ctx.config, 'smtp_server.default_bind_address', '::')],
-          },
+          data: { bind, setting },
+          fix: inFile
+            ? {
+                kind: 'config',
+                summary: 'Listen on every address: set smtp_server.default_bind_address to "::", then postal restart',
+                commands: ['postal restart'],
+                configChanges: [configEdit(ctx.config, 'smtp_server.default_bind_address', '::')],
+              }
+            : { kind: 'manual', summary: `Listen on every address: ${rebindText(where, '::')}`, commands: ['postal start'] },
         },
       ];
     }
@@ -223,10 +230,10 @@ export const smtpListen: CheckDefinition = {
             target: hostPort(address, listener.port),
             status: 'skip',
             messageId: 'ipv4-only',
-            data: { address },
+            data: { address, setting },
           };
         }
-        return checkAddress(ctx, address, listener.port, hostname);
+        return checkAddress(ctx, address, listener.port, hostname, listenerOrigin(where));
       }),
     );
   },

@@ -4,6 +4,7 @@ import { BAKED_PATH_VARIABLES, compareVersions, postalVersion } from '../../know
 import { fileValue } from '../../knowledge/postal/config-files.js';
 import type { ConfigKey } from '../../config/schema.js';
 import { configuredRelays, RELAYS_BROKEN } from '../../knowledge/postal/relays.js';
+import { postalListener } from '../../knowledge/postal/listeners.js';
 
 interface KnownBug {
   /** First affected release and the release that fixed it. */
@@ -57,6 +58,8 @@ const KNOWN_BUGS: KnownBug[] = [
     informational: false,
     affects(ctx) {
       if (ctx.config.format !== 2 || ctx.config.entry('smtp_server.default_bind_address').origin !== 'default') return null;
+      // BIND_ADDRESS in the smtp container beats the default (app/lib/smtp_server/server.rb:73, the same at 3.0.0).
+      if (postalListener(ctx, 'smtp').bindSetting.variable !== null) return null;
       return 'postal.yml does not set smtp_server.default_bind_address, whose default before 3.1.0 is 127.0.0.1: the SMTP server listens on loopback only and receives no mail from outside (fixed in 3.1.0, commit d1e5b68)';
     },
     workaround: () => [{ path: 'smtp_server.default_bind_address', to: '::' }],

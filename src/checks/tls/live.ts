@@ -5,6 +5,7 @@ import { asciiHostname, certificatesOf, coveringName, formatSan, formatUtc, subj
 import { bannerName, liveProbes, probeHelo, tlsFiles, type LiveProbe } from '../../knowledge/tls/material.js';
 import { smtpRestart } from '../../knowledge/tls/smtp-container.js';
 import { processConfig } from '../../knowledge/postal/process-config.js';
+import { postalListener } from '../../knowledge/postal/listeners.js';
 
 const STATUS_RANK: Record<Status, number> = { fail: 4, unknown: 3, warn: 2, skip: 1, pass: 0 };
 
@@ -232,7 +233,7 @@ export const tlsLive: CheckDefinition = {
   },
   async run(ctx): Promise<Finding[]> {
     if (!ctx.config.get('smtp_server.tls_enabled')) {
-      const port = ctx.config.get('smtp_server.default_port');
+      const port = postalListener(ctx, 'smtp').port;
       return [{ target: null, status: 'skip', messageId: 'tls-off', data: { target: `port ${port}` } }];
     }
     const probes = await liveProbes(ctx);

@@ -3,6 +3,7 @@ import type { CheckContext, Evidence } from '../../core/types.js';
 import { defineFact } from '../../core/facts.js';
 import type { CommandRun } from '../../probes/types.js';
 import { hostAddresses } from '../postal/outbound-ips.js';
+import { postalListener } from '../postal/listeners.js';
 import { canonicalIp } from '../../util/ip.js';
 import { sh } from '../../util/shell.js';
 import { iptablesBaseChains, iptablesRuleCount, parseIptablesSave, type IptablesDump } from './iptables-rules.js';
@@ -104,9 +105,10 @@ export const natRules = defineFact({
   },
 });
 
-/** Postal's SMTP listener as configured. */
+/** Postal's SMTP listener: BIND_ADDRESS and PORT in the smtp container over postal.yml (listeners.ts). */
 export function smtpListener(ctx: CheckContext): Listener {
-  return { port: ctx.config.get('smtp_server.default_port'), bindAddress: String(ctx.config.get('smtp_server.default_bind_address') ?? '::').trim() };
+  const listener = postalListener(ctx, 'smtp');
+  return { port: listener.port, bindAddress: listener.bind || '::' };
 }
 
 export { isLoopbackAddress, isWildcard };

@@ -9,6 +9,7 @@ import { canonicalIp } from '../../util/ip.js';
 import { smtpRestart, type SmtpRestart } from './smtp-container.js';
 import { asciiHostname, misplacedLeaf, parseRoots, readCertificateFile, readKeyFile, certificatesOf, type CertificateFileContent, type KeyFileContent } from './certificates.js';
 import { processConfig } from '../postal/process-config.js';
+import { postalListener } from '../postal/listeners.js';
 
 /** A TLS file as the doctor found it on the host. */
 export type LoadedFile<T> =
@@ -129,9 +130,9 @@ export function parseTarget(input: string, defaultPort: number): LiveTarget | nu
   return { label: joinHostPort(name, port), host: name, port, name };
 }
 
-/** `--smtp-target` values, else smtp_hostname and every MX host on smtp_server.default_port. */
+/** `--smtp-target` values, else smtp_hostname and every MX host on the port Postal's SMTP server listens on (PORT in its container, else smtp_server.default_port). */
 export function liveTargets(ctx: CheckContext): Array<LiveTarget | { invalid: string }> {
-  const port = ctx.config.get('smtp_server.default_port');
+  const port = postalListener(ctx, 'smtp').port;
   const inputs = ctx.options.smtpTargets.length > 0 ? ctx.options.smtpTargets : [processConfig(ctx, 'smtp').config.get('postal.smtp_hostname'), ...ctx.config.get('dns.mx_records')];
   const targets: Array<LiveTarget | { invalid: string }> = [];
   const seen = new Set<string>();

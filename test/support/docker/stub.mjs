@@ -145,6 +145,11 @@ const SCENARIOS = {
       smtp: { env: ['MAIN_DB_PASSWORD=s3cret-in-env', 'PORT=2525'] },
       worker: { env: ['MAIN_DB_PASSWORD=s3cret-in-env', 'DNS_HELO_HOSTNAME=relay.example.net'] },
     }),
+  // Each service's own variables from DOCKER_STUB_ENV, a JSON object: {"worker": ["HEALTH_SERVER_PORT=9190"]}.
+  'custom-env': () => {
+    const env = JSON.parse(process.env.DOCKER_STUB_ENV ?? '{}');
+    return [...standard({ web: { env: env.web }, smtp: { env: env.smtp }, worker: { env: env.worker } }), ...NEIGHBOURS];
+  },
   'legacy-names': () => [
     container('web', 1, { legacy: true, tag: '3.0.1' }),
     container('smtp', 1, { legacy: true, tag: '3.0.1' }),

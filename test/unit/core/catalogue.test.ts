@@ -17,7 +17,7 @@ const PERMANENT_IDS = [
   'tls.enabled', 'tls.files', 'tls.expiry', 'tls.chain', 'tls.san', 'tls.live',
   'web.https',
   'postal.version', 'postal.containers', 'postal.helo-hostname', 'postal.restart-needed', 'postal.ip-pools',
-  'postal.databases', 'postal.queue', 'postal.health', 'postal.scheduler',
+  'postal.databases', 'postal.queue', 'postal.health', 'postal.scheduler', 'postal.message-databases',
   'domains.spf', 'domains.dkim', 'domains.mx', 'domains.return-path', 'domains.dmarc', 'domains.track-domains',
 ];
 

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { postalVersionCheck } from '../../../src/checks/postal/version.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { installedVersion } from '../../support/installed-version.js';
+import { deploymentConfig } from '../../support/deployment.js';
+import { restorePath } from '../../support/docker.js';
 
 const V2 = 'version: 2\npostal:\n  smtp_hostname: postal.example.net\n';
 const LEGACY = 'web:\n  host: postal.example.net\ndns:\n  smtp_server_hostname: mail.example.net\n';
@@ -22,6 +24,13 @@ describe('postal.version: each known bug exactly within its releases (checked ag
     }
     assert.equal((await versionCheck(V2, '3.1.0')).messageId, 'version');
     assert.equal((await versionCheck(`${V2}smtp_server:\n  default_bind_address: "::"\n`, '3.0.2')).messageId, 'version');
+  });
+
+  it('nor when BIND_ADDRESS in the smtp container says where it listens', async (t) => {
+    t.after(restorePath);
+    const config = await deploymentConfig(V2, { smtp: ['BIND_ADDRESS=::'] });
+    const [result] = await runCheck(postalVersionCheck, { config, probes: installedVersion('3.0.2') });
+    assert.equal(result.messageId, 'version');
   });
 
   it('a legacy file without smtp_server.bind_address listens on loopback in 3.0.0-3.0.1, not from 3.0.2', async () => {
