@@ -92,7 +92,7 @@ describe('network.internal-ports against real listeners', () => {
     const config = await deploymentConfig(yaml(await freePort()).replace(`default_health_server_port: ${ports.worker}`, `default_health_server_port: ${await freePort()}`), {
       worker: ['HEALTH_SERVER_BIND_ADDRESS=0.0.0.0', `HEALTH_SERVER_PORT=${ports.worker}`],
     });
-    const results = await runCheck(internalPortsCheck, { config, probes: { tcp: createTcpProbe(), host: hostWith(ADDRESS) }, options: { timeoutMs: 1000 } });
+    const results = await runCheck(internalPortsCheck, { config, probes: { tcp: createTcpProbe(), host: hostWith(ADDRESS), commands: firewall(null) }, options: { timeoutMs: 1000 } });
     assert.deepEqual(brief(results), [{ target: `${ADDRESS}:${ports.worker}`, status: 'warn', messageId: 'open' }]);
     assert.equal(results[0].title, `the worker's health server answers on ${ADDRESS}:${ports.worker}`);
     assert.match(results[0].message, new RegExp(`^the worker's health server \\(HEALTH_SERVER_BIND_ADDRESS=0\\.0\\.0\\.0 in postal-worker-1, HEALTH_SERVER_PORT=${ports.worker} in postal-worker-1\\) accepts connections`));
