@@ -34,6 +34,8 @@ interface Upstream {
   resolver: () => Resolver;
   /** For messages: which servers were asked. */
   label: string;
+  /** The servers as given (canonical), '' for the system's. */
+  servers: string;
   /** Its own bound on questions in flight. */
   limited: Limiter;
 }
@@ -57,6 +59,7 @@ function upstream(addresses: string[], timeoutMs: number, maxInFlight: number, f
   return {
     resolver: () => channels[turn++ % channels.length],
     label: channels[0].getServers().join(', ') || 'the system resolver',
+    servers: servers.join(' '),
     limited: limiter(maxInFlight),
   };
 }
@@ -94,7 +97,9 @@ async function records(resolver: Resolver, fqdn: string, type: DnsType): Promise
 export function createDnsProbe(options: Pick<RunOptions, 'resolvers' | 'dnsblResolvers' | 'timeoutMs' | 'maxInFlight'>): DnsProbe {
   const timeoutMs = options.timeoutMs;
   const ordinary = upstream(options.resolvers, timeoutMs, options.maxInFlight, '--resolver');
-  const blocklists = options.dnsblResolvers.length > 0 ? upstream(options.dnsblResolvers, timeoutMs, options.maxInFlight, '--dnsbl-resolver') : ordinary;
+  // The same servers given for both are one upstream: a question is asked of them once, whatever its purpose.
+  const sameServers = options.dnsblResolvers.map((address) => resolverServer(address, '--dnsbl-resolver')).join(' ') === ordinary.servers;
+  const blocklists = options.dnsblResolvers.length > 0 && !sameServers ? upstream(options.dnsblResolvers, timeoutMs, options.maxInFlight, '--dnsbl-resolver') : ordinary;
   const asked = new Map<string, Promise<DnsAnswer>>();
 
   async function attempt(via: Upstream, name: string, type: DnsType, query: string): Promise<DnsAnswer> {
@@ -149,10 +154,11 @@ export function createDnsProbe(options: Pick<RunOptions, 'resolvers' | 'dnsblRes
     },
     query(name, type, purpose = 'default') {
       const normalised = normaliseName(name);
-      const key = `${purpose} ${type} ${normalised}`;
+      const via = purpose === 'dnsbl' ? blocklists : ordinary;
+      const key = `${via === ordinary ? 'default' : 'dnsbl'} ${type} ${normalised}`;
       let pending = asked.get(key);
       if (!pending) {
-        pending = ask(purpose === 'dnsbl' ? blocklists : ordinary, normalised, type);
+        pending = ask(via, normalised, type);
         asked.set(key, pending);
       }
       return pending;

@@ -43,6 +43,17 @@ describe('--concurrency: what is in flight at once', () => {
     }
   });
 
+  it('asks a question once when --dnsbl-resolver names the same server as --resolver', async () => {
+    const dns = await startCountingDns(10);
+    try {
+      const probe = createDnsProbe({ resolvers: [dns.server], dnsblResolvers: [dns.server], timeoutMs: 5000, maxInFlight: 3 });
+      await Promise.all([probe.query('2.0.0.127.zen.example', 'A'), probe.query('2.0.0.127.zen.example', 'A', 'dnsbl')]);
+      assert.equal(dns.seen.received, 1);
+    } finally {
+      await dns.stop();
+    }
+  });
+
   it('bounds each server on its own: a nameserver asked directly does not wait behind the resolver', async () => {
     const [resolver, nameserver] = await Promise.all([startCountingDns(100), startCountingDns(100)]);
     try {
