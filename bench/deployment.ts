@@ -106,6 +106,8 @@ function chunked<T>(items: T[], size: number): T[][] {
 
 /** The resolver the doctor is pointed at: the delaying forwarder in front of knotd. */
 export const RESOLVER = '127.0.0.53';
+/** The customer domains' own nameserver, which Postal asks directly: another delaying forwarder to knotd. */
+export const CUSTOMER_NAMESERVER = '127.0.0.54';
 
 /** A Postal that works: its mail server, and every scheduled task due in the future (an empty queue). */
 export function healthyPostalRowsSql(): string {
@@ -150,8 +152,8 @@ function customerZone(domains: CustomerDomain[], dkimKey: string): string {
       `_dmarc.${label} TXT "v=DMARC1; p=none"`,
     ];
   });
-  // Postal asks a domain's own nameservers (postal-view.ts): here the delaying resolver, so they cost the same RTT.
-  return zone(CUSTOMER_ZONE, [...records, `ns A ${RESOLVER}`], `ns.${CUSTOMER_ZONE}.`);
+  // Postal asks a domain's own nameservers (postal-view.ts): a server of their own, behind the same delay.
+  return zone(CUSTOMER_ZONE, [...records, `ns A ${CUSTOMER_NAMESERVER}`], `ns.${CUSTOMER_ZONE}.`);
 }
 
 /** The `domains` rows for these domains, verified and checked by Postal, all with the same DKIM key. */

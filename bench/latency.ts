@@ -35,8 +35,9 @@ export class QuestionLog {
   reset(): void {
     this.asked.length = 0;
   }
-  record(message: Buffer, transport: 'udp' | 'tcp'): void {
-    this.asked.push({ question: dnsQuestion(message) ?? '(unreadable)', transport });
+  /** A question as one server received it: the same question asked of two servers is two questions. */
+  record(message: Buffer, transport: 'udp' | 'tcp', server: string): void {
+    this.asked.push({ question: `${dnsQuestion(message) ?? '(unreadable)'} @${server}`, transport });
   }
   summary(): { total: number; distinct: number; tcp: number; repeated: Array<[string, number]> } {
     const counts = new Map<string, number>();
@@ -143,7 +144,7 @@ export async function startDnsDelay(listen: { host: string; port: number }, upst
     answer(message, client);
   });
   udp.on('message', (query, client) => {
-    log.record(query, 'udp');
+    log.record(query, 'udp', listen.host);
     const id = query.readUInt16BE(0);
     if (!open.has(id)) {
       open.set(id, { port: client.port, address: client.address });
@@ -164,7 +165,7 @@ export async function startDnsDelay(listen: { host: string; port: number }, upst
     udp.once('error', reject);
     udp.bind(listen.port, listen.host, () => (udp.off('error', reject), resolve()));
   });
-  const tcp = await startTcpDelay(listen, { host: '127.0.0.1', port: upstreamPort }, delay, () => tcpMessages((message) => log.record(message, 'tcp')));
+  const tcp = await startTcpDelay(listen, { host: '127.0.0.1', port: upstreamPort }, delay, () => tcpMessages((message) => log.record(message, 'tcp', listen.host)));
   return {
     async close() {
       for (const timer of timers) clearTimeout(timer);

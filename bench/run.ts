@@ -19,7 +19,7 @@ import { POSTAL_DOMAIN_TABLES } from '../test/support/domains.js';
 import { startDnsDelay, startTcpDelay, QuestionLog, type Delay } from './latency.js';
 import { runProcess, statsOf, median, type Run, type Stats } from './measure.js';
 import {
-  BLOCKLISTS, CUSTOMER_ZONE, REMOTE_MX_IP, RESOLVER, SERVER_IP, ZONE, customerDomains, deploymentZones, domainRowsSql, healthyPostalRowsSql,
+  BLOCKLISTS, CUSTOMER_NAMESERVER, CUSTOMER_ZONE, REMOTE_MX_IP, RESOLVER, SERVER_IP, ZONE, customerDomains, deploymentZones, domainRowsSql, healthyPostalRowsSql,
   generateKey, poolRowsSql, postalYaml, sendingIp,
 } from './deployment.js';
 
@@ -185,6 +185,8 @@ async function inside(): Promise<void> {
     const questions = new QuestionLog();
     const dns = await startDnsDelay({ host: RESOLVER, port: 53 }, knot.port, delay, questions);
     stop.push(() => dns.close());
+    const customerNameserver = await startDnsDelay({ host: CUSTOMER_NAMESERVER, port: 53 }, knot.port, delay, questions);
+    stop.push(() => customerNameserver.close());
     // The remote MX that outbound port 25 is tried against: greets, says goodbye to QUIT.
     const remoteMx = await startRawServer((socket) => {
       socket.write('220 mx.remote.example ESMTP\r\n');
@@ -399,7 +401,7 @@ function listedIds(): string[] {
 
 function renderTable(cases: CaseResult[], targets: Target[], totalS: number): string {
   const lines = [
-    '| case | runs | median | min – max | peak RSS | DNS questions (total / distinct) | results |',
+    '| case | runs | median | min – max | peak RSS | DNS questions received (total / distinct per server) | results |',
     '|---|---:|---:|---:|---:|---:|---|',
     ...cases.map((entry) => {
       const { stats } = entry;
