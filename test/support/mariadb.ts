@@ -136,3 +136,23 @@ export async function startMariaDb(): Promise<MariaDb> {
     stop,
   };
 }
+
+/**
+ * The statements clients other than root sent while `work` ran, each with its account (`postal[postal] @ …`), from
+ * the server's general log.
+ */
+export async function statementsSentDuring(db: MariaDb, work: () => Promise<unknown>): Promise<Array<{ account: string; statement: string }>> {
+  await db.sql("TRUNCATE mysql.general_log; SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1;");
+  try {
+    await work();
+  } finally {
+    await db.sql('SET GLOBAL general_log = 0;');
+  }
+  const log = await db.sql("SELECT user_host, argument FROM mysql.general_log WHERE command_type = 'Query' AND user_host NOT LIKE 'root[root]%';");
+  return log
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t'))
+    .map(([account, statement]) => ({ account, statement }));
+}

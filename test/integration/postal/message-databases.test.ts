@@ -4,7 +4,7 @@ import { createDatabaseProbe } from '../../../src/probes/database.js';
 import { messageDatabasesCheck } from '../../../src/checks/postal/message-databases.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { freePort } from '../../support/knot.js';
-import { mariadbMissing, startMariaDb, type MariaDb } from '../../support/mariadb.js';
+import { mariadbMissing, startMariaDb, statementsSentDuring, type MariaDb } from '../../support/mariadb.js';
 import { POSTAL_MAIN_TABLES, rawTableSql } from '../../support/postal-schema.js';
 import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
 
@@ -138,18 +138,11 @@ describe("Postal's message databases in a real MariaDB", { skip: missing ?? fals
   });
 
   it('asks each database one SELECT, as its own account (the server general log)', async () => {
-    await db.sql("TRUNCATE mysql.general_log; SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1;");
-    try {
-      await run();
-    } finally {
-      await db.sql('SET GLOBAL general_log = 0;');
-    }
-    const log = await db.sql("SELECT user_host, argument FROM mysql.general_log WHERE command_type = 'Query' AND user_host NOT LIKE 'root[root]%';");
-    const rows = log.trim().split('\n').slice(1).map((line) => line.split('\t'));
+    const rows = (await statementsSentDuring(db, run)).map(({ account, statement }) => [account, statement]);
     // The client's own session settings aside, one statement each.
     const queries = rows.filter(([, statement]) => /^SELECT\s/i.test(statement) && !/^SELECT @@/i.test(statement));
     assert.deepEqual(rows.filter(([, statement]) => !/^(SELECT|SET)\s/i.test(statement)), []);
-    assert.equal(queries.length, 2, log);
+    assert.equal(queries.length, 2, rows.join('\n'));
     const byUser = Object.fromEntries(queries.map(([user, statement]) => [user.split('[')[0], statement]));
     assert.match(byUser.messages, /^SELECT TABLE_SCHEMA AS name, .* FROM information_schema\.TABLES WHERE TABLE_SCHEMA LIKE 'postal-server-%' ESCAPE '!' GROUP BY TABLE_SCHEMA/);
     assert.match(byUser.postal, /^SELECT s\.id, s\.name, s\.permalink, .* FROM servers s LEFT JOIN organizations o/);

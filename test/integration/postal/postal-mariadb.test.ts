@@ -9,9 +9,8 @@ import { createFileProbe } from '../../../src/probes/files.js';
 import { makeHostRoot } from '../../support/host-root.js';
 import { brief, runCheck } from '../../support/check-tester.js';
 import { freePort } from '../../support/knot.js';
-import { mariadbMissing, startMariaDb, type MariaDb } from '../../support/mariadb.js';
+import { mariadbMissing, POSTAL_POOL_TABLES, startMariaDb, statementsSentDuring, type MariaDb } from '../../support/mariadb.js';
 import { POSTAL_MAIN_TABLES, POSTAL_QUEUE_TABLES, POSTAL_TASKS } from '../../support/postal-schema.js';
-import { POSTAL_POOL_TABLES } from '../../support/mariadb.js';
 import { hostWith } from '../../support/sending.js';
 import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
 
@@ -188,20 +187,11 @@ describe("Postal's queue and scheduler in a real MariaDB", { skip: missing ?? fa
     assert.match(scheduler.message, /scheduled_tasks' doesn't exist/);
   });
 
-  /** The statements the doctor's connections sent while `work` ran, from the server's general log. */
-  async function statementsSentDuring(work: () => Promise<unknown>): Promise<string[]> {
-    await db.sql("TRUNCATE mysql.general_log; SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1;");
-    try {
-      await work();
-    } finally {
-      await db.sql('SET GLOBAL general_log = 0;');
-    }
-    const log = await db.sql("SELECT argument FROM mysql.general_log WHERE command_type = 'Query' AND user_host NOT LIKE 'root[root]%';");
-    return log.trim().split('\n').slice(1);
-  }
+  /** The statements the doctor's connections sent while `work` ran. */
+  const sentDuring = async (work: () => Promise<unknown>) => (await statementsSentDuring(db, work)).map((entry) => entry.statement);
 
   it('the queue and scheduler checks send only SELECT statements (the server general log)', async () => {
-    const statements = await statementsSentDuring(async () => {
+    const statements = await sentDuring(async () => {
       await run(queueCheck, config(db.port, 'postal_stuck'));
       await run(schedulerCheck, config(db.port, 'postal_stuck'));
     });
@@ -240,7 +230,7 @@ describe("Postal's queue and scheduler in a real MariaDB", { skip: missing ?? fa
     };
 
     it('sends only SELECT statements (the server general log)', async () => {
-      const statements = await statementsSentDuring(() => databases('postal', 'postal'));
+      const statements = await sentDuring(() => databases('postal', 'postal'));
       assert.ok(statements.length >= 3, `logged: ${statements.join(' | ')}`);
       assert.deepEqual(statements.filter((statement) => !/^SELECT\s/i.test(statement)), []);
     });
