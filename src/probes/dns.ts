@@ -30,8 +30,8 @@ function resolverServer(text: string, flag = '--resolver'): string {
 }
 
 interface Upstream {
-  /** Several channels, each with its own socket, taken in turn. */
-  resolver: () => Resolver;
+  /** Runs one question on a channel: more channels, each with its own socket, as more questions are in flight. */
+  withChannel<T>(use: (resolver: Resolver) => Promise<T>): Promise<T>;
   /** For messages: which servers were asked. */
   label: string;
   /** The servers as given (canonical), '' for the system's. */
@@ -43,21 +43,32 @@ interface Upstream {
 /**
  * Questions in flight per c-ares channel. Each channel reads its answers from one UDP socket; answers that come
  * back together while the event loop is busy overflow a single socket's receive buffer (about 150 answers at
- * Linux's default 208 KiB) and would each cost a timeout.
+ * Linux's default 208 KiB) and would each cost a timeout. Channels are opened as they are needed, so a nameserver
+ * asked a few questions costs one socket.
  */
 const QUESTIONS_PER_CHANNEL = 32;
 
 function upstream(addresses: string[], timeoutMs: number, maxInFlight: number, flag: string): Upstream {
   const servers = addresses.map((address) => resolverServer(address, flag));
-  const channels = Array.from({ length: Math.ceil(maxInFlight / QUESTIONS_PER_CHANNEL) }, () => {
+  const open = () => {
     // One try per server: the retry is ours, so the total wait stays at two timeouts.
     const channel = new Resolver({ timeout: timeoutMs, tries: 1 });
     if (servers.length > 0) channel.setServers(servers);
     return channel;
-  });
-  let turn = 0;
+  };
+  const channels = [open()];
+  let inFlight = 0;
   return {
-    resolver: () => channels[turn++ % channels.length],
+    async withChannel(use) {
+      const index = Math.floor(inFlight / QUESTIONS_PER_CHANNEL);
+      const channel = (channels[index] ??= open());
+      inFlight++;
+      try {
+        return await use(channel);
+      } finally {
+        inFlight--;
+      }
+    },
     label: channels[0].getServers().join(', ') || 'the system resolver',
     servers: servers.join(' '),
     limited: limiter(maxInFlight),
@@ -108,7 +119,7 @@ export function createDnsProbe(options: Pick<RunOptions, 'resolvers' | 'dnsblRes
       timer = setTimeout(() => resolve('expired'), timeoutMs);
     });
     try {
-      const found = await Promise.race([records(via.resolver(), name === '' ? '.' : `${name}.`, type), expired]);
+      const found = await Promise.race([via.withChannel((resolver) => records(resolver, name === '' ? '.' : `${name}.`, type)), expired]);
       if (found === 'expired') return { query, status: 'error', code: 'timeout', detail: `no answer from ${via.label} within ${timeoutMs} ms` };
       return found.length > 0 ? { query, status: 'answer', records: found } : { query, status: 'nodata' };
     } catch (error) {
