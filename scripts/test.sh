@@ -5,7 +5,7 @@ shopt -s globstar nullglob
 cd "$(dirname "$0")/.."
 files=(test/**/*.test.ts)
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
-node scripts/catalogue.mjs
+node --import tsx scripts/catalogue.mjs
 npx tsc -p tsconfig.test.json
 npx tsc -p tsconfig.json
 exec node --import tsx --test --test-timeout=120000 --test-concurrency=4 \

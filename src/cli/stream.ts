@@ -1,4 +1,4 @@
-import type { CheckDefinition, Group, Report, Result } from '../core/types.js';
+import type { CatalogueEntry, Group, Report, Result } from '../core/types.js';
 import { GROUPS } from '../core/types.js';
 
 /**
@@ -8,12 +8,12 @@ import { GROUPS } from '../core/types.js';
  */
 export class GroupStream {
   private readonly done = new Map<string, Result[]>();
-  private readonly groups: Array<{ group: Group; checks: CheckDefinition[] }>;
+  private readonly groups: Array<{ group: Group; checks: CatalogueEntry[] }>;
   private next = 0;
   private printing: Promise<void> = Promise.resolve();
 
   constructor(
-    checks: readonly CheckDefinition[],
+    checks: readonly CatalogueEntry[],
     skipped: ReadonlySet<string>,
     private readonly print: (group: Group, results: Result[]) => Promise<void>,
   ) {

@@ -1,15 +1,20 @@
-import type { CheckDefinition, Group } from './types.js';
+import type { CatalogueEntry, CheckDefinition, Group } from './types.js';
 import { GROUPS } from './types.js';
-import { CHECK_MODULES } from '../checks/index.js';
+import { CHECK_INDEX } from '../checks/index.js';
 import { UsageError } from '../util/errors.js';
 
-/** Every check, in the order reports list them: by group, then by each check's `order`. */
-export const CATALOGUE: readonly CheckDefinition[] = [...CHECK_MODULES].sort(
+/** Every check, in the order reports list them: by group, then by each check's `order`. No check module is loaded. */
+export const CATALOGUE: readonly CatalogueEntry[] = [...CHECK_INDEX].sort(
   (a, b) => GROUPS.indexOf(a.group) - GROUPS.indexOf(b.group) || a.order - b.order || a.id.localeCompare(b.id),
 );
 
-export function findCheck(id: string): CheckDefinition | undefined {
+export function findCheck(id: string): CatalogueEntry | undefined {
   return CATALOGUE.find((check) => check.id === id);
+}
+
+/** Imports the modules of these checks (a run loads only the checks it runs), in the same order. */
+export function loadChecks(entries: readonly CatalogueEntry[]): Promise<CheckDefinition[]> {
+  return Promise.all(entries.map((entry) => entry.load()));
 }
 
 function expand(names: string[], flag: string): Set<string> {
@@ -27,7 +32,7 @@ function expand(names: string[], flag: string): Set<string> {
 }
 
 /** Applies --only and --skip. Checks outside --only are left out; checks named by --skip stay in the report as `skip`. */
-export function selectChecks(only: string[], skip: string[]): { checks: CheckDefinition[]; skipped: Set<string> } {
+export function selectChecks(only: string[], skip: string[]): { checks: CatalogueEntry[]; skipped: Set<string> } {
   const wanted = only.length > 0 ? expand(only, '--only') : new Set(CATALOGUE.map((check) => check.id));
   const skipped = expand(skip, '--skip');
   return { checks: CATALOGUE.filter((check) => wanted.has(check.id)), skipped };

@@ -1,7 +1,7 @@
 import type { Report, Result, RunOptions } from './types.js';
 import { setMaxListeners } from 'node:events';
 import type { Probes } from '../probes/types.js';
-import { selectChecks } from './catalogue.js';
+import { loadChecks, selectChecks } from './catalogue.js';
 import { runChecks } from './runner.js';
 import { factIfComputed } from './facts.js';
 import { loadDeployment } from './deployment.js';
@@ -27,18 +27,19 @@ export interface DoctorHooks {
  * Throws DoctorError when the config file cannot be read at all.
  */
 export async function doctor(options: RunOptions, probes: Probes, hooks: DoctorHooks = {}): Promise<Report> {
-  const { checks, skipped } = selectChecks(options.only, options.skip);
+  const selection = selectChecks(options.only, options.skip);
   const started = new Date();
   const startedMs = performance.now();
   const stop = new AbortController();
   setMaxListeners(0, stop.signal);
   const deadline = setTimeout(() => stop.abort(new Error('the run reached its --deadline')), options.deadlineMs).unref();
   try {
-    const { config, facts } = await loadDeployment(options, probes, stop.signal);
+    // The selected check modules load while the deployment is read (containers are asked over docker).
+    const [{ config, facts }, checks] = await Promise.all([loadDeployment(options, probes, stop.signal), loadChecks(selection.checks)]);
     const remainingMs = () => Math.max(0, options.deadlineMs - (performance.now() - startedMs));
     const run = await runChecks({
       checks,
-      skipped,
+      skipped: selection.skipped,
       config,
       options: { ...options, deadlineMs: remainingMs() },
       probes,

@@ -105,6 +105,11 @@ export interface CheckDefinition {
   run(ctx: CheckContext): Promise<Finding[]>;
 }
 
+/** A check as the catalogue knows it before its module is loaded: enough for `list`, `--only` and report order. */
+export interface CatalogueEntry extends Pick<CheckDefinition, 'id' | 'group' | 'order' | 'title' | 'targets'> {
+  load(): Promise<CheckDefinition>;
+}
+
 export interface RunOptions {
   configPath: string;
   only: string[];

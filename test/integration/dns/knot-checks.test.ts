@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { createDnsProbe } from '../../../src/probes/dns.js';
-import { CATALOGUE } from '../../../src/core/catalogue.js';
+import { CATALOGUE, loadChecks } from '../../../src/core/catalogue.js';
 import { runChecks } from '../../../src/core/runner.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
 import { reverseName } from '../../../src/util/ip.js';
@@ -14,6 +14,8 @@ import { freePort, knotMissing, startKnot, zone, type Knot } from '../../support
 import { startBlackHoleDns, startSlowDns } from '../../support/slow-dns.js';
 import { startLyingDns } from '../../support/lying-dns.js';
 import { hostWith, poolRow, poolsDb } from '../../support/sending.js';
+
+const CHECKS = await loadChecks(CATALOGUE);
 
 const YAML = `version: 2
 postal:
@@ -93,7 +95,7 @@ describe('DNS checks against a real knotd', { skip: missing ?? false }, () => {
     const config = testConfig(YAML);
     const options: RunOptions = { ...defaultRunOptions(), configPath: config.path, resolvers: [knot.server], dnsblZones: ['dnsbl.test'], timeoutMs: 1000 };
     ({ results } = await runChecks({
-      checks: CATALOGUE.filter((check) => check.group === 'dns'),
+      checks: CHECKS.filter((check) => check.group === 'dns'),
       skipped: new Set(),
       config,
       options,
@@ -225,7 +227,7 @@ describe('a resolver that never answers', () => {
       const options: RunOptions = { ...defaultRunOptions(), configPath: config.path, resolvers: [hole.server], dnsblZones: ['dnsbl.test'], timeoutMs: 300, deadlineMs: 3000 };
       const started = performance.now();
       const { results } = await runChecks({
-        checks: CATALOGUE.filter((check) => check.group === 'dns'),
+        checks: CHECKS.filter((check) => check.group === 'dns'),
         skipped: new Set(),
         config,
         options,
@@ -270,7 +272,7 @@ describe('256 pool IPs', { skip: missing ?? false }, () => {
       const config = testConfig(YAML.replace('spf_include: spf.postal.example', 'spf_include: spf.bulk.example'));
       const options: RunOptions = { ...defaultRunOptions(), configPath: config.path, resolvers: [slow.server], dnsblZones: ['dnsbl.test'], timeoutMs: 2000 };
       const rows = Array.from({ length: 256 }, (_, octet) => poolRow(`203.0.113.${octet}`, `mta${octet}.bulk.example`));
-      const perIp = CATALOGUE.filter((check) => ['dns.ptr', 'dns.fcrdns', 'dns.helo', 'dns.dnsbl', 'dns.spf'].includes(check.id));
+      const perIp = CHECKS.filter((check) => ['dns.ptr', 'dns.fcrdns', 'dns.helo', 'dns.dnsbl', 'dns.spf'].includes(check.id));
       const started = performance.now();
       const { results } = await runChecks({
         checks: perIp,

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDnsProbe } from '../../../src/probes/dns.js';
-import { CATALOGUE } from '../../../src/core/catalogue.js';
+import { CATALOGUE, loadChecks } from '../../../src/core/catalogue.js';
 import { runChecks } from '../../../src/core/runner.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
 import type { Result, RunOptions } from '../../../src/core/types.js';
@@ -11,6 +11,8 @@ import { fakeProbes } from '../../support/fakes.js';
 import { knotMissing, startKnot, zone, type Knot } from '../../support/knot.js';
 import { startLyingDns } from '../../support/lying-dns.js';
 import { hostWith, poolRow, poolsDb } from '../../support/sending.js';
+
+const CHECKS = await loadChecks(CATALOGUE);
 
 const YAML = `version: 2
 postal:
@@ -36,7 +38,7 @@ async function dnsChecks(resolvers: string[], dnsblResolvers: string[] = [], dns
   const config = testConfig(YAML);
   const options: RunOptions = { ...defaultRunOptions(), configPath: config.path, resolvers, dnsblResolvers, dnsblZones, timeoutMs: 1000 };
   const { results } = await runChecks({
-    checks: CATALOGUE.filter((check) => check.group === 'dns'),
+    checks: CHECKS.filter((check) => check.group === 'dns'),
     skipped: new Set(),
     config,
     options,

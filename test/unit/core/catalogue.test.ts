@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CATALOGUE, selectChecks } from '../../../src/core/catalogue.js';
+import { CATALOGUE, loadChecks, selectChecks } from '../../../src/core/catalogue.js';
 import { GROUPS } from '../../../src/core/types.js';
 import { UsageError } from '../../../src/util/errors.js';
 
@@ -45,12 +45,16 @@ describe('check catalogue', () => {
   });
 
   it('is generated from the check files (scripts/catalogue.mjs --check)', () => {
-    const run = spawnSync(process.execPath, [fileURLToPath(new URL('../../../scripts/catalogue.mjs', import.meta.url)), '--check'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../../scripts/catalogue.mjs', import.meta.url)), '--check'], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
   });
 
-  it('names each check after its group and keeps its metadata complete', () => {
-    for (const check of CATALOGUE) {
+  it('names each check after its group and keeps its metadata complete', async () => {
+    const definitions = await loadChecks(CATALOGUE);
+    for (const [index, check] of definitions.entries()) {
+      const entry = CATALOGUE[index]!;
+      const fields = ['id', 'group', 'order', 'title', 'targets'] as const;
+      assert.deepEqual(fields.map((field) => entry[field]), fields.map((field) => check[field]), `${check.id}: the catalogue's copy of its metadata`);
       assert.equal(check.id.split('.')[0], check.group, check.id);
       assert.ok(check.title.length > 0 && !check.title.includes('\n'), `${check.id} title`);
       assert.ok(Object.keys(check.messages).length > 0, `${check.id} messages`);

@@ -1,13 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { CATALOGUE } from '../../../src/core/catalogue.js';
+import { CATALOGUE, loadChecks } from '../../../src/core/catalogue.js';
 import { runChecks } from '../../../src/core/runner.js';
 import { defaultRunOptions } from '../../../src/core/options.js';
 import type { ProbeName } from '../../../src/core/probe-access.js';
 import type { DomainRow, Probes, TrackDomainRow } from '../../../src/probes/types.js';
 import { createFileProbe } from '../../../src/probes/files.js';
 import { testConfig } from '../../support/check-tester.js';
+
+const CHECKS = await loadChecks(CATALOGUE);
 
 const SAMPLE_ROOT = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
@@ -76,7 +78,7 @@ describe('probe declarations', () => {
       it(`every check uses only the probes it declares (pools ${pools ? 'on' : 'off'}${offline ? ', --offline' : ''})`, async () => {
         const used = new Map<string, Set<ProbeName>>();
         const undeclared: string[] = [];
-        for (const check of CATALOGUE) {
+        for (const check of CHECKS) {
           const probesUsed = new Set<ProbeName>();
           const { results } = await runChecks({
             checks: [check],
