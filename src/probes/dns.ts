@@ -56,20 +56,20 @@ function upstream(addresses: string[], timeoutMs: number, maxInFlight: number, f
     if (servers.length > 0) channel.setServers(servers);
     return channel;
   };
-  const channels = [open()];
-  let inFlight = 0;
+  const channels = [{ channel: open(), inFlight: 0 }];
   return {
     async withChannel(use) {
-      const index = Math.floor(inFlight / QUESTIONS_PER_CHANNEL);
-      const channel = (channels[index] ??= open());
-      inFlight++;
+      // The first channel with room: answers finish out of order, so a count of all questions would overfill one.
+      let slot = channels.find((candidate) => candidate.inFlight < QUESTIONS_PER_CHANNEL);
+      if (!slot) channels.push((slot = { channel: open(), inFlight: 0 }));
+      slot.inFlight++;
       try {
-        return await use(channel);
+        return await use(slot.channel);
       } finally {
-        inFlight--;
+        slot.inFlight--;
       }
     },
-    label: channels[0].getServers().join(', ') || 'the system resolver',
+    label: channels[0]!.channel.getServers().join(', ') || 'the system resolver',
     servers: servers.join(' '),
     limited: limiter(maxInFlight),
   };

@@ -7,20 +7,27 @@ import { defaultRunOptions } from '../../../src/core/options.js';
 import { startRawServer } from '../../support/smtp.js';
 import { cli } from '../../support/cli.js';
 
-/** A DNS server that answers every question NXDOMAIN after `delayMs`, and notes how many it held at once. */
-async function startCountingDns(delayMs: number) {
+/**
+ * A DNS server that answers every question NXDOMAIN after `delayMs` (or `delayFor` the question), and notes how
+ * many it held at once, in all and from one client socket.
+ */
+async function startCountingDns(delayMs: number, delayFor: (query: Buffer) => number = () => delayMs) {
   const socket = createSocket('udp4');
-  const seen = { received: 0, holding: 0, most: 0 };
+  const seen = { received: 0, holding: 0, most: 0, mostFromOneSocket: 0 };
+  const holdingBySocket = new Map<number, number>();
   socket.on('message', (query, client) => {
     seen.received++;
     seen.most = Math.max(seen.most, ++seen.holding);
+    holdingBySocket.set(client.port, (holdingBySocket.get(client.port) ?? 0) + 1);
+    seen.mostFromOneSocket = Math.max(seen.mostFromOneSocket, holdingBySocket.get(client.port)!);
     setTimeout(() => {
       seen.holding--;
+      holdingBySocket.set(client.port, holdingBySocket.get(client.port)! - 1);
       const answer = Buffer.from(query);
       answer[2] |= 0x80; // QR: a response
       answer[3] = (answer[3] & 0xf0) | 3; // RCODE 3: NXDOMAIN
       socket.send(answer, client.port, client.address);
-    }, delayMs);
+    }, delayFor(query));
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   return { seen, server: `127.0.0.1:${socket.address().port}`, stop: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
@@ -38,6 +45,25 @@ describe('--concurrency: what is in flight at once', () => {
       assert.ok(dns.seen.most <= 3, `${dns.seen.most} questions at once`);
       // Three rounds of three, each held 100 ms by the server.
       assert.ok(performance.now() - started >= 3 * 100 - 10);
+    } finally {
+      await dns.stop();
+    }
+  });
+
+  it('spreads the questions in flight over sockets of at most 32 each, however the answers come back', async () => {
+    // Questions named "slow…" are held 300 ms, the rest 10 ms: the first socket's answers come back first.
+    const dns = await startCountingDns(10, (query) => (query.includes('slow') ? 300 : 10));
+    try {
+      const probe = createDnsProbe({ resolvers: [dns.server], dnsblResolvers: [], timeoutMs: 5000, maxInFlight: 256 });
+      const ask = (prefix: string, count: number) => Array.from({ length: count }, (_, index) => probe.query(`${prefix}${index}.example.com`, 'A'));
+      const fast = ask('fast', 32);
+      const slow = ask('slow', 32);
+      await Promise.all(fast);
+      const later = ask('slowlater', 32);
+      const answers = await Promise.all([...slow, ...later]);
+      assert.ok(answers.every((answer) => answer.status === 'nxdomain'));
+      assert.equal(dns.seen.most, 64);
+      assert.ok(dns.seen.mostFromOneSocket <= 32, `${dns.seen.mostFromOneSocket} questions in flight on one socket`);
     } finally {
       await dns.stop();
     }
