@@ -75,9 +75,16 @@ export async function readConfigFile(hostPath: string, hostRoot = '/'): Promise<
   return { path: hostPath, text: data.toString('utf8') };
 }
 
-/** The effective config of a file read with readConfigFile, with the containers' environment applied. */
+const parsedSources = new WeakMap<ConfigSource, ParsedConfig>();
+
+/**
+ * The effective config of a file read with readConfigFile, with the containers' environment applied. The text
+ * is parsed once per source: each Postal process's environment is laid over the same document.
+ */
 export function configFromSource(source: ConfigSource, options: Omit<LoadOptions, 'path'> = {}): LoadResult {
-  return loadConfigText(source.text, { ...options, path: source.path }, source.fileProblem);
+  let parsed = parsedSources.get(source);
+  if (!parsed) parsedSources.set(source, (parsed = parseConfigText(source.text, source.fileProblem)));
+  return buildConfig(parsed, { ...options, path: source.path });
 }
 
 /** readConfigFile, then configFromSource. */
@@ -118,7 +125,22 @@ const CADDY_DIRECTIVE = /^\s+(reverse_proxy|file_server|encode|header|tls|root|r
  * Problems never throw: they are recorded in `syntax`, and `format` is null when Postal could not start.
  */
 export function loadConfigText(text: string | null, options: LoadOptions, fileProblem?: FileProblem): LoadResult {
-  const syntax: SyntaxReport = { errors: [], typeProblems: [], duplicates: [], fileProblem };
+  return buildConfig(parseConfigText(text, fileProblem), options);
+}
+
+/** The text as YAML: what the file says, before defaults, environment and casts. Read-only once made. */
+interface ParsedConfig {
+  root: unknown;
+  format: 1 | 2 | null;
+  syntax: FileSyntax;
+  written: WrittenKey[];
+}
+
+/** What the text alone tells of its syntax; type problems come with the casts, per environment. */
+type FileSyntax = Omit<SyntaxReport, 'typeProblems'>;
+
+function parseConfigText(text: string | null, fileProblem?: FileProblem): ParsedConfig {
+  const syntax: FileSyntax = { errors: [], duplicates: [], fileProblem };
   let root: unknown = undefined;
   let format: 1 | 2 | null = null;
   const written: WrittenKey[] = [];
@@ -136,7 +158,13 @@ export function loadConfigText(text: string | null, options: LoadOptions, filePr
     }
   }
   if (format === null) written.length = 0;
+  return { root, format, syntax, written };
+}
 
+/** The effective config from parsed text: defaults, the file's values, then the environment, each cast as Postal does. */
+function buildConfig(parsed: ParsedConfig, options: LoadOptions): LoadResult {
+  const { root, format, written } = parsed;
+  const syntax: SyntaxReport = { ...parsed.syntax, errors: [...parsed.syntax.errors], typeProblems: [] };
   const document = format === null ? {} : (root as Record<string, unknown>);
   const writtenLines = new Map(written.map((key) => [key.path, key.line]));
   const env = options.env ?? {};
@@ -189,7 +217,7 @@ export function loadConfigText(text: string | null, options: LoadOptions, filePr
 }
 
 /** Parses the text, recording syntax errors, refused values, duplicates and written keys; returns the document as data. */
-function parseText(text: string, syntax: SyntaxReport, written: WrittenKey[]): unknown {
+function parseText(text: string, syntax: FileSyntax, written: WrittenKey[]): unknown {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, {
     version: '1.1',
@@ -328,7 +356,7 @@ function plain(node: YamlNode | null | unknown): unknown {
 }
 
 /** Postal's rule: `version` absent or 1 → legacy, 2 → current, anything else → Postal refuses to start. */
-function detectFormat(root: unknown, syntax: SyntaxReport): 1 | 2 | null {
+function detectFormat(root: unknown, syntax: FileSyntax): 1 | 2 | null {
   if (root === null || root === undefined) {
     syntax.fileProblem = { kind: 'empty', message: 'the file has no settings' };
     return null;

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfigFile, MAX_CONFIG_BYTES } from '../../../src/config/load.js';
+import { configFromSource, loadConfigFile, MAX_CONFIG_BYTES, readConfigFile } from '../../../src/config/load.js';
 import { DoctorError } from '../../../src/util/errors.js';
 
 describe('loadConfigFile on real files', () => {
@@ -86,5 +86,17 @@ describe('loadConfigFile on real files', () => {
     assert.equal(config.get('postal.smtp_hostname'), 'mail.example.net');
     assert.deepEqual(config.entry('dns.helo_hostname'), { key: 'dns.helo_hostname', value: 'helo.example.net', origin: 'env', source: 'DNS_HELO_HOSTNAME' });
     assert.equal(config.hostPath('/config/smtp.key'), join(dir, 'smtp.key'));
+  });
+
+  it("one file read gives each Postal process its own config: that process's environment over the same document", async () => {
+    const path = await file('processes.yml', 'version: 2\npostal:\n  smtp_hostname: mail.example.net\nsmtp_server:\n  default_port: [25, 587]\n');
+    const source = await readConfigFile(path);
+    const smtp = configFromSource(source, { env: { POSTAL_SMTP_HOSTNAME: 'smtp.example.net' } }).config;
+    const fileOnly = configFromSource(source).config;
+    const web = configFromSource(source, { env: { POSTAL_SMTP_HOSTNAME: 'web.example.net' } }).config;
+    assert.deepEqual([smtp, fileOnly, web].map((config) => config.get('postal.smtp_hostname')), ['smtp.example.net', 'mail.example.net', 'web.example.net']);
+    assert.equal(fileOnly.entry('postal.smtp_hostname').origin, 'file');
+    // The file's type problem is reported by each config once, not once more for every config built before it.
+    for (const config of [smtp, fileOnly, web]) assert.deepEqual(config.syntax.typeProblems.map(({ key }) => key), ['smtp_server.default_port']);
   });
 });
