@@ -150,6 +150,8 @@ async function withConnection<T>(settings: DatabaseSettings, timeoutMs: number, 
       // Times as the server wrote them and sums as numbers: the checks compute ages in SQL.
       dateStrings: true,
       decimalNumbers: true,
+      // Only plain queries are sent: the cache of prepared statements would take room for 16,000 per connection.
+      maxPreparedStatements: 1,
     });
     // A server that drops the connection later must not take the process down.
     connection.on('error', () => {});

@@ -45,7 +45,9 @@ export function createTcpProbe(): TcpProbe {
           if (quit && socket.writable) {
             // Say goodbye politely, then close whether or not the peer answers.
             socket.end('QUIT\r\n', () => socket.destroy());
-            setTimeout(() => socket.destroy(), 1000).unref();
+            // A peer that never reads is cut off after a second; a closed socket is let go at once, not held for it.
+            const linger = setTimeout(() => socket.destroy(), 1000).unref();
+            socket.once('close', () => clearTimeout(linger));
           } else {
             socket.destroy();
           }

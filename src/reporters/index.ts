@@ -1,7 +1,7 @@
 import type { Report } from '../core/types.js';
 import type { ReporterOptions, RunFailure } from './common.js';
 import { renderHuman } from './human.js';
-import { renderJson } from './json.js';
+import { renderJson, renderJsonChunks } from './json.js';
 import { renderJunit, renderJunitFailure } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { renderNagios } from './nagios.js';
@@ -23,6 +23,11 @@ export const REPORTERS: Record<Format, Reporter> = {
   nagios: renderNagios,
   prometheus: renderPrometheus,
 };
+
+/** The report as text in pieces, for writing: JSON a batch of results at a time (megabytes for a large pool), the rest whole. */
+export function renderReportChunks(format: Format, report: Report, options: ReporterOptions): Iterable<string> {
+  return format === 'json' ? renderJsonChunks(report) : [REPORTERS[format](report, options)];
+}
 
 /** Formats that are written even when the doctor cannot run, so that CI and monitoring see the failure. */
 export const FAILURE_REPORTERS: Partial<Record<Format, (failure: RunFailure) => string>> = {

@@ -4,7 +4,8 @@ import { dmarcPolicy } from '../../knowledge/dns/dmarc.js';
 import { zoneRecord } from '../../knowledge/dns/lookups.js';
 import { publicView } from '../../knowledge/dns/postal-view.js';
 import { cnameVerdict, dkimRecordName, dkimVerdict, expectedDkimRecord, returnPathName } from '../../knowledge/postal/domains.js';
-import { DOMAIN_CHECK_TIMEOUT_MS, DOMAIN_LIST_MESSAGES, domainsOrFinding, mapBounded } from '../../knowledge/postal/domain-findings.js';
+import { DOMAIN_CHECK_TIMEOUT_MS, DOMAIN_LIST_MESSAGES, domainsOrFinding } from '../../knowledge/postal/domain-findings.js';
+import { mapBounded } from '../../util/limiter.js';
 
 /**
  * Whether DKIM and SPF can align with the From domain, given what Postal does: it signs with the domain's own key
@@ -103,6 +104,6 @@ export const domainsDmarcCheck: CheckDefinition = {
   async run(ctx): Promise<Finding[]> {
     const { domains, finding } = await domainsOrFinding(ctx, 'domains.dmarc');
     if (!domains) return [finding];
-    return mapBounded(ctx, domains, (domain) => judgeDmarc(ctx, domain));
+    return mapBounded(domains, ctx.options.maxInFlight, (domain) => judgeDmarc(ctx, domain));
   },
 };

@@ -3,7 +3,8 @@ import { X509Certificate } from 'node:crypto';
 import type { DomainRow, HttpResponse, TrackDomainRow } from '../../probes/types.js';
 import { addressesOf, evidenceOf, zoneRecord } from '../../knowledge/dns/lookups.js';
 import { cnameVerdict, postalDomains } from '../../knowledge/postal/domains.js';
-import { DOMAIN_CHECK_TIMEOUT_MS, DOMAIN_LIST_MESSAGES, POSTAL_RULE_MESSAGES, domainsOrFinding, judgeRule, mapBounded } from '../../knowledge/postal/domain-findings.js';
+import { DOMAIN_CHECK_TIMEOUT_MS, DOMAIN_LIST_MESSAGES, POSTAL_RULE_MESSAGES, domainsOrFinding, judgeRule } from '../../knowledge/postal/domain-findings.js';
+import { mapBounded } from '../../util/limiter.js';
 
 /** What a browser makes of the answer: a response over TLS whose certificate verifies and covers `name`, or why not. */
 function httpsOutcome(response: HttpResponse, name: string): { outcome: 'answered' | 'tls' | 'refused' | 'timeout' | 'error'; status?: number; detail?: string } {
@@ -104,6 +105,6 @@ export const domainsTrackDomainsCheck: CheckDefinition = {
     const tracks = state.state === 'read' ? state.trackDomains : [];
     if (tracks.length === 0) return [{ target: null, status: 'skip', messageId: 'no-track-domains', data: {} }];
     const byId = new Map(domains.map((domain) => [domain.id, domain]));
-    return mapBounded(ctx, tracks, (track) => judgeTrackDomain(ctx, track, byId.get(track.domainId) as DomainRow));
+    return mapBounded(tracks, ctx.options.maxInFlight, (track) => judgeTrackDomain(ctx, track, byId.get(track.domainId) as DomainRow));
   },
 };

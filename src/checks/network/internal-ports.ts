@@ -5,6 +5,7 @@ import { reachableHostAddresses } from '../../knowledge/postal/outbound-ips.js';
 import { hostPort, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
 import { inputRules, remoteConnectionVerdict } from '../../knowledge/firewall/input-rules.js';
 import { postalListener, rebindText, settingText } from '../../knowledge/postal/listeners.js';
+import { mapBounded } from '../../util/limiter.js';
 
 interface InternalPort {
   port: number;
@@ -57,10 +58,10 @@ export const internalPortsCheck: CheckDefinition = {
     const addresses = await reachableHostAddresses(ctx);
     if (addresses.length === 0) return [{ target: null, status: 'skip', messageId: 'no-address', data: {} }];
     const ports = internalPorts(ctx);
-    const attempts = await Promise.all(
-      addresses.flatMap((address) =>
-        ports.map(async (entry) => ({ address, entry, attempt: await ctx.probes.tcp.connect({ host: address, port: entry.port, readBanner: false, timeoutMs: ctx.options.timeoutMs }) })),
-      ),
+    const attempts = await mapBounded(
+      addresses.flatMap((address) => ports.map((entry) => ({ address, entry }))),
+      ctx.options.maxInFlight,
+      async ({ address, entry }) => ({ address, entry, attempt: await ctx.probes.tcp.connect({ host: address, port: entry.port, readBanner: false, timeoutMs: ctx.options.timeoutMs }) }),
     );
     const open = attempts.filter(({ attempt }) => attempt.outcome === 'connected' || attempt.outcome === 'banner');
     const evidence = attempts.map(({ address, entry, attempt }) => ({ query: `TCP ${hostPort(address, entry.port)}`, answer: tcpAnswer(attempt) }));

@@ -9,6 +9,7 @@ import { hostPort, readGreeting, tcpAnswer } from '../../knowledge/postal/smtp-b
 import { isLoopbackAddress, isWildcard, smtpListener } from '../../knowledge/firewall/nat-rules.js';
 import { processConfig, whereSet } from '../../knowledge/postal/process-config.js';
 import { listenerOrigin, postalListener, rebindText, settingText } from '../../knowledge/postal/listeners.js';
+import { mapBounded } from '../../util/limiter.js';
 
 /** The addresses remote servers deliver to: the bound address, or this host's reachable ones when Postal binds every address. */
 async function listenAddresses(ctx: CheckContext, bind: string): Promise<string[]> {
@@ -223,18 +224,16 @@ export const smtpListen: CheckDefinition = {
     }
     const addresses = await listenAddresses(ctx, bind);
     if (addresses.length === 0) return [{ target: null, status: 'unknown', messageId: 'no-addresses' }];
-    return Promise.all(
-      addresses.map((address): Promise<Finding> | Finding => {
-        if (bind === '0.0.0.0' && isIP(address) === 6) {
-          return {
-            target: hostPort(address, listener.port),
-            status: 'skip',
-            messageId: 'ipv4-only',
-            data: { address, setting },
-          };
-        }
-        return checkAddress(ctx, address, listener.port, hostname, listenerOrigin(where));
-      }),
-    );
+    return mapBounded(addresses, ctx.options.maxInFlight, async (address): Promise<Finding> => {
+      if (bind === '0.0.0.0' && isIP(address) === 6) {
+        return {
+          target: hostPort(address, listener.port),
+          status: 'skip',
+          messageId: 'ipv4-only',
+          data: { address, setting },
+        };
+      }
+      return checkAddress(ctx, address, listener.port, hostname, listenerOrigin(where));
+    });
   },
 };

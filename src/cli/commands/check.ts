@@ -1,4 +1,4 @@
-import { access, constants, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Report } from '../../core/types.js';
 import { DoctorError, UsageError } from '../../util/errors.js';
@@ -7,7 +7,7 @@ import { doctor } from '../../core/doctor.js';
 import { selectChecks } from '../../core/catalogue.js';
 import { toolVersion } from '../../core/tool.js';
 import { createProbes } from '../../probes/index.js';
-import { FAILURE_REPORTERS, REPORTERS, type Format, type ReporterOptions } from '../../reporters/index.js';
+import { FAILURE_REPORTERS, renderReportChunks, type Format, type ReporterOptions } from '../../reporters/index.js';
 import { renderHumanFooter, renderHumanGroup, renderHumanHeader } from '../../reporters/human.js';
 import { nagiosCodeFor } from '../../reporters/nagios.js';
 import { renderFixScript } from '../../reporters/fix-script.js';
@@ -28,11 +28,16 @@ async function checkDestination(path: string): Promise<void> {
   });
 }
 
-async function writeReportFile(path: string, text: string): Promise<void> {
+async function writeReportFile(path: string, chunks: Iterable<string>): Promise<void> {
   // Written beside the target and renamed, so a collector never reads half a file.
   const temporary = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(temporary, text);
+    const file = await open(temporary, 'w');
+    try {
+      for (const chunk of chunks) await file.write(chunk);
+    } finally {
+      await file.close();
+    }
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);
@@ -48,7 +53,7 @@ async function reportFailure(flags: RunFlags, format: Format | null, error: Doct
   const render = format ? FAILURE_REPORTERS[format] : undefined;
   if (!render) return;
   const text = render({ tool: { name: 'postal-doctor', version: toolVersion() }, startedAt: startedAt.toISOString(), reason: error.message, exitCode: error.exitCode });
-  if (flags.output) await writeReportFile(flags.output, text).catch(() => undefined);
+  if (flags.output) await writeReportFile(flags.output, [text]).catch(() => undefined);
   else await io.stdout(text);
 }
 
@@ -101,9 +106,9 @@ async function run(flags: RunFlags, format: Format | null, io: Io): Promise<Comm
   if (humanOnTerminal) await io.stdout(renderHumanFooter(report, terminal));
 
   if (format !== 'human' || flags.output) {
-    const text = format === null ? renderFixScript(report) : REPORTERS[format](report, { ...base, color: false });
-    if (flags.output) await writeReportFile(flags.output, text);
-    else await io.stdout(text);
+    const chunks = format === null ? [renderFixScript(report)] : renderReportChunks(format, report, { ...base, color: false });
+    if (flags.output) await writeReportFile(flags.output, chunks);
+    else for (const chunk of chunks) await io.stdout(chunk);
   }
   return { exitCode: format === 'nagios' ? nagiosCodeFor(report.summary) : report.exitCode };
 }

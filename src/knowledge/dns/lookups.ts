@@ -4,6 +4,7 @@ import { defineFactFamily } from '../../core/facts.js';
 import { distrustedAnswer, resolverTrust } from './resolver-trust.js';
 import { hostAddresses, outboundIps, serverIps, type SendingIp } from '../postal/outbound-ips.js';
 import { canonicalIp, ipFamily, ipInCidr, isGlobalAddress, normaliseHostname } from '../../util/ip.js';
+import { mapBounded } from '../../util/limiter.js';
 
 const question = defineFactFamily({
   name: 'DNS answer',
@@ -107,14 +108,12 @@ export async function publishedAddresses(ctx: CheckContext): Promise<string[]> {
   return [candidates.find((ip) => ipFamily(ip) === 4), candidates.find((ip) => ipFamily(ip) === 6)].filter((ip): ip is string => ip !== undefined);
 }
 
-/** Findings for a per-IP check, in outbound-IP order: private IPs skipped, the rest judged concurrently. */
+/** Findings for a per-IP check, in outbound-IP order: private IPs skipped, the rest judged concurrently (--concurrency at once). */
 export async function perOutboundIp(ctx: CheckContext, judge: (entry: SendingIp) => Promise<Finding>): Promise<Finding[]> {
   const all = await outboundIps(ctx);
   if (all.length === 0) return [{ target: null, status: 'skip', messageId: 'no-ips', data: {} }];
-  return Promise.all(
-    all.map((entry) =>
-      isGlobalAddress(entry.ip) ? judge(entry) : Promise.resolve<Finding>({ target: entry.ip, status: 'skip', messageId: 'private-ip', data: { ip: entry.ip } }),
-    ),
+  return mapBounded(all, ctx.options.maxInFlight, async (entry) =>
+    isGlobalAddress(entry.ip) ? judge(entry) : { target: entry.ip, status: 'skip', messageId: 'private-ip', data: { ip: entry.ip } },
   );
 }
 

@@ -3,26 +3,10 @@ import type { DnsType, DomainRow } from '../../probes/types.js';
 import { postalView, publicView, whyViewsDiffer } from '../dns/postal-view.js';
 import { writtenPathFor } from '../../config/keys.js';
 import { nextPostalLook, postalDomains, utcMinute, type PostalVerdict } from './domains.js';
+import { mapBounded } from '../../util/limiter.js';
 
 /** A per-domain check's own time limit: thousands of domains take minutes; the run's --deadline still bounds it. */
 export const DOMAIN_CHECK_TIMEOUT_MS = 30 * 60_000;
-
-/**
- * `judge` for every item, results in input order. As many at once as questions may be in flight (--concurrency):
- * the probes bound the questions and connections themselves; this bounds the work waiting on them.
- */
-export async function mapBounded<T, R>(ctx: CheckContext, items: readonly T[], judge: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await judge(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(ctx.options.maxInFlight, items.length) }, worker));
-  return results;
-}
 
 /** The check that reports a problem with the list of domains itself; the others point to it. */
 const LIST_OWNER = 'domains.spf';
@@ -170,7 +154,7 @@ export function postalRuleCheck(spec: {
     async run(ctx): Promise<Finding[]> {
       const { domains, finding } = await domainsOrFinding(ctx, spec.id);
       if (!domains) return [finding];
-      return mapBounded(ctx, domains, async (domain) => {
+      return mapBounded(domains, ctx.options.maxInFlight, async (domain) => {
         const rule = spec.rule(ctx, domain);
         return 'status' in rule ? rule : judgeRule(ctx, domain.name, rule);
       });

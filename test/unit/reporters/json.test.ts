@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { FIX_KINDS, GROUPS, STATUSES } from '../../../src/core/types.js';
-import { renderJson } from '../../../src/reporters/json.js';
+import { renderJson, renderJsonChunks } from '../../../src/reporters/json.js';
+import type { Report } from '../../../src/core/types.js';
 import { HOSTILE, PLAIN, sampleReport } from '../../support/sample-report.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../../schema/report.v1.json', import.meta.url), 'utf8'));
@@ -76,4 +77,21 @@ test('the schema enums are the ones the code uses', () => {
   assert.deepEqual(schema.$defs.status.enum, [...STATUSES]);
   assert.deepEqual(schema.$defs.group.enum, [...GROUPS]);
   assert.deepEqual(schema.$defs.fix.properties.kind.enum, [...FIX_KINDS]);
+});
+
+test('a large report is written in pieces that make up exactly the one document JSON.stringify gives', () => {
+  const many = Array.from({ length: 1000 }, (_, index) => ({ ...sampleReport().results[index % sampleReport().results.length]!, target: `198.18.${index >> 8}.${index & 255}` }));
+  const withBaseline: Report = { ...sampleReport(many), baseline: { startedAt: '2026-11-26T10:00:00.000Z', new: 1, still: 2, gone: [sampleReport().results[0]!] } };
+  for (const report of [withBaseline, sampleReport([])]) {
+    const chunks = [...renderJsonChunks(report)];
+    const text = chunks.join('');
+    assert.equal(text, renderJson(report, PLAIN));
+    assert.equal(text, `${JSON.stringify(JSON.parse(text), null, 2)}\n`, 'indented as JSON.stringify indents');
+    assert.deepEqual(JSON.parse(text).results.map((result: { target: string }) => result.target), report.results.map((result) => result.target));
+  }
+  const chunks = [...renderJsonChunks(withBaseline)];
+  assert.ok(chunks.length > 2, `${chunks.length} pieces`);
+  // No piece holds the whole report: the biggest is a small part of it.
+  assert.ok(Math.max(...chunks.map((chunk) => chunk.length)) < chunks.join('').length / 2);
+  assert.ok(validate(JSON.parse(chunks.join(''))), JSON.stringify(validate.errors));
 });
