@@ -33,8 +33,8 @@ function resultJson(result: Result): Result {
 /** Where the results go in the rendered document: no value can render as this line, whose newline JSON would escape. */
 const RESULTS_SLOT = '\u0000results';
 const RENDERED_SLOT = `\n  "results": ${JSON.stringify(RESULTS_SLOT)}`;
-/** Results rendered at a time. */
-const BATCH = 256;
+/** Results rendered at a time: a batch stays well under the size V8 allocates apart, as a large object freed only by a full collection. */
+const BATCH = 32;
 /** A batch is rendered inside `{ results: [...] }`, which indents each result as the document does; this is cut off. */
 const [BATCH_OPEN, BATCH_CLOSE] = ['{\n  "results": [\n', '\n  ]\n}'];
 
