@@ -8,6 +8,15 @@ export const DEFAULT_CONFIG_PATH = '/opt/postal/config/postal.yml';
  */
 export const DEFAULT_IN_FLIGHT = 256;
 
+/**
+ * Items a check judges at once when it fans out over IPs, addresses or domains. A judge asks about two questions at a
+ * time (A and AAAA, one per blocklist zone, a PTR and then its names), so half of --concurrency keeps the servers'
+ * --concurrency slots busy, and the items not yet taken hold nothing in memory.
+ */
+export function itemsInFlight(options: Pick<RunOptions, 'maxInFlight'>): number {
+  return Math.max(1, Math.ceil(options.maxInFlight / 2));
+}
+
 export function defaultRunOptions(): RunOptions {
   return {
     configPath: DEFAULT_CONFIG_PATH,

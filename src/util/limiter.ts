@@ -1,7 +1,7 @@
 /**
- * `judge` for every item, results in input order, at most `limit` at once (give --concurrency): the probes bound
- * the questions and connections themselves; this bounds the work waiting on them, so that the items not yet
- * taken hold no pending calls. Thousands of IPs or domains then cost `limit` calls in memory, not thousands.
+ * `judge` for every item, results in input order, at most `limit` at once: the probes bound the questions and
+ * connections themselves; this bounds the work waiting on them, so that the items not yet taken hold no pending
+ * calls. Thousands of IPs or domains then cost `limit` calls in memory, not thousands.
  */
 export async function mapBounded<T, R>(items: readonly T[], limit: number, judge: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);

@@ -6,6 +6,7 @@ import { hostPort, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
 import { inputRules, remoteConnectionVerdict } from '../../knowledge/firewall/input-rules.js';
 import { postalListener, rebindText, settingText } from '../../knowledge/postal/listeners.js';
 import { mapBounded } from '../../util/limiter.js';
+import { itemsInFlight } from '../../core/options.js';
 
 interface InternalPort {
   port: number;
@@ -60,7 +61,7 @@ export const internalPortsCheck: CheckDefinition = {
     const ports = internalPorts(ctx);
     const attempts = await mapBounded(
       addresses.flatMap((address) => ports.map((entry) => ({ address, entry }))),
-      ctx.options.maxInFlight,
+      itemsInFlight(ctx.options),
       async ({ address, entry }) => ({ address, entry, attempt: await ctx.probes.tcp.connect({ host: address, port: entry.port, readBanner: false, timeoutMs: ctx.options.timeoutMs }) }),
     );
     const open = attempts.filter(({ attempt }) => attempt.outcome === 'connected' || attempt.outcome === 'banner');

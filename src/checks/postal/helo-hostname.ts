@@ -11,6 +11,7 @@ import { COMPOSE_FILE, parseVersion, postalVersion } from '../../knowledge/posta
 import { mainDbCommand, poolHostnameSql } from '../../knowledge/postal/pool-hostname-fix.js';
 import { lookup } from '../../knowledge/dns/lookups.js';
 import { mapBounded } from '../../util/limiter.js';
+import { itemsInFlight } from '../../core/options.js';
 
 type CauseId =
   | 'env-override'
@@ -144,7 +145,7 @@ export const postalHeloHostnameCheck: CheckDefinition = {
       evidence.push({ query: `docker inspect ${worker.name} Config.Env (HELO variables)`, answer: relevant.map(([name, value]) => `${name}=${value}`) });
     }
 
-    const ptrs = await mapBounded(ips, ctx.options.maxInFlight, (entry) => ptrNames(ctx, entry.ip));
+    const ptrs = await mapBounded(ips, itemsInFlight(ctx.options), (entry) => ptrNames(ctx, entry.ip));
     const rows: Sending[] = ips.map((entry, index) => {
       const ptr = ptrs[index];
       if (entry.source === 'db') {

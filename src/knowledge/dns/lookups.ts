@@ -5,6 +5,7 @@ import { distrustedAnswer, resolverTrust } from './resolver-trust.js';
 import { hostAddresses, outboundIps, serverIps, type SendingIp } from '../postal/outbound-ips.js';
 import { canonicalIp, ipFamily, ipInCidr, isGlobalAddress, normaliseHostname } from '../../util/ip.js';
 import { mapBounded } from '../../util/limiter.js';
+import { itemsInFlight } from '../../core/options.js';
 
 const question = defineFactFamily({
   name: 'DNS answer',
@@ -112,7 +113,7 @@ export async function publishedAddresses(ctx: CheckContext): Promise<string[]> {
 export async function perOutboundIp(ctx: CheckContext, judge: (entry: SendingIp) => Promise<Finding>): Promise<Finding[]> {
   const all = await outboundIps(ctx);
   if (all.length === 0) return [{ target: null, status: 'skip', messageId: 'no-ips', data: {} }];
-  return mapBounded(all, ctx.options.maxInFlight, async (entry) =>
+  return mapBounded(all, itemsInFlight(ctx.options), async (entry) =>
     isGlobalAddress(entry.ip) ? judge(entry) : { target: entry.ip, status: 'skip', messageId: 'private-ip', data: { ip: entry.ip } },
   );
 }

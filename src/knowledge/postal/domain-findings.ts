@@ -4,6 +4,7 @@ import { postalView, publicView, whyViewsDiffer } from '../dns/postal-view.js';
 import { writtenPathFor } from '../../config/keys.js';
 import { nextPostalLook, postalDomains, utcMinute, type PostalVerdict } from './domains.js';
 import { mapBounded } from '../../util/limiter.js';
+import { itemsInFlight } from '../../core/options.js';
 
 /** A per-domain check's own time limit: thousands of domains take minutes; the run's --deadline still bounds it. */
 export const DOMAIN_CHECK_TIMEOUT_MS = 30 * 60_000;
@@ -154,7 +155,7 @@ export function postalRuleCheck(spec: {
     async run(ctx): Promise<Finding[]> {
       const { domains, finding } = await domainsOrFinding(ctx, spec.id);
       if (!domains) return [finding];
-      return mapBounded(domains, ctx.options.maxInFlight, async (domain) => {
+      return mapBounded(domains, itemsInFlight(ctx.options), async (domain) => {
         const rule = spec.rule(ctx, domain);
         return 'status' in rule ? rule : judgeRule(ctx, domain.name, rule);
       });
