@@ -50,7 +50,9 @@ export interface Stats {
   medianMs: number;
   minMs: number;
   maxMs: number;
+  /** Peak RSS of the median run and of the worst one, in MB (the targets are on medians). */
   peakRssMb: number | null;
+  peakRssMaxMb: number | null;
 }
 
 export function median(values: number[]): number {
@@ -67,6 +69,7 @@ export function statsOf(runs: Run[]): Stats {
     medianMs: Math.round(median(walls)),
     minMs: Math.round(Math.min(...walls)),
     maxMs: Math.round(Math.max(...walls)),
-    peakRssMb: rss.length > 0 ? Math.round(Math.max(...rss) * 10) / 10 : null,
+    peakRssMb: rss.length > 0 ? Math.round(median(rss) * 10) / 10 : null,
+    peakRssMaxMb: rss.length > 0 ? Math.round(Math.max(...rss) * 10) / 10 : null,
   };
 }

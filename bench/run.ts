@@ -33,8 +33,8 @@ const listFrom = (text: string | undefined, fallback: number[]) => (text ? text.
 const IP_COUNTS = listFrom(process.env.BENCH_IPS, [1, 16, 256, 1024]);
 const RTTS = listFrom(process.env.BENCH_RTTS, [0, 50]);
 const DOMAIN_COUNT = 5000;
-/** Runs per case: fewer for the long ones, so the whole benchmark stays under five minutes on two cores. */
-const runsFor = (ips: number) => (ips >= 1024 ? 3 : 5);
+/** Runs per full-check case; the 5,000-domain case, at eight seconds a run, has three. */
+const FULL_CHECK_RUNS = 5;
 /** The default --timeout: a silent peer costs what it costs a user who sets nothing. */
 const SILENT_TIMEOUT_MS = 5000;
 const TESTSSL_LIMIT_S = 60;
@@ -324,7 +324,7 @@ async function inside(): Promise<void> {
       cases.push({ name: 'single executable: check --offline examples/postal.yml', rttMs: 0, stats: statsOf(singleOffline), ...summaryOf(singleOffline[0], 'offline (single executable)'), command: `postal-doctor ${offlineArgs.join(' ')}` });
     }
 
-    for (const rttMs of RTTS) for (const ips of IP_COUNTS) await fullCheck(`full check, N = ${ips}, ${rttMs} ms RTT`, ips, rttMs, runsFor(ips));
+    for (const rttMs of RTTS) for (const ips of IP_COUNTS) await fullCheck(`full check, N = ${ips}, ${rttMs} ms RTT`, ips, rttMs, FULL_CHECK_RUNS);
     if (domains.length > 0) {
       // Only this case has customer domains, so the N cases measure the pool alone.
       await db.sql(domainRowsSql(domains, signingKey), 'postal');
@@ -342,7 +342,7 @@ async function inside(): Promise<void> {
     }
     const n1024 = full(1024, 50)?.stats;
     if (n1024) {
-      targets.push({ figure: 'full check, N = 1,024, 50 ms RTT', target: '< 6 s; peak RSS < 150 MB', measured: `${seconds(n1024.medianMs)} s, ${n1024.peakRssMb ?? '?'} MB`, met: n1024.medianMs < 6000 && (n1024.peakRssMb ?? 0) < 150 });
+      targets.push({ figure: 'full check, N = 1,024, 50 ms RTT', target: '< 6 s; peak RSS < 150 MB', measured: `${seconds(n1024.medianMs)} s, ${n1024.peakRssMb ?? '?'} MB (worst run ${n1024.peakRssMaxMb ?? '?'} MB)`, met: n1024.medianMs < 6000 && (n1024.peakRssMb ?? 0) < 150 });
     }
     const domainCase = cases.find((entry) => entry.domains);
     targets.push(
@@ -421,13 +421,13 @@ function listedIds(): string[] {
 
 function renderTable(cases: CaseResult[], targets: Target[], totalS: number): string {
   const lines = [
-    '| case | runs | median | min – max | peak RSS | DNS questions received (total / distinct per server) | results |',
+    '| case | runs | median | min – max | peak RSS (median / max) | DNS questions received (total / distinct per server) | results |',
     '|---|---:|---:|---:|---:|---:|---|',
     ...cases.map((entry) => {
       const { stats } = entry;
       const dns = entry.dns ? `${entry.dns.total} / ${entry.dns.distinct}${entry.dns.tcp ? ` (${entry.dns.tcp} TCP)` : ''}` : '';
       const statuses = entry.statuses ? `${entry.results} (${Object.entries(entry.statuses).map(([status, count]) => `${count} ${status}`).join(', ')})` : '';
-      return `| ${entry.name} | ${stats.runs} | ${stats.medianMs} ms | ${stats.minMs} – ${stats.maxMs} ms | ${stats.peakRssMb ?? '?'} MB | ${dns} | ${statuses} |`;
+      return `| ${entry.name} | ${stats.runs} | ${stats.medianMs} ms | ${stats.minMs} – ${stats.maxMs} ms | ${stats.peakRssMb ?? '?'} / ${stats.peakRssMaxMb ?? '?'} MB | ${dns} | ${statuses} |`;
     }),
     '',
     '| figure | target | measured | met |',
