@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, tmpdir } from 'node:os';
+import { arch, availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startKnot, knotMissing } from '../test/support/knot.js';
@@ -392,15 +392,11 @@ async function inside(): Promise<void> {
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(
       join(RESULTS, 'latest.json'),
-      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: navigatorCpus(), totalSeconds: Math.round(totalS), cases, targets }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), totalSeconds: Math.round(totalS), cases, targets }, null, 2)}\n`,
     );
   } finally {
     for (const action of stop.reverse()) await Promise.resolve(action()).catch(() => undefined);
   }
-}
-
-function navigatorCpus(): number {
-  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 0;
 }
 
 async function repeat(times: number, run: () => Promise<Run>): Promise<Run[]> {
