@@ -1,4 +1,5 @@
 import type { RunOptions } from './types.js';
+import { mapBounded } from '../util/limiter.js';
 
 export const DEFAULT_CONFIG_PATH = '/opt/postal/config/postal.yml';
 
@@ -9,12 +10,12 @@ export const DEFAULT_CONFIG_PATH = '/opt/postal/config/postal.yml';
 export const DEFAULT_IN_FLIGHT = 256;
 
 /**
- * Items a check judges at once when it fans out over IPs, addresses or domains. A judge asks about two questions at a
- * time (A and AAAA, one per blocklist zone, a PTR and then its names), so half of --concurrency keeps the servers'
- * --concurrency slots busy, and the items not yet taken hold nothing in memory.
+ * `judge` for each item a check fans out over (IPs, addresses, domains), results in input order. A judge asks about
+ * two questions at a time (A and AAAA, one per blocklist zone, a PTR and then its names), so half of --concurrency
+ * items at once keeps the servers' --concurrency slots busy, and the items not yet taken hold nothing in memory.
  */
-export function itemsInFlight(options: Pick<RunOptions, 'maxInFlight'>): number {
-  return Math.max(1, Math.ceil(options.maxInFlight / 2));
+export function judgeEach<T, R>(options: Pick<RunOptions, 'maxInFlight'>, items: readonly T[], judge: (item: T) => Promise<R>): Promise<R[]> {
+  return mapBounded(items, Math.ceil(options.maxInFlight / 2), judge);
 }
 
 export function defaultRunOptions(): RunOptions {

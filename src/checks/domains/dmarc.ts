@@ -5,8 +5,7 @@ import { zoneRecord } from '../../knowledge/dns/lookups.js';
 import { publicView } from '../../knowledge/dns/postal-view.js';
 import { cnameVerdict, dkimRecordName, dkimVerdict, expectedDkimRecord, returnPathName } from '../../knowledge/postal/domains.js';
 import { DOMAIN_CHECK_TIMEOUT_MS, DOMAIN_LIST_MESSAGES, domainsOrFinding } from '../../knowledge/postal/domain-findings.js';
-import { mapBounded } from '../../util/limiter.js';
-import { itemsInFlight } from '../../core/options.js';
+import { judgeEach } from '../../core/options.js';
 
 /**
  * Whether DKIM and SPF can align with the From domain, given what Postal does: it signs with the domain's own key
@@ -105,6 +104,6 @@ export const domainsDmarcCheck: CheckDefinition = {
   async run(ctx): Promise<Finding[]> {
     const { domains, finding } = await domainsOrFinding(ctx, 'domains.dmarc');
     if (!domains) return [finding];
-    return mapBounded(domains, itemsInFlight(ctx.options), (domain) => judgeDmarc(ctx, domain));
+    return judgeEach(ctx.options, domains, (domain) => judgeDmarc(ctx, domain));
   },
 };

@@ -4,8 +4,7 @@ import type { DomainRow, HttpResponse, TrackDomainRow } from '../../probes/types
 import { addressesOf, evidenceOf, zoneRecord } from '../../knowledge/dns/lookups.js';
 import { cnameVerdict, postalDomains } from '../../knowledge/postal/domains.js';
 import { DOMAIN_CHECK_TIMEOUT_MS, DOMAIN_LIST_MESSAGES, POSTAL_RULE_MESSAGES, domainsOrFinding, judgeRule } from '../../knowledge/postal/domain-findings.js';
-import { mapBounded } from '../../util/limiter.js';
-import { itemsInFlight } from '../../core/options.js';
+import { judgeEach } from '../../core/options.js';
 
 /** What a browser makes of the answer: a response over TLS whose certificate verifies and covers `name`, or why not. */
 function httpsOutcome(response: HttpResponse, name: string): { outcome: 'answered' | 'tls' | 'refused' | 'timeout' | 'error'; status?: number; detail?: string } {
@@ -106,6 +105,6 @@ export const domainsTrackDomainsCheck: CheckDefinition = {
     const tracks = state.state === 'read' ? state.trackDomains : [];
     if (tracks.length === 0) return [{ target: null, status: 'skip', messageId: 'no-track-domains', data: {} }];
     const byId = new Map(domains.map((domain) => [domain.id, domain]));
-    return mapBounded(tracks, itemsInFlight(ctx.options), (track) => judgeTrackDomain(ctx, track, byId.get(track.domainId) as DomainRow));
+    return judgeEach(ctx.options, tracks, (track) => judgeTrackDomain(ctx, track, byId.get(track.domainId) as DomainRow));
   },
 };

@@ -5,8 +5,7 @@ import { reachableHostAddresses } from '../../knowledge/postal/outbound-ips.js';
 import { hostPort, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
 import { inputRules, remoteConnectionVerdict } from '../../knowledge/firewall/input-rules.js';
 import { postalListener, rebindText, settingText } from '../../knowledge/postal/listeners.js';
-import { mapBounded } from '../../util/limiter.js';
-import { itemsInFlight } from '../../core/options.js';
+import { judgeEach } from '../../core/options.js';
 
 interface InternalPort {
   port: number;
@@ -59,9 +58,9 @@ export const internalPortsCheck: CheckDefinition = {
     const addresses = await reachableHostAddresses(ctx);
     if (addresses.length === 0) return [{ target: null, status: 'skip', messageId: 'no-address', data: {} }];
     const ports = internalPorts(ctx);
-    const attempts = await mapBounded(
+    const attempts = await judgeEach(
+      ctx.options,
       addresses.flatMap((address) => ports.map((entry) => ({ address, entry }))),
-      itemsInFlight(ctx.options),
       async ({ address, entry }) => ({ address, entry, attempt: await ctx.probes.tcp.connect({ host: address, port: entry.port, readBanner: false, timeoutMs: ctx.options.timeoutMs }) }),
     );
     const open = attempts.filter(({ attempt }) => attempt.outcome === 'connected' || attempt.outcome === 'banner');

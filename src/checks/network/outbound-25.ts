@@ -9,8 +9,7 @@ import { hostPort, tcpAnswer } from '../../knowledge/postal/smtp-banner.js';
 import { addressesOf, evidenceOf, lookup, recordsOf } from '../../knowledge/dns/lookups.js';
 import type { Family } from '../../knowledge/firewall/nat-model.js';
 import { relayDelivery, type RelayDelivery } from '../../knowledge/postal/relays.js';
-import { mapBounded } from '../../util/limiter.js';
-import { itemsInFlight } from '../../core/options.js';
+import { judgeEach } from '../../core/options.js';
 
 /** Mail domains whose MX hosts are probed by default: big receivers that are always up and answer on 25. */
 const DEFAULT_PROBE_DOMAINS = ['gmail.com', 'outlook.com', 'yahoo.com'];
@@ -302,7 +301,7 @@ export const outbound25: CheckDefinition = {
     if (targets.length === 0) {
       return [{ target: null, status: 'unknown', messageId: 'no-probe-targets', data: { problems: problems.join('; ') || 'none given' }, evidence }];
     }
-    const findings = await mapBounded(entries, itemsInFlight(ctx.options), (entry) => probeFrom(ctx, entry, targets));
+    const findings = await judgeEach(ctx.options, entries, (entry) => probeFrom(ctx, entry, targets));
     for (const finding of findings) finding.evidence = [...evidence, ...(finding.evidence ?? [])];
     const families = new Set(entries.map((entry) => isIP(entry.ip) as Family));
     for (const family of [4, 6] as const) {

@@ -9,8 +9,7 @@ import { hostPort, readGreeting, tcpAnswer } from '../../knowledge/postal/smtp-b
 import { isLoopbackAddress, isWildcard, smtpListener } from '../../knowledge/firewall/nat-rules.js';
 import { processConfig, whereSet } from '../../knowledge/postal/process-config.js';
 import { listenerOrigin, postalListener, rebindText, settingText } from '../../knowledge/postal/listeners.js';
-import { mapBounded } from '../../util/limiter.js';
-import { itemsInFlight } from '../../core/options.js';
+import { judgeEach } from '../../core/options.js';
 
 /** The addresses remote servers deliver to: the bound address, or this host's reachable ones when Postal binds every address. */
 async function listenAddresses(ctx: CheckContext, bind: string): Promise<string[]> {
@@ -225,7 +224,7 @@ export const smtpListen: CheckDefinition = {
     }
     const addresses = await listenAddresses(ctx, bind);
     if (addresses.length === 0) return [{ target: null, status: 'unknown', messageId: 'no-addresses' }];
-    return mapBounded(addresses, itemsInFlight(ctx.options), async (address): Promise<Finding> => {
+    return judgeEach(ctx.options, addresses, async (address): Promise<Finding> => {
       if (bind === '0.0.0.0' && isIP(address) === 6) {
         return {
           target: hostPort(address, listener.port),

@@ -10,8 +10,7 @@ import { writtenPathFor } from '../../config/keys.js';
 import { COMPOSE_FILE, parseVersion, postalVersion } from '../../knowledge/postal/version.js';
 import { mainDbCommand, poolHostnameSql } from '../../knowledge/postal/pool-hostname-fix.js';
 import { lookup } from '../../knowledge/dns/lookups.js';
-import { mapBounded } from '../../util/limiter.js';
-import { itemsInFlight } from '../../core/options.js';
+import { judgeEach } from '../../core/options.js';
 
 type CauseId =
   | 'env-override'
@@ -145,7 +144,7 @@ export const postalHeloHostnameCheck: CheckDefinition = {
       evidence.push({ query: `docker inspect ${worker.name} Config.Env (HELO variables)`, answer: relevant.map(([name, value]) => `${name}=${value}`) });
     }
 
-    const ptrs = await mapBounded(ips, itemsInFlight(ctx.options), (entry) => ptrNames(ctx, entry.ip));
+    const ptrs = await judgeEach(ctx.options, ips, (entry) => ptrNames(ctx, entry.ip));
     const rows: Sending[] = ips.map((entry, index) => {
       const ptr = ptrs[index];
       if (entry.source === 'db') {

@@ -4,8 +4,7 @@ import { defineFactFamily } from '../../core/facts.js';
 import { distrustedAnswer, resolverTrust } from './resolver-trust.js';
 import { hostAddresses, outboundIps, serverIps, type SendingIp } from '../postal/outbound-ips.js';
 import { canonicalIp, ipFamily, ipInCidr, isGlobalAddress, normaliseHostname } from '../../util/ip.js';
-import { mapBounded } from '../../util/limiter.js';
-import { itemsInFlight } from '../../core/options.js';
+import { judgeEach } from '../../core/options.js';
 
 const question = defineFactFamily({
   name: 'DNS answer',
@@ -109,11 +108,11 @@ export async function publishedAddresses(ctx: CheckContext): Promise<string[]> {
   return [candidates.find((ip) => ipFamily(ip) === 4), candidates.find((ip) => ipFamily(ip) === 6)].filter((ip): ip is string => ip !== undefined);
 }
 
-/** Findings for a per-IP check, in outbound-IP order: private IPs skipped, the rest judged concurrently (--concurrency at once). */
+/** Findings for a per-IP check, in outbound-IP order: private IPs skipped, the rest judged concurrently (see judgeEach). */
 export async function perOutboundIp(ctx: CheckContext, judge: (entry: SendingIp) => Promise<Finding>): Promise<Finding[]> {
   const all = await outboundIps(ctx);
   if (all.length === 0) return [{ target: null, status: 'skip', messageId: 'no-ips', data: {} }];
-  return mapBounded(all, itemsInFlight(ctx.options), async (entry) =>
+  return judgeEach(ctx.options, all, async (entry) =>
     isGlobalAddress(entry.ip) ? judge(entry) : { target: entry.ip, status: 'skip', messageId: 'private-ip', data: { ip: entry.ip } },
   );
 }

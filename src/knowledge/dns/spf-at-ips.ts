@@ -1,8 +1,7 @@
 import type { Context, Evidence } from '../../core/types.js';
 import { lookup } from './lookups.js';
 import { checkHost, type SpfOutcome } from './spf.js';
-import { mapBounded } from '../../util/limiter.js';
-import { itemsInFlight } from '../../core/options.js';
+import { judgeEach } from '../../core/options.js';
 
 /** What the run learnt, for the report: each SPF record read and each IP's result. */
 export function spfEvidence(domain: string, outcomes: Array<{ ip: string; outcome: SpfOutcome }>): Evidence[] {
@@ -21,5 +20,5 @@ export function spfEvidence(domain: string, outcomes: Array<{ ip: string; outcom
 
 /** Evaluates SPF at `domain` for each IP, sharing the run's DNS answers. */
 export function evaluateAll(ctx: Context, domain: string, ips: string[]): Promise<Array<{ ip: string; outcome: SpfOutcome }>> {
-  return mapBounded(ips, itemsInFlight(ctx.options), async (ip) => ({ ip, outcome: await checkHost(ip, domain, (name, type) => lookup(ctx, name, type)) }));
+  return judgeEach(ctx.options, ips, async (ip) => ({ ip, outcome: await checkHost(ip, domain, (name, type) => lookup(ctx, name, type)) }));
 }

@@ -3,8 +3,7 @@ import type { DnsType, DomainRow } from '../../probes/types.js';
 import { postalView, publicView, whyViewsDiffer } from '../dns/postal-view.js';
 import { writtenPathFor } from '../../config/keys.js';
 import { nextPostalLook, postalDomains, utcMinute, type PostalVerdict } from './domains.js';
-import { mapBounded } from '../../util/limiter.js';
-import { itemsInFlight } from '../../core/options.js';
+import { judgeEach } from '../../core/options.js';
 
 /** A per-domain check's own time limit: thousands of domains take minutes; the run's --deadline still bounds it. */
 export const DOMAIN_CHECK_TIMEOUT_MS = 30 * 60_000;
@@ -155,7 +154,7 @@ export function postalRuleCheck(spec: {
     async run(ctx): Promise<Finding[]> {
       const { domains, finding } = await domainsOrFinding(ctx, spec.id);
       if (!domains) return [finding];
-      return mapBounded(domains, itemsInFlight(ctx.options), async (domain) => {
+      return judgeEach(ctx.options, domains, async (domain) => {
         const rule = spec.rule(ctx, domain);
         return 'status' in rule ? rule : judgeRule(ctx, domain.name, rule);
       });
